@@ -1,0 +1,226 @@
+"""Typed event records, one per state change a user would want in a history.
+
+Fields and units follow the reference's records (base 1e9, quote 1e6, price 1e6,
+funding 1e9). Users are named by `(authority, sub_account_id)` as a string key "authority/id".
+
+Source: programs/drift/src/state/events.rs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class DepositDirection(Enum):
+    """Source: state/events.rs::DepositDirection"""
+
+    Deposit = 0
+    Withdraw = 1
+
+
+class DepositExplanation(Enum):
+    """Source: state/events.rs::DepositExplanation"""
+
+    Nil = 0
+    Transfer = 1
+
+
+class OrderAction(Enum):
+    """Source: state/events.rs::OrderAction"""
+
+    Place = 0
+    Cancel = 1
+    Fill = 2
+    Trigger = 3
+    Expire = 4
+
+
+class OrderActionExplanation(Enum):
+    """Source: state/events.rs::OrderActionExplanation"""
+
+    Nil = 0
+    InsufficientFreeCollateral = 1
+    OraclePriceBreachedLimitPrice = 2
+    MarketOrderFilledToLimitPrice = 3
+    OrderExpired = 4
+    Liquidation = 5
+    OrderFilledWithAMM = 6
+    OrderFilledWithAMMJit = 7
+    OrderFilledWithMatch = 8
+    OrderFilledWithMatchJit = 9
+    MarketExpired = 10
+    RiskingIncreasingOrder = 11
+    ReduceOnlyOrderIncreasedPosition = 12
+    OrderFillWithSerum = 13
+    NoBorrowLiquidity = 14
+    OrderFillWithPhoenix = 15
+    OrderFilledWithAMMJitLPSplit = 16
+    OrderFilledWithLPJit = 17
+    DeriskLp = 18
+    OrderFilledWithOpenbookV2 = 19
+    TransferPerpPosition = 20
+
+
+class LiquidationType(Enum):
+    """Source: state/events.rs::LiquidationType"""
+
+    LiquidatePerp = 0
+    LiquidateSpot = 1
+    LiquidateBorrowForPerpPnl = 2
+    LiquidatePerpPnlForDeposit = 3
+    PerpBankruptcy = 4
+    SpotBankruptcy = 5
+
+
+class LPAction(Enum):
+    """Source: state/events.rs::LPAction"""
+
+    AddLiquidity = 0
+    RemoveLiquidity = 1
+    SettleLiquidity = 2
+    RemoveLiquidityDerisk = 3
+
+
+@dataclass(slots=True, frozen=True)
+class NewUserRecord:
+    """Source: state/events.rs::NewUserRecord"""
+
+    ts: int
+    user: str
+    sub_account_id: int
+
+
+@dataclass(slots=True, frozen=True)
+class DepositRecord:
+    """Source: state/events.rs::DepositRecord (amount in the token's decimals)."""
+
+    ts: int
+    user: str
+    direction: DepositDirection
+    amount: int
+    market_index: int
+    oracle_price: int
+    explanation: DepositExplanation = DepositExplanation.Nil
+    transfer_user: str | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class OrderRecord:
+    """A placed order. Source: state/events.rs::OrderRecord"""
+
+    ts: int
+    user: str
+    order_id: int
+    market_index: int
+    direction: str
+    order_type: str
+    base_asset_amount: int
+    price: int
+
+
+@dataclass(slots=True, frozen=True)
+class OrderActionRecord:
+    """A cancel, fill or expiry. Source: state/events.rs::OrderActionRecord"""
+
+    ts: int
+    action: OrderAction
+    action_explanation: OrderActionExplanation
+    market_index: int
+    fill_record_id: int | None = None
+    base_asset_amount_filled: int | None = None
+    quote_asset_amount_filled: int | None = None
+    taker_fee: int | None = None
+    maker_fee: int | None = None
+    quote_asset_amount_surplus: int | None = None
+    taker: str | None = None
+    taker_order_id: int | None = None
+    taker_order_direction: str | None = None
+    maker: str | None = None
+    maker_order_id: int | None = None
+    maker_order_direction: str | None = None
+    oracle_price: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class FundingRateRecord:
+    """Source: state/events.rs::FundingRateRecord"""
+
+    ts: int
+    record_id: int
+    market_index: int
+    funding_rate: int
+    funding_rate_long: int
+    funding_rate_short: int
+    cumulative_funding_rate_long: int
+    cumulative_funding_rate_short: int
+    oracle_price_twap: int
+    mark_price_twap: int
+    period_revenue: int
+    base_asset_amount_with_amm: int
+    base_asset_amount_with_unsettled_lp: int
+
+
+@dataclass(slots=True, frozen=True)
+class FundingPaymentRecord:
+    """Source: state/events.rs::FundingPaymentRecord"""
+
+    ts: int
+    user: str
+    market_index: int
+    funding_payment: int
+    base_asset_amount: int
+    user_last_cumulative_funding: int
+    amm_cumulative_funding_long: int
+    amm_cumulative_funding_short: int
+
+
+@dataclass(slots=True, frozen=True)
+class SettlePnlRecord:
+    """Source: state/events.rs::SettlePnlRecord"""
+
+    ts: int
+    user: str
+    market_index: int
+    pnl: int
+    base_asset_amount: int
+    quote_asset_amount_after: int
+    quote_entry_amount: int
+    settle_price: int
+
+
+@dataclass(slots=True, frozen=True)
+class LiquidationRecord:
+    """Source: state/events.rs::LiquidationRecord with its LiquidatePerpRecord."""
+
+    ts: int
+    liquidation_type: LiquidationType
+    user: str
+    liquidator: str
+    market_index: int
+    margin_requirement: int
+    total_collateral: int
+    margin_freed: int
+    liquidation_id: int
+    bankrupt: bool
+    canceled_order_ids: tuple[int, ...] = ()
+    oracle_price: int = 0
+    base_asset_amount: int = 0
+    quote_asset_amount: int = 0
+    lp_shares: int = 0
+    liquidator_fee: int = 0
+    if_fee: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class LPRecord:
+    """Source: state/events.rs::LPRecord"""
+
+    ts: int
+    user: str
+    action: LPAction
+    n_shares: int
+    market_index: int
+    delta_base_asset_amount: int
+    delta_quote_asset_amount: int
+    pnl: int

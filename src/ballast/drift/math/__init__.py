@@ -1,0 +1,1 @@
+"""Pure functions over integers and state; nothing here mutates."""

@@ -1,0 +1,57 @@
+"""Oracle readings and their validity classes.
+
+Source: programs/drift/src/state/oracle.rs, programs/drift/src/math/oracle.rs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class OracleValidity(Enum):
+    """Source: math/oracle.rs::OracleValidity (first match wins, in this order)."""
+
+    NonPositive = 0
+    TooVolatile = 1
+    TooUncertain = 2
+    StaleForMargin = 3
+    InsufficientDataPoints = 4
+    StaleForAMM = 5
+    Valid = 6
+
+
+class DriftAction(Enum):
+    """Actions whose oracle requirements differ. Source: math/oracle.rs::DriftAction"""
+
+    UpdateFunding = 0
+    SettlePnl = 1
+    TriggerOrder = 2
+    FillOrderMatch = 3
+    FillOrderAmm = 4
+    Liquidate = 5
+    MarginCalc = 6
+    UpdateTwap = 7
+    UpdateAMMCurve = 8
+    OracleOrderPrice = 9
+
+
+class OracleSource(Enum):
+    """Source: state/oracle.rs::OracleSource (only the distinction that matters here)."""
+
+    Pyth = 0
+    QuoteAsset = 1
+    PythStableCoin = 2
+
+
+@dataclass(slots=True)
+class OraclePriceData:
+    """One oracle reading. price and confidence 1e6; delay in slots since publication.
+
+    Source: state/oracle.rs::OraclePriceData
+    """
+
+    price: int = 0
+    confidence: int = 0
+    delay: int = 0
+    has_sufficient_number_of_data_points: bool = True

@@ -1,0 +1,57 @@
+"""The oracle readings an instruction sees, keyed by market.
+
+Prices are inputs: the exchange records each published reading with the slot it was
+published in, and `get_price_data` reports its `delay` against the current slot.
+
+Source: programs/drift/src/state/oracle_map.rs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ballast.drift.errors import OracleNotFound
+from ballast.drift.state.oracle import OraclePriceData, OracleSource
+from ballast.drift.state.user import MarketType
+
+
+@dataclass(slots=True)
+class OracleReading:
+    """A published price (1e6), its confidence (1e6) and the slot it was published in."""
+
+    price: int = 0
+    confidence: int = 0
+    publish_slot: int = 0
+    source: OracleSource = OracleSource.Pyth
+
+
+@dataclass(slots=True)
+class OracleMap:
+    """Latest reading per (market type, market index) and the current slot."""
+
+    slot: int = 0
+    readings: dict[tuple[MarketType, int], OracleReading] = field(default_factory=dict)
+
+    def get_price_data(self, market_type: MarketType, market_index: int) -> OraclePriceData:
+        """The reading for a market with its delay in slots; the quote asset is always $1.
+
+        Source: state/oracle_map.rs::OracleMap::get_price_data
+        """
+        reading = self.readings.get((market_type, market_index))
+        if reading is None:
+            raise OracleNotFound(f"no oracle reading for {market_type.name} market {market_index}")
+        if reading.source is OracleSource.QuoteAsset:
+            return OraclePriceData(price=1_000_000, confidence=1, delay=0)
+        return OraclePriceData(
+            price=reading.price,
+            confidence=reading.confidence,
+            delay=self.slot - reading.publish_slot,
+        )
+
+    def get_perp(self, market_index: int) -> OraclePriceData:
+        """Shorthand for a perp market's reading."""
+        return self.get_price_data(MarketType.Perp, market_index)
+
+    def get_spot(self, market_index: int) -> OraclePriceData:
+        """Shorthand for a spot market's reading."""
+        return self.get_price_data(MarketType.Spot, market_index)

@@ -1,0 +1,230 @@
+"""Perp market state: the vAMM, its pools and the market's risk parameters.
+
+Plain data with the reference's field names; units are in the field comments
+(base/reserves 1e9, price/peg 1e6, quote 1e6, funding 1e9, margin 1e4, pct 1e6).
+
+Source: programs/drift/src/state/perp_market.rs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class MarketStatus(Enum):
+    """Source: state/perp_market.rs::MarketStatus"""
+
+    Initialized = 0
+    Active = 1
+    FundingPaused = 2
+    AmmPaused = 3
+    FillPaused = 4
+    WithdrawPaused = 5
+    ReduceOnly = 6
+    Settlement = 7
+    Delisted = 8
+
+
+class ContractTier(Enum):
+    """Source: state/perp_market.rs::ContractTier"""
+
+    A = 0
+    B = 1
+    C = 2
+    Speculative = 3
+    HighlySpeculative = 4
+    Isolated = 5
+
+
+class ContractType(Enum):
+    """Source: state/perp_market.rs::ContractType"""
+
+    Perpetual = 0
+    Future = 1
+
+
+class AMMLiquiditySplit(Enum):
+    """Who takes the AMM's side of a fill. Source: state/perp_market.rs::AMMLiquiditySplit"""
+
+    ProtocolOwned = 0
+    LPOwned = 1
+    Shared = 2
+
+
+class PerpOperation:
+    """Bit flags of `PerpMarket.paused_operations`. Source: state/perp_market.rs::PerpOperation"""
+
+    UpdateFunding = 0b0000_0001
+    AmmFill = 0b0000_0010
+    Fill = 0b0000_0100
+    SettlePnl = 0b0000_1000
+    SettlePnlWithPosition = 0b0001_0000
+    Liquidation = 0b0010_0000
+    AmmImmediateFill = 0b0100_0000
+
+
+@dataclass(slots=True)
+class PoolBalance:
+    """A deposit-type scaled balance held by a pool (SPOT_BALANCE_PRECISION units).
+
+    Source: state/spot_market.rs::PoolBalance
+    """
+
+    scaled_balance: int = 0
+    market_index: int = 0
+
+
+@dataclass(slots=True)
+class HistoricalOracleData:
+    """Source: state/oracle.rs::HistoricalOracleData (prices 1e6, ts seconds)."""
+
+    last_oracle_price: int = 0
+    last_oracle_conf: int = 0
+    last_oracle_delay: int = 0
+    last_oracle_price_twap: int = 0
+    last_oracle_price_twap_5min: int = 0
+    last_oracle_price_twap_ts: int = 0
+
+
+@dataclass(slots=True)
+class InsuranceClaim:
+    """Source: state/perp_market.rs::InsuranceClaim (quote 1e6)."""
+
+    revenue_withdraw_since_last_settle: int = 0
+    max_revenue_withdraw_per_period: int = 0
+    quote_max_insurance: int = 0
+    quote_settled_insurance: int = 0
+    last_revenue_withdraw_ts: int = 0
+
+
+@dataclass(slots=True)
+class AMM:
+    """The virtual AMM of one perp market. Source: state/perp_market.rs::AMM"""
+
+    # curve (1e9 reserves, 1e6 peg)
+    base_asset_reserve: int = 0
+    quote_asset_reserve: int = 0
+    sqrt_k: int = 0
+    peg_multiplier: int = 0
+    terminal_quote_asset_reserve: int = 0
+    concentration_coef: int = 0
+    min_base_asset_reserve: int = 0
+    max_base_asset_reserve: int = 0
+    # spread reserves and spreads (1e6 pct)
+    ask_base_asset_reserve: int = 0
+    ask_quote_asset_reserve: int = 0
+    bid_base_asset_reserve: int = 0
+    bid_quote_asset_reserve: int = 0
+    base_spread: int = 0
+    max_spread: int = 0
+    long_spread: int = 0
+    short_spread: int = 0
+    reference_price_offset: int = 0
+    amm_spread_adjustment: int = 0
+    amm_inventory_spread_adjustment: int = 0
+    curve_update_intensity: int = 0
+    amm_jit_intensity: int = 0
+    # inventory (base 1e9, quote 1e6)
+    base_asset_amount_with_amm: int = 0
+    base_asset_amount_long: int = 0
+    base_asset_amount_short: int = 0
+    base_asset_amount_with_unsettled_lp: int = 0
+    quote_asset_amount: int = 0
+    quote_entry_amount_long: int = 0
+    quote_entry_amount_short: int = 0
+    quote_break_even_amount_long: int = 0
+    quote_break_even_amount_short: int = 0
+    quote_asset_amount_with_unsettled_lp: int = 0
+    max_open_interest: int = 0
+    max_position_size: int = 0
+    # LP (BAL) accumulators
+    user_lp_shares: int = 0
+    base_asset_amount_per_lp: int = 0
+    quote_asset_amount_per_lp: int = 0
+    per_lp_base: int = 0
+    target_base_asset_amount_per_lp: int = 0
+    # fees (quote 1e6)
+    total_fee: int = 0
+    total_mm_fee: int = 0
+    total_exchange_fee: int = 0
+    total_fee_minus_distributions: int = 0
+    total_fee_withdrawn: int = 0
+    total_liquidation_fee: int = 0
+    net_revenue_since_last_funding: int = 0
+    total_social_loss: int = 0
+    fee_pool: PoolBalance = field(default_factory=PoolBalance)
+    # funding (1e9)
+    cumulative_funding_rate_long: int = 0
+    cumulative_funding_rate_short: int = 0
+    last_funding_rate: int = 0
+    last_funding_rate_long: int = 0
+    last_funding_rate_short: int = 0
+    last_24h_avg_funding_rate: int = 0
+    last_funding_rate_ts: int = 0
+    funding_period: int = 0
+    last_funding_oracle_twap: int = 0
+    net_unsettled_funding_pnl: int = 0
+    # oracle and mark statistics (1e6)
+    historical_oracle_data: HistoricalOracleData = field(default_factory=HistoricalOracleData)
+    last_oracle_normalised_price: int = 0
+    last_oracle_conf_pct: int = 0
+    last_oracle_reserve_price_spread_pct: int = 0
+    last_oracle_valid: bool = False
+    last_bid_price_twap: int = 0
+    last_ask_price_twap: int = 0
+    last_mark_price_twap: int = 0
+    last_mark_price_twap_5min: int = 0
+    last_mark_price_twap_ts: int = 0
+    mark_std: int = 0
+    oracle_std: int = 0
+    volume_24h: int = 0
+    long_intensity_volume: int = 0
+    short_intensity_volume: int = 0
+    last_trade_ts: int = 0
+    last_update_slot: int = 0
+    # order parameters
+    order_step_size: int = 0
+    order_tick_size: int = 0
+    min_order_size: int = 0
+    max_fill_reserve_fraction: int = 0
+    max_slippage_ratio: int = 0
+
+
+@dataclass(slots=True)
+class PerpMarket:
+    """Source: state/perp_market.rs::PerpMarket"""
+
+    market_index: int = 0
+    name: str = ""
+    amm: AMM = field(default_factory=AMM)
+    pnl_pool: PoolBalance = field(default_factory=PoolBalance)
+    status: MarketStatus = MarketStatus.Initialized
+    contract_type: ContractType = ContractType.Perpetual
+    contract_tier: ContractTier = ContractTier.HighlySpeculative
+    paused_operations: int = 0
+    quote_spot_market_index: int = 0
+    # margin (1e4) and liquidation fees (1e6)
+    margin_ratio_initial: int = 0
+    margin_ratio_maintenance: int = 0
+    high_leverage_margin_ratio_initial: int = 0
+    high_leverage_margin_ratio_maintenance: int = 0
+    imf_factor: int = 0
+    unrealized_pnl_initial_asset_weight: int = 0
+    unrealized_pnl_maintenance_asset_weight: int = 0
+    unrealized_pnl_imf_factor: int = 0
+    unrealized_pnl_max_imbalance: int = 0
+    liquidator_fee: int = 0
+    if_liquidation_fee: int = 0
+    fee_adjustment: int = 0
+    insurance_claim: InsuranceClaim = field(default_factory=InsuranceClaim)
+    number_of_users: int = 0
+    number_of_users_with_base: int = 0
+    expiry_ts: int = 0
+    expiry_price: int = 0
+    next_fill_record_id: int = 1
+    next_funding_rate_record_id: int = 1
+
+    def is_operation_paused(self, operation: int) -> bool:
+        """Source: state/perp_market.rs::PerpMarket::is_operation_paused"""
+        return self.paused_operations & operation != 0

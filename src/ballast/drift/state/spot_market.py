@@ -1,0 +1,97 @@
+"""Spot market state: a collateral token with scaled balances, pools and its insurance fund.
+
+Source: programs/drift/src/state/spot_market.rs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ballast.drift.state.perp_market import HistoricalOracleData, PoolBalance
+
+
+class SpotBalanceType(Enum):
+    """Source: state/spot_market.rs::SpotBalanceType"""
+
+    Deposit = 0
+    Borrow = 1
+
+
+class AssetTier(Enum):
+    """Source: state/spot_market.rs::AssetTier"""
+
+    Collateral = 0
+    Protected = 1
+    Cross = 2
+    Isolated = 3
+    Unlisted = 4
+
+
+class SpotMarketStatus(Enum):
+    """Source: state/perp_market.rs::MarketStatus (shared by spot markets)"""
+
+    Initialized = 0
+    Active = 1
+    ReduceOnly = 6
+
+
+@dataclass(slots=True)
+class InsuranceFund:
+    """Source: state/spot_market.rs::InsuranceFund (token amounts in the market's decimals)."""
+
+    vault_amount: int = 0
+    total_shares: int = 0
+    user_shares: int = 0
+    shares_base: int = 0
+    unstaking_period: int = 0
+    last_revenue_settle_ts: int = 0
+    revenue_settle_period: int = 0
+    total_factor: int = 0
+    user_factor: int = 0
+
+
+@dataclass(slots=True)
+class SpotMarket:
+    """Source: state/spot_market.rs::SpotMarket
+
+    `vault_amount` stands for the token balance of the market's vault account.
+    """
+
+    market_index: int = 0
+    name: str = ""
+    decimals: int = 6
+    status: SpotMarketStatus = SpotMarketStatus.Initialized
+    asset_tier: AssetTier = AssetTier.Collateral
+    vault_amount: int = 0
+    deposit_balance: int = 0
+    borrow_balance: int = 0
+    cumulative_deposit_interest: int = 0
+    cumulative_borrow_interest: int = 0
+    revenue_pool: PoolBalance = field(default_factory=PoolBalance)
+    spot_fee_pool: PoolBalance = field(default_factory=PoolBalance)
+    insurance_fund: InsuranceFund = field(default_factory=InsuranceFund)
+    historical_oracle_data: HistoricalOracleData = field(default_factory=HistoricalOracleData)
+    initial_asset_weight: int = 0
+    maintenance_asset_weight: int = 0
+    initial_liability_weight: int = 0
+    maintenance_liability_weight: int = 0
+    imf_factor: int = 0
+    liquidator_fee: int = 0
+    if_liquidation_fee: int = 0
+    optimal_utilization: int = 0
+    optimal_borrow_rate: int = 0
+    max_borrow_rate: int = 0
+    min_borrow_rate: int = 0
+    last_interest_ts: int = 0
+    last_twap_ts: int = 0
+    deposit_token_twap: int = 0
+    borrow_token_twap: int = 0
+    utilization_twap: int = 0
+    total_social_loss: int = 0
+    total_quote_social_loss: int = 0
+    withdraw_guard_threshold: int = 0
+    max_token_deposits: int = 0
+    order_step_size: int = 0
+    order_tick_size: int = 0
+    min_order_size: int = 0

@@ -1,0 +1,241 @@
+"""User accounts: positions, orders and per-authority statistics.
+
+A `User` is one subaccount of an authority (`authority`, `sub_account_id`). Position and order
+lists hold only live entries; their capacities are the reference's (8 perp, 8 spot, 32 orders).
+
+Source: programs/drift/src/state/user.rs
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ballast.drift.state.spot_market import SpotBalanceType
+
+
+class PositionDirection(Enum):
+    """Taker/position side. Source: controller/position.rs::PositionDirection"""
+
+    Long = 0
+    Short = 1
+
+    def opposite(self) -> PositionDirection:
+        return PositionDirection.Short if self is PositionDirection.Long else PositionDirection.Long
+
+
+class OrderType(Enum):
+    """Source: state/user.rs::OrderType"""
+
+    Market = 0
+    Limit = 1
+    TriggerMarket = 2
+    TriggerLimit = 3
+    Oracle = 4
+
+
+class OrderStatus(Enum):
+    """Source: state/user.rs::OrderStatus"""
+
+    Init = 0
+    Open = 1
+    Filled = 2
+    Canceled = 3
+
+
+class OrderTriggerCondition(Enum):
+    """Source: state/user.rs::OrderTriggerCondition"""
+
+    Above = 0
+    Below = 1
+    TriggeredAbove = 2
+    TriggeredBelow = 3
+
+
+class MarketType(Enum):
+    """Source: state/user.rs::MarketType"""
+
+    Spot = 0
+    Perp = 1
+
+
+class UserStatus:
+    """Bit flags of `User.status`. Source: state/user.rs::UserStatus"""
+
+    BeingLiquidated = 0b0000_0001
+    Bankrupt = 0b0000_0010
+    ReduceOnly = 0b0000_0100
+    AdvancedLp = 0b0000_1000
+    ProtectedMakerOrders = 0b0001_0000
+
+
+@dataclass(slots=True)
+class Order:
+    """Source: state/user.rs::Order (price 1e6, base 1e9, quote 1e6, slots)."""
+
+    order_id: int = 0
+    user_order_id: int = 0
+    market_index: int = 0
+    market_type: MarketType = MarketType.Perp
+    status: OrderStatus = OrderStatus.Init
+    order_type: OrderType = OrderType.Market
+    direction: PositionDirection = PositionDirection.Long
+    slot: int = 0
+    price: int = 0
+    base_asset_amount: int = 0
+    base_asset_amount_filled: int = 0
+    quote_asset_amount_filled: int = 0
+    reduce_only: bool = False
+    post_only: bool = False
+    immediate_or_cancel: bool = False
+    trigger_price: int = 0
+    trigger_condition: OrderTriggerCondition = OrderTriggerCondition.Above
+    oracle_price_offset: int = 0
+    auction_start_price: int = 0
+    auction_end_price: int = 0
+    auction_duration: int = 0
+    max_ts: int = 0
+    existing_position_direction: PositionDirection = PositionDirection.Long
+
+    def get_base_asset_amount_unfilled(self) -> int:
+        """Source: state/user.rs::Order::get_base_asset_amount_unfilled"""
+        return self.base_asset_amount - self.base_asset_amount_filled
+
+
+@dataclass(slots=True)
+class PerpPosition:
+    """Source: state/user.rs::PerpPosition (base 1e9, quote 1e6, funding 1e9)."""
+
+    market_index: int = 0
+    base_asset_amount: int = 0
+    quote_asset_amount: int = 0
+    quote_entry_amount: int = 0
+    quote_break_even_amount: int = 0
+    last_cumulative_funding_rate: int = 0
+    open_orders: int = 0
+    open_bids: int = 0
+    open_asks: int = 0
+    settled_pnl: int = 0
+    lp_shares: int = 0
+    last_base_asset_amount_per_lp: int = 0
+    last_quote_asset_amount_per_lp: int = 0
+    remainder_base_asset_amount: int = 0
+    per_lp_base: int = 0
+
+    def is_available(self) -> bool:
+        """True when the slot holds nothing. Source: state/user.rs::PerpPosition::is_available"""
+        return (
+            self.base_asset_amount == 0
+            and self.quote_asset_amount == 0
+            and self.open_orders == 0
+            and self.lp_shares == 0
+        )
+
+    def is_open_position(self) -> bool:
+        """Source: state/user.rs::PerpPosition::is_open_position"""
+        return self.base_asset_amount != 0
+
+
+@dataclass(slots=True)
+class SpotPosition:
+    """Source: state/user.rs::SpotPosition (scaled_balance in SPOT_BALANCE_PRECISION)."""
+
+    market_index: int = 0
+    scaled_balance: int = 0
+    balance_type: SpotBalanceType = SpotBalanceType.Deposit
+    open_orders: int = 0
+    open_bids: int = 0
+    open_asks: int = 0
+    cumulative_deposits: int = 0
+
+    def is_available(self) -> bool:
+        """Source: state/user.rs::SpotPosition::is_available"""
+        return self.scaled_balance == 0 and self.open_orders == 0
+
+
+@dataclass(slots=True)
+class UserFees:
+    """Source: state/user.rs::UserFees (quote 1e6)."""
+
+    total_fee_paid: int = 0
+    total_fee_rebate: int = 0
+    total_token_discount: int = 0
+    total_referee_discount: int = 0
+    total_referrer_reward: int = 0
+
+
+@dataclass(slots=True)
+class UserStats:
+    """Per-authority statistics (30-day volumes drive fee tiers). Source: state/user.rs::UserStats"""
+
+    authority: str = ""
+    fees: UserFees = field(default_factory=UserFees)
+    taker_volume_30d: int = 0
+    maker_volume_30d: int = 0
+    filler_volume_30d: int = 0
+    last_taker_volume_30d_ts: int = 0
+    last_maker_volume_30d_ts: int = 0
+    last_filler_volume_30d_ts: int = 0
+    if_staked_quote_asset_amount: int = 0
+    number_of_sub_accounts: int = 0
+    number_of_sub_accounts_created: int = 0
+
+
+@dataclass(slots=True)
+class User:
+    """One subaccount. Source: state/user.rs::User"""
+
+    authority: str = ""
+    sub_account_id: int = 0
+    name: str = ""
+    spot_positions: list[SpotPosition] = field(default_factory=list)
+    perp_positions: list[PerpPosition] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    status: int = 0
+    max_margin_ratio: int = 0
+    next_order_id: int = 1
+    next_liquidation_id: int = 1
+    last_active_slot: int = 0
+    liquidation_margin_freed: int = 0
+    last_add_perp_lp_shares_ts: int = 0
+    total_deposits: int = 0
+    total_withdraws: int = 0
+    total_social_loss: int = 0
+    settled_perp_pnl: int = 0
+    cumulative_perp_funding: int = 0
+    cumulative_spot_fees: int = 0
+    open_orders: int = 0
+    idle: bool = False
+
+    def is_being_liquidated(self) -> bool:
+        """Source: state/user.rs::User::is_being_liquidated"""
+        return self.status & (UserStatus.BeingLiquidated | UserStatus.Bankrupt) != 0
+
+    def is_bankrupt(self) -> bool:
+        """Source: state/user.rs::User::is_bankrupt"""
+        return self.status & UserStatus.Bankrupt != 0
+
+    def is_advanced_lp(self) -> bool:
+        """Source: state/user.rs::User::is_advanced_lp"""
+        return self.status & UserStatus.AdvancedLp != 0
+
+    def get_perp_position(self, market_index: int) -> PerpPosition | None:
+        """The live position in a market, or None. Source: state/user.rs::User::get_perp_position"""
+        for position in self.perp_positions:
+            if position.market_index == market_index:
+                return position
+        return None
+
+    def get_spot_position(self, market_index: int) -> SpotPosition | None:
+        """Source: state/user.rs::User::get_spot_position"""
+        for position in self.spot_positions:
+            if position.market_index == market_index:
+                return position
+        return None
+
+    def get_order(self, order_id: int) -> Order | None:
+        """Source: state/user.rs::User::get_order"""
+        for order in self.orders:
+            if order.order_id == order_id:
+                return order
+        return None
