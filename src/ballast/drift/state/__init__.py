@@ -12,6 +12,7 @@ from ballast.drift.state.perp_market import (
     PerpMarket,
     PerpOperation,
     PoolBalance,
+    SwapDirection,
 )
 from ballast.drift.state.spot_market import (
     AssetTier,
@@ -77,6 +78,7 @@ __all__ = [
     "SpotMarket",
     "SpotMarketStatus",
     "SpotPosition",
+    "SwapDirection",
     "State",
     "User",
     "UserFees",

@@ -44,6 +44,16 @@ class ContractType(Enum):
     Future = 1
 
 
+class SwapDirection(Enum):
+    """Add: base enters the pool (user sells); Remove: base leaves it (user buys).
+
+    Source: controller/amm.rs::SwapDirection
+    """
+
+    Add = 0
+    Remove = 1
+
+
 class AMMLiquiditySplit(Enum):
     """Who takes the AMM's side of a fill. Source: state/perp_market.rs::AMMLiquiditySplit"""
 

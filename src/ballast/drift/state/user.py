@@ -207,6 +207,11 @@ class User:
     open_orders: int = 0
     idle: bool = False
 
+    @property
+    def key(self) -> str:
+        """The subaccount's identity in events and maps: "authority/sub_account_id"."""
+        return f"{self.authority}/{self.sub_account_id}"
+
     def is_being_liquidated(self) -> bool:
         """Source: state/user.rs::User::is_being_liquidated"""
         return self.status & (UserStatus.BeingLiquidated | UserStatus.Bankrupt) != 0
