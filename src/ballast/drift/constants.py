@@ -14,6 +14,7 @@ MAX_OPEN_ORDERS = 32
 # --- precisions
 AMM_RESERVE_PRECISION = 10**9  # base amounts, reserves, sqrt_k, lp shares
 BASE_PRECISION = AMM_RESERVE_PRECISION
+PERP_DECIMALS = 9
 PRICE_PRECISION = 10**6  # prices, oracle, twaps
 PEG_PRECISION = 10**6  # peg_multiplier
 QUOTE_PRECISION = 10**6  # quote amounts, fees, pnl

@@ -424,4 +424,64 @@ class WrongSpotBalanceType(DriftError):
     """ErrorCode::WrongSpotBalanceType"""
 
 
-__all__ = ["DriftError", "MathError", "AMMNotUpdatedInSameSlot", "CantCancelPostOnlyOrder", "CantTransferBetweenSameUserAccount", "CantUpdatePoolBalanceType", "CouldNotFindSpotPosition", "ExchangePaused", "FillOrderDidNotUpdateState", "FundingWasNotUpdated", "InsufficientCollateral", "InsufficientCollateralForSettlingPNL", "InsufficientDeposit", "InsufficientLPTokens", "InvalidAmmDetected", "InvalidAmount", "InvalidBaseAssetAmountForLiquidatePerp", "InvalidConcentrationCoef", "InvalidFundingProfitability", "InvalidInitialPeg", "InvalidLiquidation", "InvalidMarginCalculation", "InvalidMarginRatio", "InvalidMarketParameter", "InvalidMarketStatusForFills", "InvalidOracle", "InvalidOrder", "InvalidOrderAuction", "InvalidOrderBaseQuoteAsset", "InvalidOrderFillPrice", "InvalidOrderForInitialMarginReq", "InvalidOrderIOC", "InvalidOrderIOCPostOnly", "InvalidOrderMarketType", "InvalidOrderMaxTs", "InvalidOrderMinOrderSize", "InvalidOrderNotRiskReducing", "InvalidOrderNotStepSizeMultiple", "InvalidOrderOracleOffset", "InvalidOrderPostOnly", "InvalidOrderSizeTooSmall", "InvalidOrderTrigger", "InvalidPerpPosition", "InvalidPerpPositionDetected", "InvalidPerpPositionToLiquidate", "InvalidPositionDelta", "InvalidPositionLastFundingRate", "InvalidSpotMarketInitialization", "InvalidUpdateK", "InvalidUserSubAccountId", "LiquidationsBlockedByOracle", "MakerCantFulfillOwnOrder", "MakerNotFound", "MakerOrderNotFound", "MarketDelisted", "MarketIndexAlreadyInitialized", "MarketStatusInvalidForNewLP", "MaxNumberOfOrders", "MaxNumberOfPositions", "NewLPSizeTooSmall", "NoPositionsLiquidatable", "NoSpotPositionAvailable", "NoUnsettledPnl", "OracleInsufficientDataPoints", "OracleNonPositive", "OracleNotFound", "OracleStaleForAMM", "OracleStaleForMargin", "OracleTooUncertain", "OracleTooVolatile", "OracleUpdatesNotMonotonic", "OrderAmountTooSmall", "OrderBreachesOraclePriceLimits", "OrderDoesNotExist", "OrderNotOpen", "OrderSizeTooSmall", "PerpMarketNotFound", "PlacePostOnlyLimitFailure", "PnlPoolCantSettleUser", "PositionDoesntHaveOpenPositionOrOrders", "PriceBandsBreached", "ReduceOnlyOrderIncreasedRisk", "SlippageOutsideLimit", "SpotMarketBalanceInvariantViolated", "SpotMarketInsufficientDeposits", "SpotMarketNotFound", "SpotMarketVaultInvariantViolated", "SufficientCollateral", "TradeSizeTooLarge", "TryingToRemoveLiquidityTooFast", "UnableToBurnLPTokens", "UnableToGetLimitPrice", "UserAlreadyExists", "UserBankrupt", "UserCantLiquidateThemself", "UserHasNoOrder", "UserHasNoPositionInMarket", "UserIsBeingLiquidated", "UserNotBankrupt", "UserNotFound", "UserOrderIdAlreadyInUse", "UserReduceOnly", "WrongSpotBalanceType"]
+__all__ = ["DriftError", "MathError", "AMMNotUpdatedInSameSlot", "CantCancelPostOnlyOrder", "CantTransferBetweenSameUserAccount", "CantUpdatePoolBalanceType", "CouldNotFindSpotPosition", "ExchangePaused", "FillOrderDidNotUpdateState", "FundingWasNotUpdated", "InsufficientCollateral", "InsufficientCollateralForSettlingPNL", "InsufficientDeposit", "InsufficientLPTokens", "InvalidAmmDetected", "InvalidAmount", "InvalidBaseAssetAmountForLiquidatePerp", "InvalidConcentrationCoef", "InvalidFundingProfitability", "InvalidInitialPeg", "InvalidLiquidation", "InvalidMarginCalculation", "InvalidMarginRatio", "InvalidMarketParameter", "InvalidMarketStatusForFills", "InvalidOracle", "InvalidOrder", "InvalidOrderAuction", "InvalidOrderBaseQuoteAsset", "InvalidOrderFillPrice", "InvalidOrderForInitialMarginReq", "InvalidOrderIOC", "InvalidOrderIOCPostOnly", "InvalidOrderMarketType", "InvalidOrderMaxTs", "InvalidOrderMinOrderSize", "InvalidOrderNotRiskReducing", "InvalidOrderNotStepSizeMultiple", "InvalidOrderOracleOffset", "InvalidOrderPostOnly", "InvalidOrderSizeTooSmall", "InvalidOrderTrigger", "InvalidPerpPosition", "InvalidPerpPositionDetected", "InvalidPerpPositionToLiquidate", "InvalidPositionDelta", "InvalidPositionLastFundingRate", "InvalidSpotMarketInitialization", "InvalidUpdateK", "InvalidUserSubAccountId", "LiquidationsBlockedByOracle", "MakerCantFulfillOwnOrder", "MakerNotFound", "MakerOrderNotFound", "MarketDelisted", "MarketIndexAlreadyInitialized", "MarketStatusInvalidForNewLP", "MaxNumberOfOrders", "MaxNumberOfPositions", "NewLPSizeTooSmall", "NoPositionsLiquidatable", "NoSpotPositionAvailable", "NoUnsettledPnl", "OracleInsufficientDataPoints", "OracleNonPositive", "OracleNotFound", "OracleStaleForAMM", "OracleStaleForMargin", "OracleTooUncertain", "OracleTooVolatile", "OracleUpdatesNotMonotonic", "OrderAmountTooSmall", "OrderBreachesOraclePriceLimits", "OrderDoesNotExist", "OrderNotOpen", "OrderSizeTooSmall", "PerpMarketNotFound", "PlacePostOnlyLimitFailure", "PnlPoolCantSettleUser", "PositionDoesntHaveOpenPositionOrOrders", "PriceBandsBreached", "ReduceOnlyOrderIncreasedRisk", "SlippageOutsideLimit", "SpotMarketBalanceInvariantViolated", "SpotMarketInsufficientDeposits", "SpotMarketNotFound", "SpotMarketVaultInvariantViolated", "SufficientCollateral", "TradeSizeTooLarge", "TryingToRemoveLiquidityTooFast", "UnableToBurnLPTokens", "UnableToGetLimitPrice", "UserAlreadyExists", "UserBankrupt", "UserCantLiquidateThemself", "UserHasNoOrder", "UserHasNoPositionInMarket", "UserIsBeingLiquidated", "UserNotBankrupt", "UserNotFound", "UserOrderIdAlreadyInUse", "UserReduceOnly", "WrongSpotBalanceType", "InvalidOrderLimitPrice", "InvalidTriggerOrderCondition", "InvalidAmmLimitPriceOverride", "InvalidOracleOffset", "UnequalMarketIndexForSpotTransfer", "InvalidSpotMarketState", "InvalidMarkTwapUpdateDetected", "InvalidAmmMaxSpreadDetected", "InvalidAmmForFillDetected", "InvalidMarketStatusToSettlePnl", "UserMustSettleTheirOwnPositiveUnsettledPNL", "BlockchainClockInconsistency", "InsufficientPerpPnlPool", "LiquidationDoesntSatisfyLimitPrice", "DefaultError"]
+
+
+class InvalidOrderLimitPrice(DriftError):
+    """ErrorCode::InvalidOrderLimitPrice"""
+
+
+class InvalidTriggerOrderCondition(DriftError):
+    """ErrorCode::InvalidTriggerOrderCondition"""
+
+
+class InvalidAmmLimitPriceOverride(DriftError):
+    """ErrorCode::InvalidAmmLimitPriceOverride"""
+
+
+class InvalidOracleOffset(DriftError):
+    """ErrorCode::InvalidOracleOffset"""
+
+
+class UnequalMarketIndexForSpotTransfer(DriftError):
+    """ErrorCode::UnequalMarketIndexForSpotTransfer"""
+
+
+class InvalidSpotMarketState(DriftError):
+    """ErrorCode::InvalidSpotMarketState"""
+
+
+class InvalidMarkTwapUpdateDetected(DriftError):
+    """ErrorCode::InvalidMarkTwapUpdateDetected"""
+
+
+class InvalidAmmMaxSpreadDetected(DriftError):
+    """ErrorCode::InvalidAmmMaxSpreadDetected"""
+
+
+class InvalidAmmForFillDetected(DriftError):
+    """ErrorCode::InvalidAmmForFillDetected"""
+
+
+class InvalidMarketStatusToSettlePnl(DriftError):
+    """ErrorCode::InvalidMarketStatusToSettlePnl"""
+
+
+class UserMustSettleTheirOwnPositiveUnsettledPNL(DriftError):
+    """ErrorCode::UserMustSettleTheirOwnPositiveUnsettledPNL"""
+
+
+class BlockchainClockInconsistency(DriftError):
+    """ErrorCode::BlockchainClockInconsistency"""
+
+
+class InsufficientPerpPnlPool(DriftError):
+    """ErrorCode::InsufficientPerpPnlPool"""
+
+
+class LiquidationDoesntSatisfyLimitPrice(DriftError):
+    """ErrorCode::LiquidationDoesntSatisfyLimitPrice"""
+
+
+class DefaultError(DriftError):
+    """ErrorCode::DefaultError"""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ballast.drift.errors import OracleNotFound
 from ballast.drift.state.oracle import OraclePriceData, OracleSource
+from ballast.drift.state.state import OracleGuardRails
 from ballast.drift.state.user import MarketType
 
 
@@ -31,6 +32,7 @@ class OracleMap:
 
     slot: int = 0
     readings: dict[tuple[MarketType, int], OracleReading] = field(default_factory=dict)
+    oracle_guard_rails: OracleGuardRails = field(default_factory=OracleGuardRails)  # validity thresholds
 
     def get_price_data(self, market_type: MarketType, market_index: int) -> OraclePriceData:
         """The reading for a market with its delay in slots; the quote asset is always $1.

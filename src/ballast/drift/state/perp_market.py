@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+from ballast.drift.state.oracle import OracleSource
+
 
 class MarketStatus(Enum):
     """Source: state/perp_market.rs::MarketStatus"""
@@ -181,6 +183,7 @@ class AMM:
     last_oracle_conf_pct: int = 0
     last_oracle_reserve_price_spread_pct: int = 0
     last_oracle_valid: bool = False
+    oracle_source: OracleSource = OracleSource.Pyth  # which oracle feed (stablecoin feeds get 3x margin staleness)
     last_bid_price_twap: int = 0
     last_ask_price_twap: int = 0
     last_mark_price_twap: int = 0

@@ -77,6 +77,7 @@ class SpotMarket:
     initial_liability_weight: int = 0
     maintenance_liability_weight: int = 0
     imf_factor: int = 0
+    scale_initial_asset_weight_start: int = 0  # deposit value (1e6) where initial weight starts to scale
     liquidator_fee: int = 0
     if_liquidation_fee: int = 0
     optimal_utilization: int = 0
@@ -92,6 +93,7 @@ class SpotMarket:
     total_quote_social_loss: int = 0
     withdraw_guard_threshold: int = 0
     max_token_deposits: int = 0
+    max_token_borrows_fraction: int = 0  # share of max_token_deposits borrowable, 1e4 (0 = no cap)
     order_step_size: int = 0
     order_tick_size: int = 0
     min_order_size: int = 0

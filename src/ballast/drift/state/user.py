@@ -162,6 +162,7 @@ class UserFees:
     total_token_discount: int = 0
     total_referee_discount: int = 0
     total_referrer_reward: int = 0
+    current_epoch_referrer_reward: int = 0  # quote 1e6, referrer rewards earned this epoch
 
 
 @dataclass(slots=True)
@@ -177,6 +178,7 @@ class UserStats:
     last_maker_volume_30d_ts: int = 0
     last_filler_volume_30d_ts: int = 0
     if_staked_quote_asset_amount: int = 0
+    if_staked_gov_token_amount: int = 0  # gov token staked in the IF (1e6), drives the fee stake benefit
     number_of_sub_accounts: int = 0
     number_of_sub_accounts_created: int = 0
 
@@ -193,6 +195,7 @@ class User:
     orders: list[Order] = field(default_factory=list)
     status: int = 0
     max_margin_ratio: int = 0
+    margin_mode: int = 0  # state/user.rs::MarginMode: 0 Default, 1 HighLeverage
     next_order_id: int = 1
     next_liquidation_id: int = 1
     last_active_slot: int = 0

@@ -1,0 +1,72 @@
+"""Benchmarks behind `ballast bench`: measured by the project itself, never by timed tests.
+
+`fills`: market orders placed and taken against the AMM (`place_and_take_perp_order`) by users
+picked round-robin, with the oracle moving and funding due every hour of simulated time, so every
+fill runs the AMM update, the swap, fees, the taker's margin check and the funding check.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION
+from ballast.drift.presets import add_perp_market, fund_user, new_exchange
+from ballast.drift.state.order_params import OrderParams
+from ballast.drift.state.user import OrderType, PositionDirection
+
+__all__ = ["FillBenchResult", "bench_fills"]
+
+
+@dataclass(frozen=True)
+class FillBenchResult:
+    users: int
+    fills: int
+    seconds: float
+    funding_updates: int
+
+    @property
+    def fills_per_second(self) -> float:
+        return self.fills / self.seconds
+
+    @property
+    def microseconds_per_fill(self) -> float:
+        return self.seconds / self.fills * 1e6
+
+
+def bench_fills(users: int, fills: int, seconds_per_fill: int = 3) -> FillBenchResult:
+    """Time `fills` place-and-take market orders of 0.1-1 SOL spread over `users` subaccounts.
+
+    Each fill happens `seconds_per_fill` simulated seconds after the previous one, with a fresh
+    oracle reading that drifts +/- $0.01; directions alternate so inventory stays bounded.
+    """
+    exchange = new_exchange()
+    market_index = add_perp_market(exchange, price_dollars=100, base_liquidity=1_000_000)
+    names = [f"trader{i}" for i in range(users)]
+    for name in names:
+        fund_user(exchange, name, 100_000)
+    price = 100 * PRICE_PRECISION
+    start_ts = exchange.now
+    orders = [
+        OrderParams(
+            order_type=OrderType.Market,
+            direction=PositionDirection.Long if i % 2 == 0 else PositionDirection.Short,
+            base_asset_amount=BASE_PRECISION // 10 * (1 + i % 10),
+            market_index=market_index,
+        )
+        for i in range(20)
+    ]
+    events_before = len(exchange.events)
+    started = time.perf_counter()
+    for i in range(fills):
+        exchange.update_clock(start_ts + (i + 1) * seconds_per_fill)
+        price += 10_000 if (i // 7) % 2 == 0 else -10_000
+        exchange.update_oracle_price(market_index, price, confidence=price // 10_000)
+        exchange.place_and_take_perp_order(names[i % users], 0, orders[i % 20])
+    seconds = time.perf_counter() - started
+    funding_updates = sum(
+        1 for event in exchange.events[events_before:] if type(event).__name__ == "FundingRateRecord"
+    )
+    if not exchange.audit().balanced:
+        raise AssertionError("benchmark run left the exchange unbalanced")
+    return FillBenchResult(users, fills, seconds, funding_updates)

@@ -1,0 +1,993 @@
+"""The Drift exchange facade: one method per instruction, each atomic.
+
+An `Exchange` holds every account (state, markets, users, user stats, oracle readings) and the
+clock. Each instruction validates its inputs, runs the controllers, appends typed events to
+`events`, and either applies completely or raises a `DriftError` leaving every account exactly as
+it was. Time and prices are inputs (`update_clock`, `update_oracle_price`).
+
+Amounts follow the reference: token amounts in the token's decimals (USDC 1e6), base 1e9,
+prices 1e6, margin ratios 1e4, fees and spreads 1e6.
+
+Source: programs/drift/src/instructions/{admin,user,keeper}.rs
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ballast.drift.atomic import restore, snapshot
+from ballast.drift.constants import (
+    MAX_CONCENTRATION_COEFFICIENT,
+    MAX_MARGIN_RATIO,
+    MIN_MARGIN_RATIO,
+    PRICE_PRECISION,
+    QUOTE_SPOT_MARKET_INDEX,
+    SPOT_CUMULATIVE_INTEREST_PRECISION,
+    SPOT_WEIGHT_PRECISION,
+)
+from ballast.drift.controller.amm import update_concentration_coef
+from ballast.drift.controller.funding import settle_funding_payments, update_funding_rate
+from ballast.drift.controller.liquidation import liquidate_perp
+from ballast.drift.controller.orders import (
+    FillMode,
+    cancel_order_by_order_id,
+    fill_perp_order,
+    place_perp_order,
+    remove_closed_orders,
+)
+from ballast.drift.controller.pnl import SettlePnlMode, settle_pnl
+from ballast.drift.controller.repeg import _update_amm
+from ballast.drift.controller.spot_balance import update_spot_balances
+from ballast.drift.errors import (
+    CantTransferBetweenSameUserAccount,
+    InsufficientCollateral,
+    InsufficientDeposit,
+    InvalidAmount,
+    InvalidInitialPeg,
+    InvalidMarginRatio,
+    InvalidMarketParameter,
+    InvalidUserSubAccountId,
+    MarketIndexAlreadyInitialized,
+    PerpMarketNotFound,
+    SpotMarketNotFound,
+    UserAlreadyExists,
+    UserNotFound,
+)
+from ballast.drift.events import DepositDirection, DepositExplanation, DepositRecord, NewUserRecord
+from ballast.drift.math.amm import calculate_bid_ask_bounds, calculate_price
+from ballast.drift.math.margin import (
+    calculate_margin_requirement_and_total_collateral_and_liability_info,
+)
+from ballast.drift.math.spot_balance import get_token_amount
+from ballast.drift.state.margin_calculation import (
+    MarginCalculation,
+    MarginContext,
+    MarginRequirementType,
+)
+from ballast.drift.state.oracle import OracleSource
+from ballast.drift.state.oracle_map import OracleMap, OracleReading
+from ballast.drift.state.order_params import OrderParams
+from ballast.drift.state.perp_market import (
+    AMM,
+    ContractTier,
+    HistoricalOracleData,
+    InsuranceClaim,
+    MarketStatus,
+    PerpMarket,
+)
+from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket, SpotMarketStatus
+from ballast.drift.state.state import State
+from ballast.drift.state.user import (
+    MarketType,
+    OrderStatus,
+    SpotPosition,
+    User,
+    UserStats,
+)
+from ballast.fixed import div_floor
+
+__all__ = ["Exchange", "AuditReport", "SLOTS_PER_SECOND_NUMERATOR", "SLOTS_PER_SECOND_DENOMINATOR"]
+
+# Solana produces a slot every ~400 ms: when a caller gives only a timestamp, slot = ts * 5 / 2.
+SLOTS_PER_SECOND_NUMERATOR = 5
+SLOTS_PER_SECOND_DENOMINATOR = 2
+
+T = TypeVar("T")
+
+
+def _check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidAmount(f"{name} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidAmount(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidAmount(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+@dataclass(slots=True, frozen=True)
+class AuditReport:
+    """Claims on each spot market's vault against the vault, and the perp aggregate identities.
+
+    `vault_difference[i]` is vault tokens minus every claim (user deposits less borrows, perp pnl
+    and fee pools, the revenue pool); it is zero when nothing was lost or created.
+    `perp_mismatches` lists every market aggregate that differs from the sum over positions.
+    """
+
+    vault_difference: dict[int, int]
+    claims: dict[int, dict[str, int]]
+    perp_mismatches: tuple[str, ...] = ()
+
+    @property
+    def balanced(self) -> bool:
+        return not self.perp_mismatches and all(d == 0 for d in self.vault_difference.values())
+
+
+@dataclass
+class Exchange:
+    """Every Drift account and the clock; instructions are its methods."""
+
+    state: State = field(default_factory=State)
+    now: int = 0
+    slot: int = 0
+    perp_markets: dict[int, PerpMarket] = field(default_factory=dict)
+    spot_markets: dict[int, SpotMarket] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
+    user_stats: dict[str, UserStats] = field(default_factory=dict)
+    oracle_map: OracleMap = field(default_factory=OracleMap)
+    events: list = field(default_factory=list)
+    # users with open orders per perp market: the maker candidates of a fill
+    _order_holders: dict[int, dict[str, User]] = field(default_factory=dict, repr=False)
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def _atomic(self, touched: Iterable[Any], action: Callable[[], T]) -> T:
+        snapshots = [snapshot(obj) for obj in touched]
+        events_before = len(self.events)
+        try:
+            return action()
+        except BaseException:
+            for snap in snapshots:
+                restore(snap)
+            del self.events[events_before:]
+            raise
+
+    def user(self, authority: str, sub_account_id: int = 0) -> User:
+        """The subaccount, or UserNotFound naming it."""
+        user = self.users.get(f"{authority}/{sub_account_id}")
+        if user is None:
+            raise UserNotFound(f"no user {authority!r} with sub_account_id {sub_account_id!r}")
+        return user
+
+    def stats(self, authority: str) -> UserStats:
+        """The authority's statistics (created with its first subaccount)."""
+        stats = self.user_stats.get(authority)
+        if stats is None:
+            raise UserNotFound(f"no user stats for authority {authority!r}")
+        return stats
+
+    def perp_market(self, market_index: int) -> PerpMarket:
+        """The perp market, or PerpMarketNotFound naming the index."""
+        market = self.perp_markets.get(market_index)
+        if market is None:
+            raise PerpMarketNotFound(f"no perp market {market_index!r}")
+        return market
+
+    def spot_market(self, market_index: int) -> SpotMarket:
+        """The spot market, or SpotMarketNotFound naming the index."""
+        market = self.spot_markets.get(market_index)
+        if market is None:
+            raise SpotMarketNotFound(f"no spot market {market_index!r}")
+        return market
+
+    def _track_orders(self, user: User) -> None:
+        remove_closed_orders(user)
+        markets = {order.market_index for order in user.orders if order.status is OrderStatus.Open}
+        for market_index, holders in self._order_holders.items():
+            if market_index in markets:
+                holders[user.key] = user
+            else:
+                holders.pop(user.key, None)
+
+    def _makers(self, market_index: int, taker: User) -> dict[str, tuple[User, UserStats]]:
+        return {
+            key: (maker, self.user_stats[maker.authority])
+            for key, maker in self._order_holders.get(market_index, {}).items()
+            if key != taker.key
+        }
+
+    # --- clock and oracles ------------------------------------------------------------
+
+    def update_clock(self, now: int, slot: int | None = None) -> None:
+        """Advance time to `now` (unix seconds); slot defaults to now x 5 / 2 (400 ms slots)."""
+        _check_int("now", now, minimum=self.now)
+        if slot is None:
+            slot = max(self.slot, div_floor(now * SLOTS_PER_SECOND_NUMERATOR, SLOTS_PER_SECOND_DENOMINATOR))
+        _check_int("slot", slot, minimum=self.slot)
+        self.now = now
+        self.slot = slot
+        self.oracle_map.slot = slot
+
+    def update_oracle_price(
+        self,
+        market_index: int,
+        price: int,
+        confidence: int = 0,
+        market_type: MarketType = MarketType.Perp,
+    ) -> None:
+        """Publish an oracle reading (price and confidence 1e6) in the current slot."""
+        _check_int("price", price)
+        _check_int("confidence", confidence, minimum=0)
+        if market_type is MarketType.Perp:
+            self.perp_market(market_index)
+        else:
+            self.spot_market(market_index)
+        key = (market_type, market_index)
+        reading = self.oracle_map.readings.get(key)
+        source = reading.source if reading is not None else OracleSource.Pyth
+        self.oracle_map.readings[key] = OracleReading(price, confidence, self.slot, source)
+
+    # --- admin ------------------------------------------------------------------------
+
+    def initialize_spot_market(
+        self,
+        market_index: int = QUOTE_SPOT_MARKET_INDEX,
+        decimals: int = 6,
+        name: str = "USDC",
+        initial_asset_weight: int = SPOT_WEIGHT_PRECISION,
+        maintenance_asset_weight: int = SPOT_WEIGHT_PRECISION,
+        initial_liability_weight: int = SPOT_WEIGHT_PRECISION,
+        maintenance_liability_weight: int = SPOT_WEIGHT_PRECISION,
+        oracle_price: int = PRICE_PRECISION,
+    ) -> SpotMarket:
+        """Create a spot market; market 0 is the quote (USDC) market with a fixed $1 oracle.
+
+        Source: programs/drift/src/instructions/admin.rs::handle_initialize_spot_market
+        """
+        _check_int("market_index", market_index, minimum=0)
+        if market_index != self.state.number_of_spot_markets:
+            raise MarketIndexAlreadyInitialized(
+                f"spot market_index {market_index} != number_of_spot_markets {self.state.number_of_spot_markets}"
+            )
+        _check_int("decimals", decimals, minimum=0, maximum=19)
+        is_quote = market_index == QUOTE_SPOT_MARKET_INDEX
+        market = SpotMarket(
+            market_index=market_index,
+            name=name,
+            decimals=decimals,
+            status=SpotMarketStatus.Active,
+            cumulative_deposit_interest=SPOT_CUMULATIVE_INTEREST_PRECISION,
+            cumulative_borrow_interest=SPOT_CUMULATIVE_INTEREST_PRECISION,
+            initial_asset_weight=initial_asset_weight,
+            maintenance_asset_weight=maintenance_asset_weight,
+            initial_liability_weight=initial_liability_weight,
+            maintenance_liability_weight=maintenance_liability_weight,
+            last_interest_ts=self.now,
+            last_twap_ts=self.now,
+            historical_oracle_data=HistoricalOracleData(
+                last_oracle_price=oracle_price,
+                last_oracle_price_twap=oracle_price,
+                last_oracle_price_twap_5min=oracle_price,
+                last_oracle_price_twap_ts=self.now,
+            ),
+        )
+        market.revenue_pool.market_index = market_index
+        self.spot_markets[market_index] = market
+        self.state.number_of_spot_markets += 1
+        self.oracle_map.readings[(MarketType.Spot, market_index)] = OracleReading(
+            oracle_price, 0, self.slot, OracleSource.QuoteAsset if is_quote else OracleSource.Pyth
+        )
+        return market
+
+    def initialize_perp_market(
+        self,
+        market_index: int,
+        amm_base_asset_reserve: int,
+        amm_quote_asset_reserve: int,
+        amm_periodicity: int,
+        amm_peg_multiplier: int,
+        oracle_price: int,
+        margin_ratio_initial: int = 1000,
+        margin_ratio_maintenance: int = 500,
+        liquidator_fee: int = 0,
+        if_liquidation_fee: int = 0,
+        imf_factor: int = 0,
+        base_spread: int = 0,
+        max_spread: int = 0,
+        max_open_interest: int = 0,
+        max_revenue_withdraw_per_period: int = 0,
+        quote_max_insurance: int = 0,
+        order_step_size: int = 10_000_000,
+        order_tick_size: int = 100,
+        min_order_size: int = 10_000_000,
+        concentration_coef_scale: int = 1,
+        curve_update_intensity: int = 0,
+        amm_jit_intensity: int = 0,
+        contract_tier: ContractTier = ContractTier.HighlySpeculative,
+        active_status: bool = True,
+        oracle_confidence: int = 0,
+        name: str = "",
+    ) -> PerpMarket:
+        """Create a perp market whose vAMM opens balanced at the peg (reserves equal).
+
+        Validates the margin parameters as the reference's `validate_margin` does and publishes
+        the opening oracle reading. Source: programs/drift/src/instructions/admin.rs::handle_initialize_perp_market
+        """
+        for arg_name, value in (
+            ("market_index", market_index),
+            ("amm_base_asset_reserve", amm_base_asset_reserve),
+            ("amm_quote_asset_reserve", amm_quote_asset_reserve),
+            ("amm_periodicity", amm_periodicity),
+            ("amm_peg_multiplier", amm_peg_multiplier),
+            ("oracle_price", oracle_price),
+            ("order_step_size", order_step_size),
+            ("order_tick_size", order_tick_size),
+            ("min_order_size", min_order_size),
+            ("concentration_coef_scale", concentration_coef_scale),
+        ):
+            _check_int(arg_name, value, minimum=0)
+        if market_index != self.state.number_of_markets:
+            raise MarketIndexAlreadyInitialized(
+                f"perp market_index {market_index} != number_of_markets {self.state.number_of_markets}"
+            )
+        if QUOTE_SPOT_MARKET_INDEX not in self.spot_markets:
+            raise SpotMarketNotFound("initialize the quote spot market (0) before perp markets")
+        if amm_base_asset_reserve != amm_quote_asset_reserve:
+            raise InvalidInitialPeg(
+                f"amm_base_asset_reserve {amm_base_asset_reserve} != amm_quote_asset_reserve {amm_quote_asset_reserve}"
+            )
+        if amm_base_asset_reserve == 0 or amm_peg_multiplier == 0 or order_step_size == 0:
+            raise InvalidMarketParameter(
+                "reserves, peg and order_step_size must be positive: "
+                f"reserve={amm_base_asset_reserve} peg={amm_peg_multiplier} step={order_step_size}"
+            )
+        if not 0 <= curve_update_intensity <= 200:
+            raise InvalidMarketParameter(f"curve_update_intensity {curve_update_intensity} not in 0..=200")
+        if not 0 <= amm_jit_intensity <= 200:
+            raise InvalidMarketParameter(f"amm_jit_intensity {amm_jit_intensity} not in 0..=200")
+        init_reserve_price = calculate_price(
+            amm_quote_asset_reserve, amm_base_asset_reserve, amm_peg_multiplier
+        )
+        _validate_margin(margin_ratio_initial, margin_ratio_maintenance, liquidator_fee, base_spread, max_spread)
+        min_bar, max_bar = calculate_bid_ask_bounds(MAX_CONCENTRATION_COEFFICIENT, amm_base_asset_reserve)
+
+        def action() -> PerpMarket:
+            amm = AMM(
+                base_asset_reserve=amm_base_asset_reserve,
+                quote_asset_reserve=amm_quote_asset_reserve,
+                terminal_quote_asset_reserve=amm_quote_asset_reserve,
+                ask_base_asset_reserve=amm_base_asset_reserve,
+                ask_quote_asset_reserve=amm_quote_asset_reserve,
+                bid_base_asset_reserve=amm_base_asset_reserve,
+                bid_quote_asset_reserve=amm_quote_asset_reserve,
+                sqrt_k=amm_base_asset_reserve,
+                peg_multiplier=amm_peg_multiplier,
+                concentration_coef=MAX_CONCENTRATION_COEFFICIENT,
+                min_base_asset_reserve=min_bar,
+                max_base_asset_reserve=max_bar,
+                last_funding_rate_ts=self.now,
+                funding_period=amm_periodicity,
+                last_mark_price_twap=init_reserve_price,
+                last_mark_price_twap_5min=init_reserve_price,
+                last_mark_price_twap_ts=self.now,
+                last_bid_price_twap=init_reserve_price,
+                last_ask_price_twap=init_reserve_price,
+                historical_oracle_data=HistoricalOracleData(
+                    last_oracle_price=oracle_price,
+                    last_oracle_price_twap=oracle_price,
+                    last_oracle_price_twap_5min=oracle_price,
+                    last_oracle_price_twap_ts=self.now,
+                ),
+                last_oracle_normalised_price=oracle_price,
+                order_step_size=order_step_size,
+                order_tick_size=order_tick_size,
+                min_order_size=min_order_size,
+                max_slippage_ratio=50,
+                max_fill_reserve_fraction=100,
+                base_spread=base_spread,
+                max_spread=max_spread,
+                max_open_interest=max_open_interest,
+                last_trade_ts=self.now,
+                curve_update_intensity=curve_update_intensity,
+                amm_jit_intensity=amm_jit_intensity,
+                last_update_slot=self.slot,
+            )
+            market = PerpMarket(
+                market_index=market_index,
+                name=name,
+                amm=amm,
+                status=MarketStatus.Active if active_status else MarketStatus.Initialized,
+                contract_tier=contract_tier,
+                margin_ratio_initial=margin_ratio_initial,
+                margin_ratio_maintenance=margin_ratio_maintenance,
+                imf_factor=imf_factor,
+                unrealized_pnl_initial_asset_weight=0,
+                unrealized_pnl_maintenance_asset_weight=SPOT_WEIGHT_PRECISION,
+                liquidator_fee=liquidator_fee,
+                if_liquidation_fee=if_liquidation_fee,
+                insurance_claim=InsuranceClaim(
+                    max_revenue_withdraw_per_period=max_revenue_withdraw_per_period,
+                    quote_max_insurance=quote_max_insurance,
+                ),
+                quote_spot_market_index=QUOTE_SPOT_MARKET_INDEX,
+            )
+            update_concentration_coef(market, concentration_coef_scale)
+            self.perp_markets[market_index] = market
+            self._order_holders[market_index] = {}
+            self.state.number_of_markets += 1
+            self.oracle_map.readings[(MarketType.Perp, market_index)] = OracleReading(
+                oracle_price, oracle_confidence, self.slot
+            )
+            return market
+
+        return self._atomic(
+            (self.state, self.perp_markets, self.oracle_map, self._order_holders), action
+        )
+
+    # --- users and collateral ---------------------------------------------------------
+
+    def initialize_user(self, authority: str, sub_account_id: int = 0, name: str = "") -> User:
+        """Create subaccount `sub_account_id` of `authority` (ids are given out in order).
+
+        Source: programs/drift/src/instructions/user.rs::handle_initialize_user
+        """
+        if not isinstance(authority, str) or not authority or "/" in authority:
+            raise InvalidAmount(f"authority must be a non-empty string without '/', got {authority!r}")
+        _check_int("sub_account_id", sub_account_id, minimum=0)
+        key = f"{authority}/{sub_account_id}"
+        if key in self.users:
+            raise UserAlreadyExists(f"user {key} already exists")
+        stats = self.user_stats.get(authority)
+        created = stats.number_of_sub_accounts_created if stats is not None else 0
+        if sub_account_id != created:
+            raise InvalidUserSubAccountId(
+                f"sub_account_id {sub_account_id} must be the next id {created} for authority {authority!r}"
+            )
+        if stats is None:
+            stats = UserStats(authority=authority)
+            self.user_stats[authority] = stats
+        stats.number_of_sub_accounts += 1
+        stats.number_of_sub_accounts_created += 1
+        user = User(authority=authority, sub_account_id=sub_account_id, name=name, last_active_slot=self.slot)
+        self.users[key] = user
+        self.state.number_of_sub_accounts += 1
+        if created == 0:
+            self.state.number_of_authorities += 1
+        self.events.append(NewUserRecord(ts=self.now, user=key, sub_account_id=sub_account_id))
+        return user
+
+    def _spot_position(self, user: User, market_index: int) -> SpotPosition:
+        position = user.get_spot_position(market_index)
+        if position is None:
+            position = SpotPosition(market_index=market_index)
+            user.spot_positions.append(position)
+        return position
+
+    def deposit(self, authority: str, sub_account_id: int, market_index: int, amount: int) -> None:
+        """Deposit `amount` tokens (the market's decimals) into a subaccount.
+
+        Source: programs/drift/src/instructions/user.rs::handle_deposit
+        """
+        _check_int("amount", amount, minimum=1)
+        user = self.user(authority, sub_account_id)
+        spot_market = self.spot_market(market_index)
+
+        def action() -> None:
+            if user.is_bankrupt():
+                from ballast.drift.errors import UserBankrupt
+
+                raise UserBankrupt(f"user {user.key} is bankrupt")
+            position = self._spot_position(user, market_index)
+            update_spot_balances(amount, SpotBalanceType.Deposit, spot_market, position, False)
+            position.cumulative_deposits += amount
+            user.total_deposits += amount
+            spot_market.vault_amount += amount
+            self.events.append(
+                DepositRecord(
+                    ts=self.now,
+                    user=user.key,
+                    direction=DepositDirection.Deposit,
+                    amount=amount,
+                    market_index=market_index,
+                    oracle_price=self.oracle_map.get_spot(market_index).price,
+                )
+            )
+
+        self._atomic((user, spot_market), action)
+
+    def _withdraw_from(self, user: User, spot_market: SpotMarket, amount: int) -> None:
+        position = user.get_spot_position(spot_market.market_index)
+        available = 0
+        if position is not None and position.balance_type is SpotBalanceType.Deposit:
+            available = get_token_amount(position.scaled_balance, spot_market, SpotBalanceType.Deposit)
+        if amount > available:
+            raise InsufficientDeposit(
+                f"user {user.key} withdraws {amount} of spot market {spot_market.market_index} "
+                f"but holds {available}"
+            )
+        update_spot_balances(amount, SpotBalanceType.Borrow, spot_market, position, True)
+        position.cumulative_deposits -= amount
+        calculation = self.margin_calculation(user, MarginRequirementType.Initial, strict=True)
+        if not calculation.meets_margin_requirement():
+            raise InsufficientCollateral(
+                f"withdrawal of {amount} leaves user {user.key} with total collateral "
+                f"{calculation.total_collateral} below initial margin {calculation.margin_requirement}"
+            )
+
+    def withdraw(self, authority: str, sub_account_id: int, market_index: int, amount: int) -> None:
+        """Withdraw up to the deposit, keeping initial margin (free collateral checked).
+
+        Source: programs/drift/src/instructions/user.rs::handle_withdraw
+        """
+        _check_int("amount", amount, minimum=1)
+        user = self.user(authority, sub_account_id)
+        spot_market = self.spot_market(market_index)
+
+        def action() -> None:
+            settle_funding_payments(user, self.perp_markets, self.now)
+            self._withdraw_from(user, spot_market, amount)
+            user.total_withdraws += amount
+            spot_market.vault_amount -= amount
+            self.events.append(
+                DepositRecord(
+                    ts=self.now,
+                    user=user.key,
+                    direction=DepositDirection.Withdraw,
+                    amount=amount,
+                    market_index=market_index,
+                    oracle_price=self.oracle_map.get_spot(market_index).price,
+                )
+            )
+
+        self._atomic((user, spot_market, self.perp_markets), action)
+
+    def transfer_deposit(
+        self,
+        authority: str,
+        from_sub_account_id: int,
+        to_sub_account_id: int,
+        market_index: int,
+        amount: int,
+    ) -> None:
+        """Move deposits between two subaccounts of one authority; the sender keeps initial margin.
+
+        Source: programs/drift/src/instructions/user.rs::handle_transfer_deposit
+        """
+        _check_int("amount", amount, minimum=1)
+        if from_sub_account_id == to_sub_account_id:
+            raise CantTransferBetweenSameUserAccount(
+                f"from and to sub_account_id are both {from_sub_account_id}"
+            )
+        sender = self.user(authority, from_sub_account_id)
+        receiver = self.user(authority, to_sub_account_id)
+        spot_market = self.spot_market(market_index)
+
+        def action() -> None:
+            settle_funding_payments(sender, self.perp_markets, self.now)
+            self._withdraw_from(sender, spot_market, amount)
+            position = self._spot_position(receiver, market_index)
+            update_spot_balances(amount, SpotBalanceType.Deposit, spot_market, position, False)
+            position.cumulative_deposits += amount
+            price = self.oracle_map.get_spot(market_index).price
+            for user, direction, other in (
+                (sender, DepositDirection.Withdraw, receiver),
+                (receiver, DepositDirection.Deposit, sender),
+            ):
+                self.events.append(
+                    DepositRecord(
+                        ts=self.now,
+                        user=user.key,
+                        direction=direction,
+                        amount=amount,
+                        market_index=market_index,
+                        oracle_price=price,
+                        explanation=DepositExplanation.Transfer,
+                        transfer_user=other.key,
+                    )
+                )
+
+        self._atomic((sender, receiver, spot_market, self.perp_markets), action)
+
+    def update_user_custom_margin_ratio(
+        self, authority: str, sub_account_id: int, margin_ratio: int
+    ) -> None:
+        """Set the subaccount's own initial margin floor (1e4; 2000 = 5x max leverage, 0 = none).
+
+        Source: programs/drift/src/instructions/user.rs::handle_update_user_custom_margin_ratio
+        """
+        _check_int("margin_ratio", margin_ratio, minimum=0, maximum=MAX_MARGIN_RATIO)
+        user = self.user(authority, sub_account_id)
+        user.max_margin_ratio = margin_ratio
+
+    # --- orders -----------------------------------------------------------------------
+
+    def _validate_order_params(self, params: OrderParams) -> PerpMarket:
+        if not isinstance(params, OrderParams):
+            raise InvalidAmount(f"params must be OrderParams, got {type(params).__name__}")
+        _check_int("base_asset_amount", params.base_asset_amount, minimum=1)
+        _check_int("price", params.price, minimum=0)
+        return self.perp_market(params.market_index)
+
+    def place_perp_order(self, authority: str, sub_account_id: int, params: OrderParams) -> int | None:
+        """Place an order; return its id (None if it was skipped, e.g. TryPostOnly crossing).
+
+        Source: programs/drift/src/instructions/user.rs::handle_place_perp_order
+        """
+        market = self._validate_order_params(params)
+        user = self.user(authority, sub_account_id)
+
+        def action() -> int | None:
+            order = place_perp_order(
+                self.state, user, self.perp_markets, self.spot_markets, self.oracle_map,
+                self.now, self.slot, params, self.events,
+            )
+            self._track_orders(user)
+            return None if order is None else order.order_id
+
+        return self._atomic((user, self.stats(authority), market, self._order_holders), action)
+
+    def cancel_order(self, authority: str, sub_account_id: int, order_id: int) -> None:
+        """Cancel one open order. Source: programs/drift/src/instructions/user.rs::handle_cancel_order"""
+        _check_int("order_id", order_id, minimum=1)
+        user = self.user(authority, sub_account_id)
+
+        def action() -> None:
+            cancel_order_by_order_id(
+                order_id, user, self.perp_markets, self.oracle_map, self.now, self.slot, self.events
+            )
+            self._track_orders(user)
+
+        self._atomic((user, self._order_holders), action)
+
+    def update_amm(self, market_index: int) -> int:
+        """Keeper: refresh the AMM's oracle TWAP, spreads (and curve, if enabled); return the cost.
+
+        Source: programs/drift/src/controller/repeg.rs::update_amm
+        """
+        market = self.perp_market(market_index)
+        return self._atomic((market,), lambda: self._update_amm(market))
+
+    def _update_amm(self, market: PerpMarket) -> int:
+        if market.status is MarketStatus.Settlement or market.status is MarketStatus.Delisted:
+            return 0
+        return _update_amm(
+            market, self.oracle_map.get_perp(market.market_index), self.state, self.now, self.slot
+        )
+
+    def _fill_touched(self, user: User, market: PerpMarket, extra: Iterable[Any] = ()) -> list:
+        touched: list[Any] = [user, self.user_stats[user.authority], market, self._order_holders, *extra]
+        for maker, maker_stats in self._makers(market.market_index, user).values():
+            touched.append(maker)
+            touched.append(maker_stats)
+        return touched
+
+    def fill_perp_order(
+        self,
+        filler_authority: str,
+        filler_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        order_id: int,
+    ) -> tuple[int, int]:
+        """Keeper: fill a user's order against makers and the AMM; return (base, quote) filled.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_fill_perp_order
+        """
+        _check_int("order_id", order_id, minimum=1)
+        user = self.user(authority, sub_account_id)
+        filler = self.user(filler_authority, filler_sub_account_id)
+        order = user.get_order(order_id)
+        if order is None:
+            from ballast.drift.errors import OrderDoesNotExist
+
+            raise OrderDoesNotExist(f"user {user.key} has no open order {order_id}")
+        market = self.perp_market(order.market_index)
+        filler_is_user = filler is user
+
+        def action() -> tuple[int, int]:
+            self._update_amm(market)
+            makers = self._makers(market.market_index, user)
+            result = fill_perp_order(
+                order_id, self.state, user, self.user_stats[user.authority], self.spot_markets,
+                self.perp_markets, self.oracle_map,
+                None if filler_is_user else filler,
+                None if filler_is_user else self.user_stats[filler.authority],
+                makers, self.now, self.slot, self.events, FillMode.Fill,
+            )
+            self._track_orders(user)
+            for maker, _ in makers.values():
+                self._track_orders(maker)
+            return result
+
+        extra = () if filler_is_user else (filler, self.user_stats[filler.authority])
+        return self._atomic(self._fill_touched(user, market, extra), action)
+
+    def place_and_take_perp_order(
+        self, authority: str, sub_account_id: int, params: OrderParams
+    ) -> tuple[int, int]:
+        """Place an order and fill it at once against makers and the AMM (IOC cancels the rest).
+
+        Returns (base, quote) filled. Source: programs/drift/src/instructions/user.rs::handle_place_and_take_perp_order
+        """
+        market = self._validate_order_params(params)
+        user = self.user(authority, sub_account_id)
+        stats = self.stats(authority)
+
+        def action() -> tuple[int, int]:
+            self._update_amm(market)
+            order = place_perp_order(
+                self.state, user, self.perp_markets, self.spot_markets, self.oracle_map,
+                self.now, self.slot, params, self.events,
+            )
+            if order is None:
+                return 0, 0
+            makers = self._makers(market.market_index, user)
+            result = fill_perp_order(
+                order.order_id, self.state, user, stats, self.spot_markets, self.perp_markets,
+                self.oracle_map, None, None, makers, self.now, self.slot, self.events,
+                FillMode.PlaceAndTake,
+            )
+            if params.immediate_or_cancel and order.status is OrderStatus.Open:
+                cancel_order_by_order_id(
+                    order.order_id, user, self.perp_markets, self.oracle_map, self.now, self.slot,
+                    self.events,
+                )
+            self._track_orders(user)
+            for maker, _ in makers.values():
+                self._track_orders(maker)
+            return result
+
+        return self._atomic(self._fill_touched(user, market), action)
+
+    # --- keepers: funding, pnl, liquidation -------------------------------------------
+
+    def update_funding_rate(self, market_index: int) -> bool:
+        """Keeper: update the funding rate when due; return whether it was updated.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_update_funding_rate
+        """
+        market = self.perp_market(market_index)
+
+        def action() -> bool:
+            from ballast.drift.math.amm import reserve_price
+            from ballast.drift.state.perp_market import PerpOperation
+
+            self._update_amm(market)
+            paused = market.status is MarketStatus.FundingPaused or market.is_operation_paused(
+                PerpOperation.UpdateFunding
+            )
+            record = update_funding_rate(
+                market_index, market, self.oracle_map.get_perp(market_index), self.now, self.slot,
+                self.state.oracle_guard_rails, paused, reserve_price(market.amm),
+            )
+            if record is None:
+                return False
+            self.events.append(record)
+            return True
+
+        return self._atomic((market,), action)
+
+    def settle_funding_payment(self, authority: str, sub_account_id: int) -> None:
+        """Settle the subaccount's funding in every market.
+
+        Source: programs/drift/src/instructions/user.rs::handle_settle_funding_payment
+        """
+        user = self.user(authority, sub_account_id)
+
+        def action() -> None:
+            self.events.extend(settle_funding_payments(user, self.perp_markets, self.now))
+
+        self._atomic((user, self.perp_markets), action)
+
+    def settle_pnl(
+        self,
+        authority: str,
+        sub_account_id: int,
+        market_index: int,
+        mode: SettlePnlMode = SettlePnlMode.MustSettle,
+    ) -> None:
+        """Keeper: settle a position's pnl with the market's pnl pool (TrySettle: no error when
+        nothing can be settled).
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_settle_pnl
+        """
+        user = self.user(authority, sub_account_id)
+        market = self.perp_market(market_index)
+        quote_market = self.spot_market(QUOTE_SPOT_MARKET_INDEX)
+
+        def action() -> None:
+            settle_pnl(
+                market_index, user, self.perp_markets, self.spot_markets, self.oracle_map,
+                self.state, self.now, self.slot, self.events, mode=mode,
+            )
+
+        self._atomic((user, market, quote_market, self.perp_markets), action)
+
+    def liquidate_perp(
+        self,
+        liquidator_authority: str,
+        liquidator_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        market_index: int,
+        liquidator_max_base_asset_amount: int,
+        limit_price: int | None = None,
+    ) -> None:
+        """Keeper: take over part of an under-margined user's position at the oracle price.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_liquidate_perp
+        """
+        _check_int("liquidator_max_base_asset_amount", liquidator_max_base_asset_amount, minimum=1)
+        if limit_price is not None:
+            _check_int("limit_price", limit_price, minimum=1)
+        user = self.user(authority, sub_account_id)
+        liquidator = self.user(liquidator_authority, liquidator_sub_account_id)
+        if user is liquidator:
+            from ballast.drift.errors import UserCantLiquidateThemself
+
+            raise UserCantLiquidateThemself(f"user {user.key} cannot liquidate itself")
+        market = self.perp_market(market_index)
+
+        def action() -> None:
+            liquidate_perp(
+                market_index, liquidator_max_base_asset_amount, limit_price, user,
+                self.user_stats[user.authority], liquidator,
+                self.user_stats[liquidator.authority], self.perp_markets, self.spot_markets,
+                self.oracle_map, self.slot, self.now, self.state, self.events,
+            )
+            self._track_orders(user)
+
+        touched = (
+            user, liquidator, self.user_stats[user.authority],
+            self.user_stats[liquidator.authority], market, self.perp_markets, self._order_holders,
+        )
+        self._atomic(touched, action)
+
+    # --- reads ------------------------------------------------------------------------
+
+    def margin_calculation(
+        self,
+        user: User,
+        margin_type: MarginRequirementType = MarginRequirementType.Initial,
+        strict: bool = False,
+    ) -> MarginCalculation:
+        """The user's margin requirement and total collateral (quote 1e6)."""
+        return calculate_margin_requirement_and_total_collateral_and_liability_info(
+            user,
+            self.perp_markets,
+            self.spot_markets,
+            self.oracle_map,
+            MarginContext.standard(margin_type).with_strict(strict),
+        )
+
+    def free_collateral(self, authority: str, sub_account_id: int = 0) -> int:
+        """Total collateral above the initial margin requirement (quote 1e6, >= 0)."""
+        return self.margin_calculation(self.user(authority, sub_account_id)).get_free_collateral()
+
+    def token_amount(self, authority: str, sub_account_id: int, market_index: int) -> int:
+        """Signed token balance of a subaccount in a spot market (deposits > 0, borrows < 0)."""
+        user = self.user(authority, sub_account_id)
+        spot_market = self.spot_market(market_index)
+        position = user.get_spot_position(market_index)
+        if position is None:
+            return 0
+        amount = get_token_amount(position.scaled_balance, spot_market, position.balance_type)
+        return amount if position.balance_type is SpotBalanceType.Deposit else -amount
+
+    def audit(self) -> AuditReport:
+        """Check that nothing was lost: every claim on each vault against the vault, and every
+        perp market aggregate against the sum over positions."""
+        vault_difference: dict[int, int] = {}
+        claims: dict[int, dict[str, int]] = {}
+        for index, spot_market in self.spot_markets.items():
+            deposits = borrows = 0
+            for user in self.users.values():
+                position = user.get_spot_position(index)
+                if position is None:
+                    continue
+                amount = get_token_amount(position.scaled_balance, spot_market, position.balance_type)
+                if position.balance_type is SpotBalanceType.Deposit:
+                    deposits += amount
+                else:
+                    borrows += amount
+            pools = {
+                "perp_pnl_pools": 0,
+                "perp_fee_pools": 0,
+            }
+            for market in self.perp_markets.values():
+                if market.quote_spot_market_index != index:
+                    continue
+                pools["perp_pnl_pools"] += get_token_amount(
+                    market.pnl_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
+                )
+                pools["perp_fee_pools"] += get_token_amount(
+                    market.amm.fee_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
+                )
+            pools["revenue_pool"] = get_token_amount(
+                spot_market.revenue_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
+            )
+            lines = {"user_deposits": deposits, "user_borrows": -borrows, **pools}
+            claims[index] = lines
+            vault_difference[index] = spot_market.vault_amount - sum(lines.values())
+        return AuditReport(vault_difference, claims, tuple(self._perp_mismatches()))
+
+    def _perp_mismatches(self) -> list[str]:
+        mismatches = []
+        for index, market in self.perp_markets.items():
+            amm = market.amm
+            quote = long = short = 0
+            for user in self.users.values():
+                position = user.get_perp_position(index)
+                if position is None:
+                    continue
+                quote += position.quote_asset_amount
+                if position.base_asset_amount > 0:
+                    long += position.base_asset_amount
+                else:
+                    short += position.base_asset_amount
+            checks = (
+                ("quote_asset_amount", amm.quote_asset_amount, quote),
+                ("base_asset_amount_long", amm.base_asset_amount_long, long),
+                ("base_asset_amount_short", amm.base_asset_amount_short, short),
+                (
+                    "base_asset_amount_with_amm + with_unsettled_lp",
+                    amm.base_asset_amount_with_amm + amm.base_asset_amount_with_unsettled_lp,
+                    long + short,
+                ),
+            )
+            for name, stored, summed in checks:
+                if stored != summed:
+                    mismatches.append(f"perp market {index}: {name} is {stored}, positions sum to {summed}")
+        return mismatches
+
+    def state_digest(self) -> str:
+        """SHA-256 of every account and the clock: equal inputs give equal digests."""
+        payload = repr(
+            (
+                self.now,
+                self.slot,
+                self.state,
+                sorted(self.perp_markets.items()),
+                sorted(self.spot_markets.items()),
+                sorted(self.users.items()),
+                sorted(self.user_stats.items()),
+                sorted(self.oracle_map.readings.items(), key=lambda item: (item[0][0].value, item[0][1])),
+            )
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _validate_margin(
+    margin_ratio_initial: int,
+    margin_ratio_maintenance: int,
+    liquidator_fee: int,
+    base_spread: int,
+    max_spread: int,
+) -> None:
+    """Source: programs/drift/src/validation/margin.rs::validate_margin"""
+    for name, value in (
+        ("margin_ratio_initial", margin_ratio_initial),
+        ("margin_ratio_maintenance", margin_ratio_maintenance),
+        ("liquidator_fee", liquidator_fee),
+        ("base_spread", base_spread),
+        ("max_spread", max_spread),
+    ):
+        _check_int(name, value, minimum=0)
+    if not MIN_MARGIN_RATIO <= margin_ratio_maintenance < margin_ratio_initial <= MAX_MARGIN_RATIO:
+        raise InvalidMarginRatio(
+            f"need {MIN_MARGIN_RATIO} <= margin_ratio_maintenance ({margin_ratio_maintenance}) < "
+            f"margin_ratio_initial ({margin_ratio_initial}) <= {MAX_MARGIN_RATIO}"
+        )
+    if margin_ratio_maintenance * 100 <= liquidator_fee:
+        raise InvalidMarginRatio(
+            f"margin_ratio_maintenance {margin_ratio_maintenance} x 100 must exceed liquidator_fee {liquidator_fee}"
+        )
+    if margin_ratio_initial * 100 <= max_spread:
+        raise InvalidMarginRatio(
+            f"margin_ratio_initial {margin_ratio_initial} x 100 must exceed max_spread {max_spread}"
+        )
+    if base_spread > 0 and not base_spread < max_spread:
+        raise InvalidMarginRatio(f"base_spread {base_spread} must be below max_spread {max_spread}")
