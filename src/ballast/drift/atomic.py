@@ -19,9 +19,16 @@ _LAYOUTS: dict[type, tuple[attrgetter, tuple[str, ...], tuple[int, ...]]] = {}
 Snapshot = tuple
 
 
+_MUTABLE: dict[type, bool] = {}
+
+
 def _is_mutable_state(value: Any) -> bool:
     cls = type(value)
-    return is_dataclass(cls) and not cls.__dataclass_params__.frozen
+    mutable = _MUTABLE.get(cls)
+    if mutable is None:
+        mutable = is_dataclass(cls) and not cls.__dataclass_params__.frozen
+        _MUTABLE[cls] = mutable
+    return mutable
 
 
 def _layout(cls: type) -> tuple[attrgetter, tuple[str, ...], tuple[int, ...]]:

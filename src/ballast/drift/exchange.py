@@ -68,7 +68,7 @@ from ballast.drift.state.margin_calculation import (
     MarginRequirementType,
 )
 from ballast.drift.state.oracle import OracleSource
-from ballast.drift.state.oracle_map import OracleMap, OracleReading
+from ballast.drift.state.oracle_map import OracleMap
 from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.perp_market import (
     AMM,
@@ -141,6 +141,9 @@ class Exchange:
     events: list = field(default_factory=list)
     # users with open orders per perp market: the maker candidates of a fill
     _order_holders: dict[int, dict[str, User]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.oracle_map.oracle_guard_rails = self.state.oracle_guard_rails
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -225,10 +228,7 @@ class Exchange:
             self.perp_market(market_index)
         else:
             self.spot_market(market_index)
-        key = (market_type, market_index)
-        reading = self.oracle_map.readings.get(key)
-        source = reading.source if reading is not None else OracleSource.Pyth
-        self.oracle_map.readings[key] = OracleReading(price, confidence, self.slot, source)
+        self.oracle_map.publish(market_type, market_index, price, confidence)
 
     # --- admin ------------------------------------------------------------------------
 
@@ -277,8 +277,12 @@ class Exchange:
         market.revenue_pool.market_index = market_index
         self.spot_markets[market_index] = market
         self.state.number_of_spot_markets += 1
-        self.oracle_map.readings[(MarketType.Spot, market_index)] = OracleReading(
-            oracle_price, 0, self.slot, OracleSource.QuoteAsset if is_quote else OracleSource.Pyth
+        self.oracle_map.publish(
+            MarketType.Spot,
+            market_index,
+            oracle_price,
+            0,
+            OracleSource.QuoteAsset if is_quote else OracleSource.Pyth,
         )
         return market
 
@@ -418,9 +422,7 @@ class Exchange:
             self.perp_markets[market_index] = market
             self._order_holders[market_index] = {}
             self.state.number_of_markets += 1
-            self.oracle_map.readings[(MarketType.Perp, market_index)] = OracleReading(
-                oracle_price, oracle_confidence, self.slot
-            )
+            self.oracle_map.publish(MarketType.Perp, market_index, oracle_price, oracle_confidence)
             return market
 
         return self._atomic(

@@ -89,9 +89,9 @@ from ballast.drift.math.matching import (
 )
 from ballast.drift.math.oracle import (
     get_max_confidence_interval_multiplier,
+    get_price_data_and_validity,
     is_oracle_too_divergent_with_twap_5min,
     is_oracle_valid_for_action,
-    oracle_validity,
 )
 from ballast.drift.math.orders import (
     calculate_base_asset_amount_for_amm_to_fulfill,
@@ -706,13 +706,11 @@ def fill_perp_order(
             return 0, 0
 
     amm = market.amm
-    oracle_price_data = oracle_map.get_perp(market_index)
-    validity = oracle_validity(
+    oracle_price_data, validity = get_price_data_and_validity(
+        oracle_map,
         MarketType.Perp,
         market_index,
         amm.historical_oracle_data.last_oracle_price_twap,
-        oracle_price_data,
-        state.oracle_guard_rails.validity,
         get_max_confidence_interval_multiplier(market.contract_tier),
     )
     oracle_stale_for_margin = (

@@ -31,8 +31,8 @@ from ballast.drift.errors import (
 from ballast.drift.math.funding import calculate_funding_payment
 from ballast.drift.math.oracle import (
     get_max_confidence_interval_multiplier,
+    get_price_data_and_validity,
     is_oracle_valid_for_action,
-    oracle_validity,
 )
 from ballast.drift.math.pnl import calculate_net_user_pnl
 from ballast.drift.math.spot_balance import (
@@ -47,7 +47,7 @@ from ballast.drift.state.margin_calculation import (
     MarginContext,
     MarginRequirementType,
 )
-from ballast.drift.state.oracle import DriftAction, OraclePriceData, OracleValidity
+from ballast.drift.state.oracle import DriftAction, OraclePriceData
 from ballast.drift.state.oracle_map import OracleMap
 from ballast.drift.state.perp_market import ContractTier, MarketStatus, PerpMarket
 from ballast.drift.state.spot_market import AssetTier, SpotBalanceType, SpotMarket
@@ -408,14 +408,8 @@ def _price_data_and_validity(
     last_oracle_price_twap: int,
     max_confidence_interval_multiplier: int,
 ) -> tuple[OraclePriceData, bool]:
-    price_data = oracle_map.get_price_data(market_type, market_index)
-    validity: OracleValidity = oracle_validity(
-        market_type,
-        market_index,
-        last_oracle_price_twap,
-        price_data,
-        oracle_map.oracle_guard_rails.validity,
-        max_confidence_interval_multiplier,
+    price_data, validity = get_price_data_and_validity(
+        oracle_map, market_type, market_index, last_oracle_price_twap, max_confidence_interval_multiplier
     )
     return price_data, is_oracle_valid_for_action(validity, DriftAction.MarginCalc)
 

@@ -15,6 +15,7 @@ from ballast.drift.math.amm import (
     is_oracle_mark_too_divergent,
 )
 from ballast.drift.state.oracle import DriftAction, OraclePriceData, OracleSource, OracleValidity
+from ballast.drift.state.oracle_map import OracleMap
 from ballast.drift.state.perp_market import ContractTier, PerpMarket, PerpOperation
 from ballast.drift.state.state import OracleGuardRails, ValidityGuardRails
 from ballast.drift.state.user import MarketType
@@ -208,3 +209,35 @@ def block_operation(
         or status.mark_too_divergent
         or market.is_operation_paused(PerpOperation.UpdateFunding)
     )
+
+
+def get_price_data_and_validity(
+    oracle_map: OracleMap,
+    market_type: MarketType,
+    market_index: int,
+    last_oracle_price_twap: int,
+    max_confidence_interval_multiplier: int,
+) -> tuple[OraclePriceData, OracleValidity]:
+    """A market's oracle reading and its validity class, memoised for the current slot.
+
+    The memo lives in `oracle_map.cache` (cleared whenever a reading is published) and is keyed
+    by everything the classification reads, so it returns exactly what `oracle_validity` would.
+
+    Source: programs/drift/src/state/oracle_map.rs::OracleMap::get_price_data_and_validity
+    """
+    key = (market_type, market_index, oracle_map.slot, last_oracle_price_twap, max_confidence_interval_multiplier)
+    cached = oracle_map.cache.get(key)
+    if cached is not None:
+        return cached
+    price_data = oracle_map.get_price_data(market_type, market_index)
+    validity = oracle_validity(
+        market_type,
+        market_index,
+        last_oracle_price_twap,
+        price_data,
+        oracle_map.oracle_guard_rails.validity,
+        max_confidence_interval_multiplier,
+        oracle_map.readings[(market_type, market_index)].source,
+    )
+    oracle_map.cache[key] = (price_data, validity)
+    return price_data, validity

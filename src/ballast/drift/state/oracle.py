@@ -44,7 +44,7 @@ class OracleSource(Enum):
     PythStableCoin = 2
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class OraclePriceData:
     """One oracle reading. price and confidence 1e6; delay in slots since publication.
 

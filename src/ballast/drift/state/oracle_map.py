@@ -33,22 +33,50 @@ class OracleMap:
     slot: int = 0
     readings: dict[tuple[MarketType, int], OracleReading] = field(default_factory=dict)
     oracle_guard_rails: OracleGuardRails = field(default_factory=OracleGuardRails)  # validity thresholds
+    # memo of price data (and validity, filled by math.oracle) for the current slot and readings;
+    # `publish` clears it, and its keys carry the slot, so it never serves a stale value
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def publish(
+        self,
+        market_type: MarketType,
+        market_index: int,
+        price: int,
+        confidence: int,
+        source: OracleSource | None = None,
+    ) -> None:
+        """Record a reading published in the current slot (source kept if not given)."""
+        key = (market_type, market_index)
+        if source is None:
+            previous = self.readings.get(key)
+            source = previous.source if previous is not None else OracleSource.Pyth
+        self.readings[key] = OracleReading(price, confidence, self.slot, source)
+        self.cache.clear()
 
     def get_price_data(self, market_type: MarketType, market_index: int) -> OraclePriceData:
         """The reading for a market with its delay in slots; the quote asset is always $1.
 
         Source: state/oracle_map.rs::OracleMap::get_price_data
         """
+        cache_key = (market_type, market_index, self.slot)
+        price_data = self.cache.get(cache_key)
+        if price_data is not None:
+            return price_data
         reading = self.readings.get((market_type, market_index))
         if reading is None:
             raise OracleNotFound(f"no oracle reading for {market_type.name} market {market_index}")
         if reading.source is OracleSource.QuoteAsset:
-            return OraclePriceData(price=1_000_000, confidence=1, delay=0)
-        return OraclePriceData(
-            price=reading.price,
-            confidence=reading.confidence,
-            delay=self.slot - reading.publish_slot,
-        )
+            price_data = OraclePriceData(price=1_000_000, confidence=1, delay=0)
+        else:
+            price_data = OraclePriceData(
+                price=reading.price,
+                confidence=reading.confidence,
+                delay=self.slot - reading.publish_slot,
+            )
+        if len(self.cache) > 256:
+            self.cache.clear()
+        self.cache[cache_key] = price_data
+        return price_data
 
     def get_perp(self, market_index: int) -> OraclePriceData:
         """Shorthand for a perp market's reading."""

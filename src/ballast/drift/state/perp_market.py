@@ -31,6 +31,8 @@ class MarketStatus(Enum):
 class ContractTier(Enum):
     """Source: state/perp_market.rs::ContractTier"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     A = 0
     B = 1
     C = 2

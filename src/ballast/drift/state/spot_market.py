@@ -21,6 +21,8 @@ class SpotBalanceType(Enum):
 class AssetTier(Enum):
     """Source: state/spot_market.rs::AssetTier"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Collateral = 0
     Protected = 1
     Cross = 2

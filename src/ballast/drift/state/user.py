@@ -55,6 +55,8 @@ class OrderTriggerCondition(Enum):
 class MarketType(Enum):
     """Source: state/user.rs::MarketType"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Spot = 0
     Perp = 1
 
