@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ballast.drift.constants import BASE_PRECISION, ONE_HOUR, PRICE_PRECISION, QUOTE_PRECISION
 from ballast.drift.controller.pnl import SettlePnlMode
-from ballast.drift.events import FundingRateRecord
+from ballast.drift.events import FundingRateRecord, OrderAction, OrderActionRecord
 from ballast.drift.exchange import Exchange
 from ballast.drift.math.pnl import get_unrealized_pnl
 from ballast.drift.presets import add_perp_market, fund_user, new_exchange
@@ -39,28 +39,43 @@ def run_demo(console: Console | None = None) -> Exchange:
     """Run the walk-through, print it, and return the final exchange."""
     console = console or Console()
     exchange = new_exchange()
-    sol = add_perp_market(exchange, price_dollars=100, base_liquidity=50_000)
+    sol = add_perp_market(exchange, price_dollars=100, base_liquidity=50_000, curve_update_intensity=100)
     for name, dollars in (("alice", 5_000), ("bob", 5_000), ("maker", 20_000)):
         fund_user(exchange, name, dollars)
     console.rule("Ballast demo: SOL-PERP on Drift v2's vAMM")
     console.print("USDC deposits: alice $5,000, bob $5,000, maker $20,000; SOL oracle $100.00")
 
+    price = 100 * PRICE_PRECISION
+
+    def tick(seconds: int) -> None:
+        exchange.update_clock(exchange.now + seconds)
+        exchange.update_oracle_price(sol, price, confidence=price // 5_000)
+
     base, quote = exchange.place_and_take_perp_order("alice", 0, _market(PositionDirection.Long, 20))
     console.print(f"alice buys {base / BASE_PRECISION:g} SOL from the AMM for {_usd(quote)}")
+    tick(60)
     maker_order = OrderParams(
         order_type=OrderType.Limit,
         direction=PositionDirection.Long,
         base_asset_amount=10 * BASE_PRECISION,
-        price=99_500_000,
+        price=100_050_000,
         post_only=PostOnlyParam.MustPostOnly,
         market_index=sol,
     )
     exchange.place_perp_order("maker", 0, maker_order)
-    console.print("maker rests a post-only bid for 10 SOL at $99.50")
+    console.print("maker rests a post-only bid for 10 SOL at $100.05, above the AMM's bid")
+    tick(60)
+    fills_before = len(exchange.events)
     base, quote = exchange.place_and_take_perp_order("bob", 0, _market(PositionDirection.Short, 15))
-    console.print(f"bob sells {base / BASE_PRECISION:g} SOL (maker first, then the AMM) for {_usd(quote)}")
+    console.print(f"bob sells {base / BASE_PRECISION:g} SOL for {_usd(quote)}:")
+    for event in exchange.events[fills_before:]:
+        if isinstance(event, OrderActionRecord) and event.action is OrderAction.Fill:
+            counterparty = event.maker or "the AMM"
+            console.print(
+                f"  {event.base_asset_amount_filled / BASE_PRECISION:g} SOL with {counterparty} "
+                f"for {_usd(event.quote_asset_amount_filled)} (taker fee {_usd(event.taker_fee)})"
+            )
 
-    price = 100 * PRICE_PRECISION
     start = exchange.now
     for minute in range(1, 4 * 60 + 1):
         exchange.update_clock(start + minute * 60)

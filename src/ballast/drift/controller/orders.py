@@ -613,8 +613,8 @@ def _pay_keeper_flat_reward(
 def _amm_is_available(
     state: State,
     market: PerpMarket,
-    order: Order,
     oracle_is_valid_for_amm: bool,
+    lp_allowed_to_jit_make: bool,
 ) -> tuple[bool, int]:
     """Whether the AMM may fill this order, and how many slots the order must have waited.
 
@@ -632,10 +632,9 @@ def _amm_is_available(
     if not oracle_is_valid_for_amm or _has_too_much_drawdown(market):
         return False, min_duration
     amm = market.amm
-    wants = amm_wants_to_jit_make(amm, order.direction)
     can_skip = (
         amm.net_revenue_since_last_funding >= DEFAULT_REVENUE_SINCE_LAST_FUNDING_SPREAD_RETREAT
-        and amm_lp_allowed_to_jit_make(amm, wants)
+        and lp_allowed_to_jit_make
     )
     return True, 0 if can_skip else min_duration
 
@@ -719,8 +718,14 @@ def fill_perp_order(
     reserve_price_before = reserve_price(amm)
     oracle_price = oracle_price_data.price
     oracle_twap_5min = amm.historical_oracle_data.last_oracle_price_twap_5min
+    lp_allowed_to_jit_make = amm_lp_allowed_to_jit_make(
+        amm, amm_wants_to_jit_make(amm, order.direction)
+    )
     amm_is_available, min_auction_duration = _amm_is_available(
-        state, market, order, is_oracle_valid_for_action(validity, DriftAction.FillOrderAmm)
+        state,
+        market,
+        is_oracle_valid_for_action(validity, DriftAction.FillOrderAmm),
+        lp_allowed_to_jit_make,
     )
     valid_oracle_price = (
         oracle_price if is_oracle_valid_for_action(validity, DriftAction.OracleOrderPrice) else None
@@ -776,6 +781,7 @@ def fill_perp_order(
         slot,
         amm_is_available,
         min_auction_duration,
+        lp_allowed_to_jit_make,
         fill_mode,
         oracle_stale_for_margin,
         events,
@@ -964,6 +970,7 @@ def _fulfill_perp_order(
     slot: int,
     amm_is_available: bool,
     min_auction_duration: int,
+    lp_allowed_to_jit_make: bool,
     fill_mode: FillMode,
     oracle_stale_for_margin: bool,
     events: list,
@@ -1019,7 +1026,7 @@ def _fulfill_perp_order(
                 market, user, user_stats, order_index, maker, maker_stats, maker_order_index,
                 filler, filler_stats, state, oracle_map, reserve_price_before,
                 valid_oracle_price, limit_price, method.price, now, slot,
-                fill_mode is FillMode.Liquidation, events,
+                fill_mode is FillMode.Liquidation, lp_allowed_to_jit_make, events,
             )
             if maker_fill != 0:
                 signed = maker_fill if maker_direction is PositionDirection.Long else -maker_fill
@@ -1257,6 +1264,7 @@ def fulfill_perp_order_with_match(
     now: int,
     slot: int,
     is_liquidation: bool,
+    lp_allowed_to_jit_make: bool,
     events: list,
 ) -> tuple[int, int, int]:
     """Match a taker order with a resting maker order (the AMM may JIT part of it first).
@@ -1310,6 +1318,7 @@ def fulfill_perp_order_with_match(
         taker_base,
         maker_base,
         has_limit_price(taker_order, slot),
+        lp_allowed_to_jit_make,
     )
     if jit_base_asset_amount > 0:
         total_base, total_quote = fulfill_perp_order_with_amm(
