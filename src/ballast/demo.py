@@ -39,7 +39,7 @@ def run_demo(console: Console | None = None) -> Exchange:
     """Run the walk-through, print it, and return the final exchange."""
     console = console or Console()
     exchange = new_exchange()
-    sol = add_perp_market(exchange, price_dollars=100, base_liquidity=50_000, curve_update_intensity=100)
+    sol = add_perp_market(exchange, price_dollars=100, base_liquidity=50_000)
     for name, dollars in (("alice", 5_000), ("bob", 5_000), ("maker", 20_000)):
         fund_user(exchange, name, dollars)
     console.rule("Ballast demo: SOL-PERP on Drift v2's vAMM")
