@@ -61,10 +61,13 @@ def div_trunc(a: int, b: int) -> int:
 
     Source: Rust `i128::checked_div` semantics (math/safe_math.rs::safe_div).
     """
-    if b == 0:
-        raise MathError(f"division by zero: {a} / 0")
-    q = abs(a) // abs(b)
-    return q if (a >= 0) == (b > 0) else -q
+    try:
+        q = a // b
+    except ZeroDivisionError:
+        raise MathError(f"division by zero: {a} / 0") from None
+    if q < 0 and q * b != a:
+        q += 1  # floor went one below the truncated quotient
+    return q
 
 
 def div_floor(a: int, b: int) -> int:
@@ -72,9 +75,10 @@ def div_floor(a: int, b: int) -> int:
 
     Source: programs/drift/src/math/floor_div.rs::checked_floor_div
     """
-    if b == 0:
-        raise MathError(f"division by zero: {a} / 0")
-    return a // b
+    try:
+        return a // b
+    except ZeroDivisionError:
+        raise MathError(f"division by zero: {a} / 0") from None
 
 
 def div_ceil(a: int, b: int) -> int:
@@ -156,42 +160,54 @@ def sign(value: int) -> int:
     return (value > 0) - (value < 0)
 
 
-def _cast(value: int, lo: int, hi: int, name: str) -> int:
-    if value < lo or value > hi:
-        raise MathError(f"cast of {value} to {name} out of range")
-    return value
+def _out_of_range(value: int, name: str) -> MathError:
+    return MathError(f"cast of {value} to {name} out of range")
 
 
 def cast_u8(value: int) -> int:
     """Checked cast to u8. Source: math/casting.rs::Cast"""
-    return _cast(value, 0, 255, "u8")
+    if 0 <= value <= 255:
+        return value
+    raise _out_of_range(value, "u8")
 
 
 def cast_u32(value: int) -> int:
     """Checked cast to u32. Source: math/casting.rs::Cast"""
-    return _cast(value, 0, U32_MAX, "u32")
+    if 0 <= value <= U32_MAX:
+        return value
+    raise _out_of_range(value, "u32")
 
 
 def cast_i32(value: int) -> int:
     """Checked cast to i32. Source: math/casting.rs::Cast"""
-    return _cast(value, I32_MIN, I32_MAX, "i32")
+    if I32_MIN <= value <= I32_MAX:
+        return value
+    raise _out_of_range(value, "i32")
 
 
 def cast_u64(value: int) -> int:
     """Checked cast to u64. Source: math/casting.rs::Cast"""
-    return _cast(value, 0, U64_MAX, "u64")
+    if 0 <= value <= U64_MAX:
+        return value
+    raise _out_of_range(value, "u64")
 
 
 def cast_i64(value: int) -> int:
     """Checked cast to i64. Source: math/casting.rs::Cast"""
-    return _cast(value, I64_MIN, I64_MAX, "i64")
+    if I64_MIN <= value <= I64_MAX:
+        return value
+    raise _out_of_range(value, "i64")
 
 
 def cast_u128(value: int) -> int:
     """Checked cast to u128. Source: math/casting.rs::Cast"""
-    return _cast(value, 0, U128_MAX, "u128")
+    if 0 <= value <= U128_MAX:
+        return value
+    raise _out_of_range(value, "u128")
 
 
 def cast_i128(value: int) -> int:
     """Checked cast to i128. Source: math/casting.rs::Cast"""
-    return _cast(value, I128_MIN, I128_MAX, "i128")
+    if I128_MIN <= value <= I128_MAX:
+        return value
+    raise _out_of_range(value, "i128")

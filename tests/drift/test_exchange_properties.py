@@ -25,6 +25,7 @@ from ballast.drift.controller.pnl import SettlePnlMode
 from ballast.drift.errors import DriftError
 from ballast.drift.exchange import Exchange
 from ballast.drift.presets import add_perp_market, fund_user, new_exchange
+from ballast.drift.state.margin_calculation import MarginRequirementType
 from ballast.drift.state.order_params import OrderParams, PostOnlyParam
 from ballast.drift.state.user import OrderStatus, OrderType, PositionDirection
 from ballast.fixed import MathError
@@ -36,7 +37,7 @@ MARKETS = (0, 1)  # SOL-PERP, ETH-PERP
 START_PRICE = {0: 100 * PRICE_PRECISION, 1: 2_000 * PRICE_PRECISION}
 LOT = {0: BASE_PRECISION // 10, 1: BASE_PRECISION // 100}  # 0.1 SOL ($10), 0.01 ETH ($20)
 TICK = 100
-MAX_STEPS = 30
+MAX_STEPS = 60
 
 ALLOWED_REJECTIONS = (DriftError, MathError)
 
@@ -55,7 +56,7 @@ def build_exchange() -> Exchange:
 user_ix = st.integers(0, len(USERS) - 1)
 market_ix = st.sampled_from(MARKETS)
 direction = st.sampled_from((PositionDirection.Long, PositionDirection.Short))
-lots = st.one_of(st.integers(1, 20), st.integers(1, 400))
+lots = st.one_of(st.integers(1, 20), st.integers(1, 400), st.integers(1, 2_000))
 offset_bps = st.integers(-300, 300)
 money = st.one_of(st.integers(1, 2_000 * QUOTE_PRECISION), st.integers(1, 100) .map(lambda d: d * QUOTE_PRECISION))
 
@@ -64,6 +65,8 @@ clock_step = st.tuples(
 )
 deposit_step = st.tuples(st.just("deposit"), user_ix, money)
 withdraw_step = st.tuples(st.just("withdraw"), user_ix, money)
+# a user with a position withdraws a share (percent) of its free collateral: it levers up
+withdraw_free_step = st.tuples(st.just("withdraw_free"), st.integers(0, 15), st.integers(1, 100))
 transfer_step = st.tuples(st.just("transfer"), st.booleans(), money)
 place_step = st.tuples(
     st.just("place"),
@@ -74,25 +77,40 @@ place_step = st.tuples(
     lots,
     offset_bps,
 )
-cancel_step = st.tuples(st.just("cancel"), user_ix, st.integers(0, 7))
+cancel_step = st.tuples(st.just("cancel"), st.integers(0, 15))
 take_step = st.tuples(
     st.just("take"), user_ix, market_ix, st.sampled_from(("market", "limit")), direction, lots,
     offset_bps, st.booleans(),
 )
-fill_step = st.tuples(st.just("fill"), user_ix, user_ix, st.integers(0, 7))
+fill_step = st.tuples(st.just("fill"), user_ix, st.integers(0, 15))
 funding_step = st.tuples(st.just("funding"), market_ix)
 settle_funding_step = st.tuples(st.just("settle_funding"), user_ix)
 settle_pnl_step = st.tuples(
     st.just("settle_pnl"), user_ix, market_ix, st.sampled_from((SettlePnlMode.MustSettle, SettlePnlMode.TrySettle))
 )
-liquidate_step = st.tuples(st.just("liquidate"), user_ix, user_ix, market_ix, st.integers(1, 1_000))
+liquidate_step = st.tuples(st.just("liquidate"), user_ix, st.integers(0, 15), st.integers(1, 1_000))
 
 step = st.one_of(
-    clock_step, clock_step, deposit_step, withdraw_step, transfer_step, place_step, place_step,
+    clock_step, clock_step, deposit_step, withdraw_step, withdraw_free_step, transfer_step, place_step, place_step,
     cancel_step, take_step, take_step, take_step, fill_step, funding_step, settle_funding_step,
     settle_pnl_step, liquidate_step, liquidate_step,
 )
-steps = st.lists(step, min_size=1, max_size=MAX_STEPS)
+steps = st.lists(step, min_size=10, max_size=MAX_STEPS)
+
+# A leverage-heavy alphabet: positions, then withdrawals down to the initial margin, big oracle
+# moves and liquidation attempts, so that liquidations (and losses past the collateral) happen.
+stress_step = st.one_of(
+    take_step,
+    st.tuples(st.just("withdraw_free"), st.integers(0, 15), st.integers(80, 100)),
+    st.tuples(st.just("clock"), st.integers(1, 1_800), st.sampled_from((-1_000, -700, 700, 1_000)), st.integers(-1_000, 1_000)),
+    liquidate_step,
+    liquidate_step,
+    settle_pnl_step,
+    funding_step,
+    place_step,
+    fill_step,
+)
+stress_steps = st.lists(stress_step, min_size=10, max_size=MAX_STEPS)
 
 
 # --- interpreter ------------------------------------------------------------------------
@@ -104,12 +122,41 @@ def _limit_price(exchange: Exchange, market_index: int, bps: int) -> int:
     return max(TICK, price - price % TICK)
 
 
-def _order_id(exchange: Exchange, user_index: int, pick: int) -> int:
-    authority, sub_account_id = USERS[user_index]
-    orders = [o for o in exchange.user(authority, sub_account_id).orders if o.status is OrderStatus.Open]
+def _pick_order(exchange: Exchange, pick: int) -> tuple[tuple[str, int], int]:
+    """One open order of any user (owner, order_id); alice/0's order 1 when there is none."""
+    orders = [
+        (user, order.order_id)
+        for user in USERS
+        for order in exchange.user(*user).orders
+        if order.status is OrderStatus.Open
+    ]
     if not orders:
-        return 1  # no open order: the instruction must reject it
-    return orders[pick % len(orders)].order_id
+        return USERS[0], 1  # no open order: the instruction must reject it
+    return orders[pick % len(orders)]
+
+
+def _pick_position(exchange: Exchange, pick: int) -> tuple[tuple[str, int], int]:
+    """One open perp position of any user (owner, market_index); carol's SOL when there is none.
+
+    An odd `pick` takes a position of the user with the least maintenance-margin excess, the
+    one a liquidator would go for.
+    """
+    positions = [
+        (user, position.market_index)
+        for user in USERS
+        for position in exchange.user(*user).perp_positions
+        if position.base_asset_amount != 0
+    ]
+    if not positions:
+        return USERS[3], 0
+    if pick % 2:
+
+        def excess(item: tuple[tuple[str, int], int]) -> int:
+            calculation = exchange.margin_calculation(exchange.user(*item[0]), MarginRequirementType.Maintenance)
+            return calculation.total_collateral - calculation.margin_requirement
+
+        return min(positions, key=excess)
+    return positions[pick % len(positions)]
 
 
 def apply_step(exchange: Exchange, step: tuple) -> Any:
@@ -129,6 +176,12 @@ def apply_step(exchange: Exchange, step: tuple) -> Any:
     if kind == "withdraw":
         _, u, amount = step
         return exchange.withdraw(*USERS[u], 0, amount)
+    if kind == "withdraw_free":
+        _, pick, pct = step
+        owner, _ = _pick_position(exchange, pick)
+        # less 1: the withdrawal rounds the scaled balance up, costing the user one more unit
+        amount = max(1, exchange.free_collateral(*owner) * pct // 100 - 1)
+        return exchange.withdraw(*owner, 0, amount)
     if kind == "transfer":
         _, zero_to_one, amount = step
         source, target = (0, 1) if zero_to_one else (1, 0)
@@ -155,8 +208,8 @@ def apply_step(exchange: Exchange, step: tuple) -> Any:
             )
         return exchange.place_perp_order(*USERS[u], params)
     if kind == "cancel":
-        _, u, pick = step
-        return exchange.cancel_order(*USERS[u], _order_id(exchange, u, pick))
+        owner, order_id = _pick_order(exchange, step[1])
+        return exchange.cancel_order(*owner, order_id)
     if kind == "take":
         _, u, m, order_kind, side, n_lots, bps, ioc = step
         params = OrderParams(
@@ -165,12 +218,13 @@ def apply_step(exchange: Exchange, step: tuple) -> Any:
             base_asset_amount=n_lots * LOT[m],
             price=0 if order_kind == "market" else _limit_price(exchange, m, bps),
             market_index=m,
-            immediate_or_cancel=ioc,
+            immediate_or_cancel=ioc and order_kind == "limit",
         )
         return exchange.place_and_take_perp_order(*USERS[u], params)
     if kind == "fill":
-        _, keeper, u, pick = step
-        return exchange.fill_perp_order(*USERS[keeper], *USERS[u], _order_id(exchange, u, pick))
+        _, keeper, pick = step
+        owner, order_id = _pick_order(exchange, pick)
+        return exchange.fill_perp_order(*USERS[keeper], *owner, order_id)
     if kind == "funding":
         return exchange.update_funding_rate(step[1])
     if kind == "settle_funding":
@@ -179,8 +233,9 @@ def apply_step(exchange: Exchange, step: tuple) -> Any:
         _, u, m, mode = step
         return exchange.settle_pnl(*USERS[u], m, mode)
     if kind == "liquidate":
-        _, liquidator, u, m, n_lots = step
-        return exchange.liquidate_perp(*USERS[liquidator], *USERS[u], m, n_lots * LOT[m])
+        _, liquidator, pick, n_lots = step
+        owner, m = _pick_position(exchange, pick)
+        return exchange.liquidate_perp(*USERS[liquidator], *owner, m, n_lots * LOT[m])
     raise AssertionError(f"unknown step {step!r}")
 
 
@@ -209,10 +264,19 @@ def run_checked(steps_: list[tuple]) -> tuple[Exchange, list]:
 
 
 def assert_balanced(exchange: Exchange, where: str) -> None:
+    """No perp aggregate mismatch, and the vault holds every claim plus at most rounding dust.
+
+    The exact `audit().balanced` (vault difference 0) does not hold: the reference rounds the
+    scaled-balance decrement up when tokens leave Drift, and the audit floors each claim, so the
+    vault keeps sub-unit dust that no ledger line books (see the xfail test below). Here the
+    difference must stay >= 0 (nothing created) and below one unit per claim holder plus one.
+    """
     report = exchange.audit()
-    assert report.vault_difference == {0: 0}, f"{where}: vault difference {report.vault_difference}"
     assert report.perp_mismatches == (), f"{where}: {report.perp_mismatches}"
-    assert report.balanced
+    assert set(report.vault_difference) == {0}
+    holders = len(exchange.users) + 2 * len(exchange.perp_markets) + 1
+    difference = report.vault_difference[0]
+    assert 0 <= difference <= holders + 1, f"{where}: vault difference {difference} ({report.claims})"
 
 
 def assert_order_counters(exchange: Exchange, where: str) -> None:
@@ -255,6 +319,12 @@ def test_random_instructions_keep_audit_balanced_atomic_and_counters_consistent(
     run_checked(steps_)
 
 
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stress_steps)
+def test_leveraged_sequences_with_liquidations_keep_the_invariants(steps_: list[tuple]) -> None:
+    run_checked(steps_)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_replaying_a_sequence_gives_the_same_digest_events_and_outcomes(steps_: list[tuple]) -> None:
@@ -274,13 +344,15 @@ def test_replaying_a_sequence_gives_the_same_digest_events_and_outcomes(steps_: 
 def test_a_leveraged_long_is_liquidated_after_a_crash_and_the_audit_still_balances() -> None:
     """A fixed sequence that exercises a successful liquidation (random ones rarely get there)."""
     sequence = [
-        ("take", 3, 0, "market", PositionDirection.Long, 150, 0, False),  # carol: 15 SOL on $2000
+        ("take", 3, 0, "market", PositionDirection.Long, 700, 0, False),  # carol: 70 SOL
+        ("withdraw", 3, 1_200 * QUOTE_PRECISION),  # leaves ~$800 against $7000 (8.7x)
         ("clock", 60, -1_000, 0),
         ("clock", 60, -0, 0),
-        ("liquidate", 4, 3, 0, 1_000),
+        ("liquidate", 4, 1, 1_000),
     ]
     exchange, outcomes = run_checked(sequence)
-    assert outcomes[0][0] == "ok"
+    assert outcomes[0] == ("ok", (70 * BASE_PRECISION, 7_008_407_550)), outcomes
+    assert outcomes[1] == ("ok", None), outcomes
     assert outcomes[-1] == ("ok", None), outcomes
-    assert exchange.user("carol").get_perp_position(0).base_asset_amount < 15 * BASE_PRECISION
+    assert exchange.user("carol").get_perp_position(0).base_asset_amount < 70 * BASE_PRECISION
     assert exchange.user("dave").get_perp_position(0).base_asset_amount > 0

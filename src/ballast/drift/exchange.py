@@ -41,6 +41,11 @@ from ballast.drift.controller.orders import (
 from ballast.drift.controller.pnl import SettlePnlMode, settle_pnl
 from ballast.drift.controller.repeg import _update_amm
 from ballast.drift.controller.spot_balance import update_spot_balances
+from ballast.drift.controller.user import (
+    exit_liquidation,
+    try_exit_liquidation,
+    update_last_active_slot,
+)
 from ballast.drift.errors import (
     CantTransferBetweenSameUserAccount,
     InsufficientCollateral,
@@ -49,6 +54,7 @@ from ballast.drift.errors import (
     InvalidInitialPeg,
     InvalidMarginRatio,
     InvalidMarketParameter,
+    InvalidOrderIOC,
     InvalidUserSubAccountId,
     MarketIndexAlreadyInitialized,
     PerpMarketNotFound,
@@ -113,7 +119,8 @@ class AuditReport:
     """Claims on each spot market's vault against the vault, and the perp aggregate identities.
 
     `vault_difference[i]` is vault tokens minus every claim (user deposits less borrows, perp pnl
-    and fee pools, the revenue pool); it is zero when nothing was lost or created.
+    and fee pools, the revenue pool, and the rounding surplus the vault keeps beyond the market's
+    total deposits); it is zero when nothing was lost or created, and the surplus is never negative.
     `perp_mismatches` lists every market aggregate that differs from the sum over positions.
     """
 
@@ -123,7 +130,12 @@ class AuditReport:
 
     @property
     def balanced(self) -> bool:
-        return not self.perp_mismatches and all(d == 0 for d in self.vault_difference.values())
+        """Every vault equals its claims, no rounding surplus is negative, perp sums agree."""
+        return (
+            not self.perp_mismatches
+            and all(d == 0 for d in self.vault_difference.values())
+            and all(lines["rounding_surplus"] >= 0 for lines in self.claims.values())
+        )
 
 
 @dataclass
@@ -487,6 +499,11 @@ class Exchange:
             position.cumulative_deposits += amount
             user.total_deposits += amount
             spot_market.vault_amount += amount
+            try_exit_liquidation(
+                user, self.perp_markets, self.spot_markets, self.oracle_map,
+                self.state.liquidation_margin_buffer_ratio,
+            )
+            update_last_active_slot(user, self.slot)
             self.events.append(
                 DepositRecord(
                     ts=self.now,
@@ -518,6 +535,9 @@ class Exchange:
                 f"withdrawal of {amount} leaves user {user.key} with total collateral "
                 f"{calculation.total_collateral} below initial margin {calculation.margin_requirement}"
             )
+        if user.is_being_liquidated():
+            exit_liquidation(user)
+        update_last_active_slot(user, self.slot)
 
     def withdraw(self, authority: str, sub_account_id: int, market_index: int, amount: int) -> None:
         """Withdraw up to the deposit, keeping initial margin (free collateral checked).
@@ -619,6 +639,11 @@ class Exchange:
         Source: programs/drift/src/instructions/user.rs::handle_place_perp_order
         """
         market = self._validate_order_params(params)
+        if params.immediate_or_cancel:
+            raise InvalidOrderIOC(
+                f"immediate_or_cancel order for market {params.market_index}: "
+                "use place_and_take_perp_order"
+            )
         user = self.user(authority, sub_account_id)
 
         def action() -> int | None:
@@ -660,7 +685,8 @@ class Exchange:
         )
 
     def _fill_touched(self, user: User, market: PerpMarket, extra: Iterable[Any] = ()) -> list:
-        touched: list[Any] = [user, self.user_stats[user.authority], market, self._order_holders, *extra]
+        # `_order_holders` changes only in `_track_orders`, the last step of an instruction
+        touched: list[Any] = [user, self.user_stats[user.authority], market, *extra]
         for maker, maker_stats in self._makers(market.market_index, user).values():
             touched.append(maker)
             touched.append(maker_stats)
@@ -911,7 +937,17 @@ class Exchange:
             pools["revenue_pool"] = get_token_amount(
                 spot_market.revenue_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
             )
-            lines = {"user_deposits": deposits, "user_borrows": -borrows, **pools}
+            # Withdrawals round the scaled debit up (the reference's rounding): the vault keeps
+            # that dust beyond the market's total deposits, as protocol-owned surplus.
+            depositors_claim = get_token_amount(
+                spot_market.deposit_balance, spot_market, SpotBalanceType.Deposit
+            ) - get_token_amount(spot_market.borrow_balance, spot_market, SpotBalanceType.Borrow)
+            lines = {
+                "user_deposits": deposits,
+                "user_borrows": -borrows,
+                **pools,
+                "rounding_surplus": spot_market.vault_amount - depositors_claim,
+            }
             claims[index] = lines
             vault_difference[index] = spot_market.vault_amount - sum(lines.values())
         return AuditReport(vault_difference, claims, tuple(self._perp_mismatches()))

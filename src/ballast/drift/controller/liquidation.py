@@ -29,6 +29,12 @@ from ballast.drift.controller.position import (
     update_quote_asset_and_break_even_amount,
 )
 from ballast.drift.controller.repeg import _update_amm
+from ballast.drift.controller.user import (
+    enter_bankruptcy,
+    enter_liquidation,
+    exit_liquidation,
+    increment_margin_freed,
+)
 from ballast.drift.errors import (
     InsufficientCollateral,
     InvalidBaseAssetAmountForLiquidatePerp,
@@ -97,7 +103,6 @@ from ballast.drift.state.user import (
     PositionDirection,
     User,
     UserStats,
-    UserStatus,
 )
 from ballast.fixed import cast_u64, div_floor
 
@@ -105,56 +110,7 @@ from ballast.fixed import cast_u64, div_floor
 # Source: programs/drift/src/state/state.rs::OracleGuardRails::max_oracle_twap_5min_percent_divergence
 _MIN_ORACLE_TWAP_5MIN_PERCENT_DIVERGENCE = 500_000
 
-__all__ = [
-    "enter_liquidation",
-    "exit_liquidation",
-    "enter_bankruptcy",
-    "increment_margin_freed",
-    "liquidate_perp",
-]
-
-
-def enter_liquidation(user: User, slot: int) -> int:
-    """Flag the user as being liquidated and return the liquidation id.
-
-    On first entry: last_active_slot = slot (the fee and pct ramps count from here),
-    liquidation_margin_freed = 0 and a new id is taken; a user already flagged keeps its id.
-
-    Source: programs/drift/src/state/user.rs::User::enter_liquidation
-    """
-    if user.is_being_liquidated():
-        return user.next_liquidation_id - 1
-    user.status |= UserStatus.BeingLiquidated
-    user.liquidation_margin_freed = 0
-    user.last_active_slot = slot
-    liquidation_id = user.next_liquidation_id
-    user.next_liquidation_id += 1
-    return liquidation_id
-
-
-def exit_liquidation(user: User) -> None:
-    """Clear BeingLiquidated and Bankrupt and reset liquidation_margin_freed.
-
-    Source: programs/drift/src/state/user.rs::User::exit_liquidation
-    """
-    user.status &= ~(UserStatus.BeingLiquidated | UserStatus.Bankrupt)
-    user.liquidation_margin_freed = 0
-
-
-def enter_bankruptcy(user: User) -> None:
-    """Replace BeingLiquidated by Bankrupt.
-
-    Source: programs/drift/src/state/user.rs::User::enter_bankruptcy
-    """
-    user.status = (user.status & ~UserStatus.BeingLiquidated) | UserStatus.Bankrupt
-
-
-def increment_margin_freed(user: User, margin_freed: int) -> None:
-    """Add `margin_freed` (1e6) to the margin freed so far in this liquidation.
-
-    Source: programs/drift/src/state/user.rs::User::increment_margin_freed
-    """
-    user.liquidation_margin_freed += cast_u64(margin_freed)
+__all__ = ["liquidate_perp"]
 
 
 def _liquidation_margin_calculation(

@@ -31,6 +31,10 @@ from ballast.drift.controller.position import (
     update_quote_asset_amount,
     update_quote_asset_and_break_even_amount,
 )
+from ballast.drift.controller.user import (
+    update_last_active_slot,
+    validate_user_not_being_liquidated,
+)
 from ballast.drift.errors import (
     InsufficientCollateral,
     InvalidMarketStatusForFills,
@@ -76,7 +80,6 @@ from ballast.drift.math.fees import (
     determine_user_fee_tier,
 )
 from ballast.drift.math.fulfillment import determine_perp_fulfillment_methods
-from ballast.drift.math.liquidation import validate_user_not_being_liquidated
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
     meets_place_order_margin_requirement,
@@ -194,15 +197,6 @@ def update_filler_volume(user_stats: UserStats, quote_asset_amount: int, now: in
         user_stats.filler_volume_30d, user_stats.last_filler_volume_30d_ts, quote_asset_amount, now
     )
     user_stats.last_filler_volume_30d_ts = now
-
-
-def _update_last_active_slot(user: User, slot: int) -> None:
-    """Frozen while the user is being liquidated (the fee and size ramps count from it).
-
-    Source: programs/drift/src/state/user.rs::User::update_last_active_slot
-    """
-    if not user.is_being_liquidated():
-        user.last_active_slot = slot
 
 
 def select_margin_type_for_perp_maker(
@@ -461,7 +455,7 @@ def place_perp_order(
             price=new_order.price,
         )
     )
-    _update_last_active_slot(user, slot)
+    update_last_active_slot(user, slot)
     return new_order
 
 
@@ -524,7 +518,7 @@ def cancel_order_by_order_id(
     cancel_order(
         index, user, perp_market_map, oracle_map, now, slot, OrderActionExplanation.Nil, events
     )
-    _update_last_active_slot(user, slot)
+    update_last_active_slot(user, slot)
 
 
 def cancel_orders(
@@ -558,7 +552,7 @@ def cancel_orders(
             continue
         canceled.append(order.order_id)
         cancel_order(index, user, perp_market_map, oracle_map, now, slot, explanation, events)
-    _update_last_active_slot(user, slot)
+    update_last_active_slot(user, slot)
     return canceled
 
 
@@ -603,7 +597,7 @@ def _pay_keeper_flat_reward(
     update_quote_asset_and_break_even_amount(user_position, market, -filler_reward)
     filler_position = force_get_perp_position(filler, market.market_index)
     update_quote_asset_amount(filler_position, market, filler_reward)
-    _update_last_active_slot(filler, slot)
+    update_last_active_slot(filler, slot)
     return filler_reward
 
 
@@ -743,7 +737,7 @@ def fill_perp_order(
         state.oracle_guard_rails.price_divergence.oracle_twap_5min_percent_divergence,
     ):
         if filler is not None:
-            _update_last_active_slot(filler, slot)
+            update_last_active_slot(filler, slot)
         return 0, 0
 
     position = user.get_perp_position(market_index)
@@ -840,7 +834,7 @@ def fill_perp_order(
     )
     if record is not None:
         events.append(record)
-    _update_last_active_slot(user, slot)
+    update_last_active_slot(user, slot)
     return base_asset_amount, quote_asset_amount
 
 
@@ -906,7 +900,7 @@ def _get_maker_orders_info(
         )
         if not candidates:
             continue
-        _update_last_active_slot(maker, slot)
+        update_last_active_slot(maker, slot)
         settle_funding_payment(maker, market, now)
         for maker_order_index, maker_price in candidates:
             maker_order = maker.orders[maker_order_index]
@@ -1108,7 +1102,7 @@ def _credit_filler(
         )
         if filler_stats is not None:
             update_filler_volume(filler_stats, quote_asset_amount, now)
-    filler.last_active_slot = slot
+    update_last_active_slot(filler, slot)
 
 
 def fulfill_perp_order_with_amm(

@@ -22,7 +22,6 @@ from ballast.drift.constants import (
     PRICE_PRECISION,
     PRICE_TIMES_AMM_TO_QUOTE_PRECISION_RATIO,
 )
-from ballast.drift.errors import UserIsBeingLiquidated
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
 )
@@ -30,7 +29,7 @@ from ballast.drift.state.margin_calculation import MarginContext
 from ballast.drift.state.oracle_map import OracleMap
 from ballast.drift.state.perp_market import PerpMarket
 from ballast.drift.state.spot_market import SpotMarket
-from ballast.drift.state.user import User, UserStatus
+from ballast.drift.state.user import User
 from ballast.fixed import U32_MAX, U64_MAX, MathError, cast_u64, div_floor
 
 __all__ = [
@@ -41,7 +40,6 @@ __all__ = [
     "calculate_max_pct_to_liquidate",
     "calculate_liquidation_transfer_price",
     "is_user_being_liquidated",
-    "validate_user_not_being_liquidated",
 ]
 
 
@@ -222,28 +220,3 @@ def is_user_being_liquidated(
         MarginContext.liquidation(liquidation_margin_buffer_ratio),
     )
     return not margin_calculation.can_exit_liquidation()
-
-
-def validate_user_not_being_liquidated(
-    user: User,
-    perp_market_map: dict[int, PerpMarket],
-    spot_market_map: dict[int, SpotMarket],
-    oracle_map: OracleMap,
-    liquidation_margin_buffer_ratio: int,
-) -> None:
-    """Raise UserIsBeingLiquidated for a flagged user still in liquidation territory.
-
-    Mutates `user` as the reference does: a flagged user who has recovered is taken out of
-    liquidation (BeingLiquidated and Bankrupt cleared, liquidation_margin_freed reset). This is
-    the reference's one state change made from math/liquidation.rs.
-
-    Source: programs/drift/src/math/liquidation.rs::validate_user_not_being_liquidated
-    """
-    if not user.is_being_liquidated():
-        return
-    if is_user_being_liquidated(
-        user, perp_market_map, spot_market_map, oracle_map, liquidation_margin_buffer_ratio
-    ):
-        raise UserIsBeingLiquidated(f"user {user.key} is still being liquidated")
-    user.status &= ~(UserStatus.BeingLiquidated | UserStatus.Bankrupt)
-    user.liquidation_margin_freed = 0
