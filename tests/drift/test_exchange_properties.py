@@ -3,7 +3,9 @@
 Each generated step is a plain tuple interpreted against a fresh exchange (SOL-PERP at $100 and
 ETH-PERP at $2000, five subaccounts of four authorities). After every step:
 
-* (a) the conservation audit balances (USDC vault difference 0, no perp aggregate mismatch);
+* (a) the conservation audit holds: no perp aggregate mismatch, a non-negative rounding surplus
+  and a USDC vault difference that is only per-holder flooring dust (exactly 0 is an xfail: the
+  audit does not book that dust yet, see the end of the file);
 * (c) a step rejected with a DriftError or MathError left the state digest and the event count
   exactly as they were (any other exception type is a bug and fails the test);
 * (d) every user's order counters (user.open_orders, position open_orders / open_bids /
@@ -17,10 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
+from ballast.drift.constants import BASE_PRECISION, QUOTE_PRECISION
 from ballast.drift.controller.pnl import SettlePnlMode
 from ballast.drift.errors import DriftError
 from ballast.drift.exchange import Exchange
@@ -32,14 +35,21 @@ from ballast.fixed import MathError
 
 # (authority, sub_account_id); alice has two subaccounts so transfer_deposit has somewhere to go
 USERS = (("alice", 0), ("alice", 1), ("bob", 0), ("carol", 0), ("dave", 0))
-INITIAL_USDC = {("alice", 0): 3_000, ("alice", 1): 1_000, ("bob", 0): 5_000, ("carol", 0): 2_000, ("dave", 0): 20_000}
+INITIAL_USDC = {
+    ("alice", 0): 3_000,
+    ("alice", 1): 1_000,
+    ("bob", 0): 5_000,
+    ("carol", 0): 2_000,
+    ("dave", 0): 20_000,
+}
 MARKETS = (0, 1)  # SOL-PERP, ETH-PERP
-START_PRICE = {0: 100 * PRICE_PRECISION, 1: 2_000 * PRICE_PRECISION}
 LOT = {0: BASE_PRECISION // 10, 1: BASE_PRECISION // 100}  # 0.1 SOL ($10), 0.01 ETH ($20)
 TICK = 100
 MAX_STEPS = 60
 
 ALLOWED_REJECTIONS = (DriftError, MathError)
+# Set True once audit() books the per-holder flooring dust (see the xfail test at the end).
+EXACT_AUDIT = False
 
 
 def build_exchange() -> Exchange:
@@ -58,7 +68,9 @@ market_ix = st.sampled_from(MARKETS)
 direction = st.sampled_from((PositionDirection.Long, PositionDirection.Short))
 lots = st.one_of(st.integers(1, 20), st.integers(1, 400), st.integers(1, 2_000))
 offset_bps = st.integers(-300, 300)
-money = st.one_of(st.integers(1, 2_000 * QUOTE_PRECISION), st.integers(1, 100) .map(lambda d: d * QUOTE_PRECISION))
+money = st.one_of(
+    st.integers(1, 2_000 * QUOTE_PRECISION), st.integers(1, 100).map(lambda d: d * QUOTE_PRECISION)
+)
 
 clock_step = st.tuples(
     st.just("clock"), st.integers(1, 1_800), st.integers(-1_000, 1_000), st.integers(-1_000, 1_000)
@@ -79,21 +91,45 @@ place_step = st.tuples(
 )
 cancel_step = st.tuples(st.just("cancel"), st.integers(0, 15))
 take_step = st.tuples(
-    st.just("take"), user_ix, market_ix, st.sampled_from(("market", "limit")), direction, lots,
-    offset_bps, st.booleans(),
+    st.just("take"),
+    user_ix,
+    market_ix,
+    st.sampled_from(("market", "limit")),
+    direction,
+    lots,
+    offset_bps,
+    st.booleans(),
 )
 fill_step = st.tuples(st.just("fill"), user_ix, st.integers(0, 15))
 funding_step = st.tuples(st.just("funding"), market_ix)
 settle_funding_step = st.tuples(st.just("settle_funding"), user_ix)
 settle_pnl_step = st.tuples(
-    st.just("settle_pnl"), user_ix, market_ix, st.sampled_from((SettlePnlMode.MustSettle, SettlePnlMode.TrySettle))
+    st.just("settle_pnl"),
+    user_ix,
+    market_ix,
+    st.sampled_from((SettlePnlMode.MustSettle, SettlePnlMode.TrySettle)),
 )
 liquidate_step = st.tuples(st.just("liquidate"), user_ix, st.integers(0, 15), st.integers(1, 1_000))
 
 step = st.one_of(
-    clock_step, clock_step, deposit_step, withdraw_step, withdraw_free_step, transfer_step, place_step, place_step,
-    cancel_step, take_step, take_step, take_step, fill_step, funding_step, settle_funding_step,
-    settle_pnl_step, liquidate_step, liquidate_step,
+    clock_step,
+    clock_step,
+    deposit_step,
+    withdraw_step,
+    withdraw_free_step,
+    transfer_step,
+    place_step,
+    place_step,
+    cancel_step,
+    take_step,
+    take_step,
+    take_step,
+    fill_step,
+    funding_step,
+    settle_funding_step,
+    settle_pnl_step,
+    liquidate_step,
+    liquidate_step,
 )
 steps = st.lists(step, min_size=10, max_size=MAX_STEPS)
 
@@ -102,7 +138,12 @@ steps = st.lists(step, min_size=10, max_size=MAX_STEPS)
 stress_step = st.one_of(
     take_step,
     st.tuples(st.just("withdraw_free"), st.integers(0, 15), st.integers(80, 100)),
-    st.tuples(st.just("clock"), st.integers(1, 1_800), st.sampled_from((-1_000, -700, 700, 1_000)), st.integers(-1_000, 1_000)),
+    st.tuples(
+        st.just("clock"),
+        st.integers(1, 1_800),
+        st.sampled_from((-1_000, -700, 700, 1_000)),
+        st.integers(-1_000, 1_000),
+    ),
     liquidate_step,
     liquidate_step,
     settle_pnl_step,
@@ -152,7 +193,9 @@ def _pick_position(exchange: Exchange, pick: int) -> tuple[tuple[str, int], int]
     if pick % 2:
 
         def excess(item: tuple[tuple[str, int], int]) -> int:
-            calculation = exchange.margin_calculation(exchange.user(*item[0]), MarginRequirementType.Maintenance)
+            calculation = exchange.margin_calculation(
+                exchange.user(*item[0]), MarginRequirementType.Maintenance
+            )
             return calculation.total_collateral - calculation.margin_requirement
 
         return min(positions, key=excess)
@@ -190,7 +233,10 @@ def apply_step(exchange: Exchange, step: tuple) -> Any:
         _, u, m, order_kind, side, n_lots, bps = step
         if order_kind == "market":
             params = OrderParams(
-                order_type=OrderType.Market, direction=side, base_asset_amount=n_lots * LOT[m], market_index=m
+                order_type=OrderType.Market,
+                direction=side,
+                base_asset_amount=n_lots * LOT[m],
+                market_index=m,
             )
         else:
             post_only = {
@@ -264,19 +310,28 @@ def run_checked(steps_: list[tuple]) -> tuple[Exchange, list]:
 
 
 def assert_balanced(exchange: Exchange, where: str) -> None:
-    """No perp aggregate mismatch, and the vault holds every claim plus at most rounding dust.
+    """(a) the audit: no perp mismatch, a non-negative rounding surplus, and a vault difference
+    that is only the flooring of each holder's claim.
 
-    The exact `audit().balanced` (vault difference 0) does not hold: the reference rounds the
-    scaled-balance decrement up when tokens leave Drift, and the audit floors each claim, so the
-    vault keeps sub-unit dust that no ledger line books (see the xfail test below). Here the
-    difference must stay >= 0 (nothing created) and below one unit per claim holder plus one.
+    The exact `audit().balanced` (vault difference 0) fails as soon as two holders carry
+    sub-unit dust: the audit's rounding_surplus line compares the vault with the market's floored
+    total deposits, but the claims are floored one holder at a time (see the xfail test below).
+    So here: 0 <= difference < number of holders, and, independently of the surplus line, the
+    vault holds every floored claim plus at most rounding dust, never less.
     """
     report = exchange.audit()
     assert report.perp_mismatches == (), f"{where}: {report.perp_mismatches}"
     assert set(report.vault_difference) == {0}
+    lines = report.claims[0]
     holders = len(exchange.users) + 2 * len(exchange.perp_markets) + 1
+    assert lines["rounding_surplus"] >= 0, f"{where}: {lines}"
     difference = report.vault_difference[0]
-    assert 0 <= difference <= holders + 1, f"{where}: vault difference {difference} ({report.claims})"
+    assert 0 <= difference < holders, f"{where}: vault difference {difference} ({lines})"
+    if EXACT_AUDIT:
+        assert report.balanced, f"{where}: {report.vault_difference} {lines}"
+    floored_claims = sum(amount for name, amount in lines.items() if name != "rounding_surplus")
+    dust = exchange.spot_market(0).vault_amount - floored_claims
+    assert 0 <= dust <= holders + 1, f"{where}: vault exceeds the claims by {dust} ({lines})"
 
 
 def assert_order_counters(exchange: Exchange, where: str) -> None:
@@ -301,13 +356,15 @@ def assert_order_counters(exchange: Exchange, where: str) -> None:
             assert position.open_asks == asks, f"{label} open_asks {position.open_asks} != {asks}"
         markets_with_orders = {o.market_index for o in open_orders}
         markets_with_positions = {p.market_index for p in user.perp_positions}
-        assert markets_with_orders <= markets_with_positions, f"{where}: {key} orders without a position"
+        assert markets_with_orders <= markets_with_positions, (
+            f"{where}: {key} orders without a position"
+        )
 
 
 # --- properties -------------------------------------------------------------------------
 
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=1_500,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -315,19 +372,23 @@ SETTINGS = settings(
 
 @SETTINGS
 @given(steps)
-def test_random_instructions_keep_audit_balanced_atomic_and_counters_consistent(steps_: list[tuple]) -> None:
+def test_random_instructions_keep_audit_balanced_atomic_and_counters_consistent(
+    steps_: list[tuple],
+) -> None:
     run_checked(steps_)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1_500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stress_steps)
 def test_leveraged_sequences_with_liquidations_keep_the_invariants(steps_: list[tuple]) -> None:
     run_checked(steps_)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
-def test_replaying_a_sequence_gives_the_same_digest_events_and_outcomes(steps_: list[tuple]) -> None:
+def test_replaying_a_sequence_gives_the_same_digest_events_and_outcomes(
+    steps_: list[tuple],
+) -> None:
     first, first_outcomes = run_checked(steps_)
     second = build_exchange()
     second_outcomes = []
@@ -356,3 +417,39 @@ def test_a_leveraged_long_is_liquidated_after_a_crash_and_the_audit_still_balanc
     assert outcomes[-1] == ("ok", None), outcomes
     assert exchange.user("carol").get_perp_position(0).base_asset_amount < 70 * BASE_PRECISION
     assert exchange.user("dave").get_perp_position(0).base_asset_amount > 0
+
+
+def test_a_withdrawal_books_its_rounding_dust_so_the_audit_balances() -> None:
+    """Regression: the round-up of a withdrawal's scaled debit left vault difference 1."""
+    exchange = new_exchange()
+    fund_user(exchange, "alice", 3_000)
+    exchange.withdraw("alice", 0, 0, 1)
+    report = exchange.audit()
+    assert report.vault_difference == {0: 0}
+    assert report.claims[0]["rounding_surplus"] == 1
+    assert report.balanced
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: audit() rounding_surplus floors the market's total deposits once, but each "
+    "holder's claim is floored separately: two withdrawals leave vault difference 1",
+)
+def test_two_users_withdrawing_leave_the_audit_exactly_balanced() -> None:
+    exchange = new_exchange()
+    fund_user(exchange, "alice", 3_000)
+    fund_user(exchange, "bob", 3_000)
+    exchange.withdraw("alice", 0, 0, 1)
+    exchange.withdraw("bob", 0, 0, 1)
+    assert exchange.audit().vault_difference == {0: 0}
+    assert exchange.audit().balanced
+
+
+def test_a_transfer_deposit_books_its_rounding_dust_so_the_audit_balances() -> None:
+    exchange = new_exchange()
+    fund_user(exchange, "alice", 3_000)
+    exchange.initialize_user("alice", 1)
+    exchange.transfer_deposit("alice", 0, 1, 0, 1_000_000)
+    report = exchange.audit()
+    assert report.claims[0]["rounding_surplus"] == 1
+    assert report.balanced

@@ -21,7 +21,7 @@ from ballast.drift.constants import (
     SPOT_IMF_PRECISION,
     SPOT_WEIGHT_PRECISION,
 )
-from ballast.drift.errors import InvalidMarginCalculation, InvalidPerpPosition
+from ballast.drift.errors import InvalidMarginCalculation
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
     calculate_perp_position_value_and_pnl,
@@ -343,19 +343,6 @@ def test_perp_position_strict_quote_price_raises_liability_and_lowers_gains():
     # Assert
     assert liability == 101 * QUOTE_PRECISION
     assert weighted_pnl == 10 * QUOTE_PRECISION  # min(oracle, twap) = 1.00
-
-
-def test_perp_position_with_lp_shares_is_rejected_until_bal_support():
-    # Arrange
-    position = PerpPosition(lp_shares=BASE_PRECISION)
-    # Act / Assert
-    with pytest.raises(InvalidPerpPosition, match="lp_shares"):
-        calculate_perp_position_value_and_pnl(
-            position, _market(), OraclePriceData(price=PRICE_PRECISION), PRICE_PRECISION, Initial
-        )
-
-
-# --- account-wide --------------------------------------------------------------------------
 
 
 def _usdc_market() -> SpotMarket:

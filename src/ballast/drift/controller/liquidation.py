@@ -18,6 +18,7 @@ from ballast.drift.constants import (
     LIQUIDATION_PCT_PRECISION,
 )
 from ballast.drift.controller.funding import settle_funding_payment
+from ballast.drift.controller.lp import burn_lp_shares
 from ballast.drift.controller.orders import (
     cancel_orders,
     update_maker_volume_30d,
@@ -53,6 +54,8 @@ from ballast.drift.errors import (
 from ballast.drift.events import (
     LiquidationRecord,
     LiquidationType,
+    LPAction,
+    LPRecord,
     OrderAction,
     OrderActionExplanation,
     OrderActionRecord,
@@ -250,10 +253,24 @@ def liquidate_perp(
     oracle_price = (
         market.expiry_price if market.status is MarketStatus.Settlement else oracle_price_data.price
     )
-    # BAL (drift_bal.md §13): burn all of the user's LP shares here (burn_lp_shares at
-    # oracle_price, LPRecord RemoveLiquidity) and recompute below when shares were burned.
+    # BAL (drift_bal.md section 13): an account's LP shares go first, at no penalty.
+    lp_shares = user_position.lp_shares
+    if lp_shares > 0:
+        lp_delta, lp_pnl = burn_lp_shares(user_position, market, lp_shares, oracle_price)
+        events.append(
+            LPRecord(
+                ts=now,
+                user=user.key,
+                action=LPAction.RemoveLiquidity,
+                n_shares=lp_shares,
+                market_index=market_index,
+                delta_base_asset_amount=lp_delta.base_asset_amount,
+                delta_quote_asset_amount=lp_delta.quote_asset_amount,
+                pnl=lp_pnl,
+            )
+        )
 
-    if canceled_order_ids:
+    if canceled_order_ids or lp_shares > 0:
         intermediate_margin_calculation = _liquidation_margin_calculation(
             user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, market_index
         )
@@ -279,6 +296,7 @@ def liquidate_perp(
                 bankrupt=user.is_bankrupt(),
                 canceled_order_ids=tuple(canceled_order_ids),
                 oracle_price=oracle_price,
+                lp_shares=lp_shares,
             )
             events.append(record)
             exit_liquidation(user)
@@ -506,6 +524,7 @@ def liquidate_perp(
         liquidation_id=liquidation_id,
         bankrupt=user.is_bankrupt(),
         canceled_order_ids=tuple(canceled_order_ids),
+        lp_shares=lp_shares,
         oracle_price=oracle_price,
         base_asset_amount=user_position_delta.base_asset_amount,
         quote_asset_amount=user_position_delta.quote_asset_amount,

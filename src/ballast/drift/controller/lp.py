@@ -341,8 +341,13 @@ def burn_lp_shares(
 
     Source: programs/drift/src/controller/lp.rs::burn_lp_shares
     """
-    delta, pnl = settle_lp_position(position, market)
     amm = market.amm
+    if not 0 <= shares_to_burn <= position.lp_shares or shares_to_burn > amm.user_lp_shares:
+        raise MathError(
+            f"cannot burn {shares_to_burn} lp shares: position holds {position.lp_shares}, "
+            f"market user_lp_shares {amm.user_lp_shares}"
+        )
+    delta, pnl = settle_lp_position(position, market)
 
     unsettled_remainder = (
         amm.base_asset_amount_with_unsettled_lp + position.remainder_base_asset_amount
@@ -368,15 +373,7 @@ def burn_lp_shares(
         pnl = cast_i64(pnl - dust_fee)
 
     _snapshot_accumulators(position, market)
-    if shares_to_burn > position.lp_shares:
-        raise MathError(
-            f"cannot burn {shares_to_burn} lp shares from a position holding {position.lp_shares}"
-        )
     position.lp_shares -= shares_to_burn
-    if shares_to_burn > amm.user_lp_shares:
-        raise MathError(
-            f"cannot burn {shares_to_burn} lp shares: market user_lp_shares {amm.user_lp_shares}"
-        )
     amm.user_lp_shares -= shares_to_burn
     update_k(market, get_update_k_result(market, amm.sqrt_k - shares_to_burn, False))
     _validate_lp_market(market)

@@ -22,6 +22,10 @@ from ballast.drift.constants import (
 )
 from ballast.drift.controller.amm import update_mark_twap_from_estimates, update_volume_24h
 from ballast.drift.controller.funding import settle_funding_payment, update_funding_rate
+from ballast.drift.controller.lp import (
+    update_lp_market_position,
+    update_terminal_reserves_and_bid_ask_bounds,
+)
 from ballast.drift.controller.position import (
     decrease_open_bids_and_asks,
     force_get_perp_position,
@@ -122,7 +126,13 @@ from ballast.drift.math.stats import calculate_rolling_sum
 from ballast.drift.state.margin_calculation import MarginContext, MarginRequirementType
 from ballast.drift.state.oracle import DriftAction
 from ballast.drift.state.order_params import OrderParams, PostOnlyParam
-from ballast.drift.state.perp_market import ContractTier, MarketStatus, PerpMarket, PerpOperation
+from ballast.drift.state.perp_market import (
+    AMMLiquiditySplit,
+    ContractTier,
+    MarketStatus,
+    PerpMarket,
+    PerpOperation,
+)
 from ballast.drift.state.state import State
 from ballast.drift.state.user import (
     MarketType,
@@ -1105,6 +1115,13 @@ def _credit_filler(
     update_last_active_slot(filler, slot)
 
 
+_JIT_EXPLANATIONS = {
+    AMMLiquiditySplit.ProtocolOwned: OrderActionExplanation.OrderFilledWithAMMJit,
+    AMMLiquiditySplit.LPOwned: OrderActionExplanation.OrderFilledWithLPJit,
+    AMMLiquiditySplit.Shared: OrderActionExplanation.OrderFilledWithAMMJitLPSplit,
+}
+
+
 def fulfill_perp_order_with_amm(
     user: User,
     user_stats: UserStats,
@@ -1122,12 +1139,15 @@ def fulfill_perp_order_with_amm(
     override_fill_price: int | None,
     is_liquidation: bool,
     events: list,
+    liquidity_split: AMMLiquiditySplit = AMMLiquiditySplit.Shared,
 ) -> tuple[int, int]:
     """Fill (part of) a user order against the AMM; return (base, quote) filled.
 
     Order of effects: mark TWAP (with the AMM's side price before the fill), the swap and
-    position update, the limit-price check, fees (protocol totals, taker fee or maker rebate,
-    filler reward), the order's filled amounts and open bids/asks, the fill record.
+    position update, the limit-price check, fees, the BAL providers' share of the fill
+    (`liquidity_split`: Shared for ordinary fills, the JIT split otherwise) and the terminal
+    reserves, the protocol's fee totals, the taker fee or maker rebate, filler reward, the order's
+    filled amounts and open bids/asks, the fill record.
 
     Source: programs/drift/src/controller/orders.rs::fulfill_perp_order_with_amm
     """
@@ -1187,6 +1207,15 @@ def fulfill_perp_order_with_amm(
         market.fee_adjustment,
         False,
     )
+    if amm.user_lp_shares > 0:
+        if liquidity_split is not AMMLiquiditySplit.ProtocolOwned:
+            update_lp_market_position(
+                market,
+                get_position_delta_for_fill(base_asset_amount, quote_asset_amount, direction),
+                fees.fee_to_market_for_lp,
+                liquidity_split,
+            )
+        update_terminal_reserves_and_bid_ask_bounds(market)
     amm.total_fee += fees.fee_to_market
     amm.total_exchange_fee += fees.user_fee
     amm.total_mm_fee += surplus
@@ -1212,7 +1241,7 @@ def fulfill_perp_order_with_amm(
     if is_liquidation:
         explanation = OrderActionExplanation.Liquidation
     elif override_base_asset_amount is not None and override_fill_price is not None:
-        explanation = OrderActionExplanation.OrderFilledWithAMMJit
+        explanation = _JIT_EXPLANATIONS[liquidity_split]
     else:
         explanation = OrderActionExplanation.OrderFilledWithAMM
     events.append(
@@ -1303,7 +1332,7 @@ def fulfill_perp_order_with_match(
     )
     total_base = 0
     total_quote = 0
-    jit_base_asset_amount, _split = calculate_amm_jit_liquidity(
+    jit_base_asset_amount, jit_liquidity_split = calculate_amm_jit_liquidity(
         market,
         taker_direction,
         maker_price,
@@ -1318,7 +1347,7 @@ def fulfill_perp_order_with_match(
         total_base, total_quote = fulfill_perp_order_with_amm(
             taker, taker_stats, taker_order_index, market, oracle_map, reserve_price_before,
             now, slot, filler, filler_stats, state, taker_limit_price, jit_base_asset_amount,
-            maker_price, is_liquidation, events,
+            maker_price, is_liquidation, events, jit_liquidity_split,
         )
 
     taker_base = get_base_asset_amount_unfilled(taker_order, taker_position.base_asset_amount)

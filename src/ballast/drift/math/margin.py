@@ -24,11 +24,11 @@ from ballast.drift.errors import (
     InsufficientCollateral,
     InvalidMarginRatio,
     InvalidOracle,
-    InvalidPerpPosition,
     PerpMarketNotFound,
     SpotMarketNotFound,
 )
 from ballast.drift.math.funding import calculate_funding_payment
+from ballast.drift.math.lp import margin_requirement_for_lp_shares, simulate_settled_lp_position
 from ballast.drift.math.oracle import (
     get_max_confidence_interval_multiplier,
     get_price_data_and_validity,
@@ -314,13 +314,16 @@ def calculate_perp_position_value_and_pnl(
         market_position,
     )
 
+    lp_buffer = 0
     if market_position.lp_shares > 0:
-        # BAL step (drift_bal.md section 11): margin the position as if its LP shares were
-        # settled, plus the per-position LP buffer. Arrives with the BAL issue.
-        raise InvalidPerpPosition(
-            f"perp market {market.market_index}: margining lp_shares "
-            f"{market_position.lp_shares} is not supported yet"
+        # BAL (drift_bal.md section 11): margin the position as if its LP shares were settled
+        # now (dust fee pre-charged, the LP's slice of the AMM depth as open orders), plus a flat
+        # LP buffer; funding above stays on the unsettled position.
+        lp_buffer = margin_requirement_for_lp_shares(
+            market_position, amm.order_step_size, valuation_price
         )
+        market_position = simulate_settled_lp_position(market_position, market, valuation_price)
+        base = market_position.base_asset_amount
 
     base_asset_value = (
         div_floor(abs(base) * valuation_price, AMM_RESERVE_PRECISION) if valuation_price > 0 else 0
@@ -368,7 +371,7 @@ def calculate_perp_position_value_and_pnl(
         if user_custom_margin_ratio > margin_ratio:
             margin_ratio = user_custom_margin_ratio
         margin_requirement = div_floor(worst_case_liability_value * margin_ratio, MARGIN_PRECISION)
-    margin_requirement += market_position.open_orders * OPEN_ORDER_MARGIN_REQUIREMENT
+    margin_requirement += market_position.open_orders * OPEN_ORDER_MARGIN_REQUIREMENT + lp_buffer
 
     weighted_unrealized_pnl = total_unrealized_pnl
     if total_unrealized_pnl != 0:
@@ -855,11 +858,6 @@ def calculate_user_equity(
             get_max_confidence_interval_multiplier(market.contract_tier),
         )
         all_oracles_valid = all_oracles_valid and quote_valid and oracle_valid
-        if market_position.lp_shares > 0:
-            raise InvalidPerpPosition(
-                f"perp market {market.market_index}: equity of lp_shares "
-                f"{market_position.lp_shares} is not supported yet"
-            )
         valuation_price = (
             market.expiry_price
             if market.status is MarketStatus.Settlement
@@ -872,6 +870,11 @@ def calculate_user_equity(
             else market.amm.cumulative_funding_rate_short,
             market_position,
         )
+        if market_position.lp_shares > 0:
+            market_position = simulate_settled_lp_position(
+                market_position, market, valuation_price
+            )
+            base = market_position.base_asset_amount
         base_value = (
             div_floor(abs(base) * valuation_price, AMM_RESERVE_PRECISION)
             if valuation_price > 0
