@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +48,7 @@ MAX_STEPS = 60
 
 ALLOWED_REJECTIONS = (DriftError, MathError)
 # Set True once audit() books the per-holder flooring dust (see the xfail test at the end).
-EXACT_AUDIT = False
+EXACT_AUDIT = True
 
 
 def build_exchange() -> Exchange:
@@ -320,7 +319,7 @@ def assert_balanced(exchange: Exchange, where: str) -> None:
     vault holds every floored claim plus at most rounding dust, never less.
     """
     report = exchange.audit()
-    assert report.perp_mismatches == (), f"{where}: {report.perp_mismatches}"
+    assert report.mismatches == (), f"{where}: {report.mismatches}"
     assert set(report.vault_difference) == {0}
     lines = report.claims[0]
     holders = len(exchange.users) + 2 * len(exchange.perp_markets) + 1
@@ -430,11 +429,6 @@ def test_a_withdrawal_books_its_rounding_dust_so_the_audit_balances() -> None:
     assert report.balanced
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: audit() rounding_surplus floors the market's total deposits once, but each "
-    "holder's claim is floored separately: two withdrawals leave vault difference 1",
-)
 def test_two_users_withdrawing_leave_the_audit_exactly_balanced() -> None:
     exchange = new_exchange()
     fund_user(exchange, "alice", 3_000)

@@ -254,7 +254,7 @@ GOLDEN_MARKETS = {
 }
 GOLDEN_EVENT_COUNTS = {
     "DepositRecord": 6,
-    "FundingPaymentRecord": 9,
+    "FundingPaymentRecord": 10,  # incl. the payment settled inside alice's fill
     "FundingRateRecord": 11,  # 12 due; SOL's at 4 h is blocked (oracle $90 vs mark ~$100.2)
     "LiquidationRecord": 1,
     "NewUserRecord": 6,
@@ -339,7 +339,7 @@ def test_scenario_exercises_amm_fills_maker_fills_funding_and_a_liquidation(
 def test_audit_is_balanced_at_the_end(scenario: Scenario) -> None:
     report = scenario.exchange.audit()
     assert report.vault_difference == {0: 0}
-    assert report.perp_mismatches == ()
+    assert report.mismatches == ()
     assert report.balanced
 
 
@@ -454,11 +454,6 @@ def _funding_imbalance(record: FundingRateRecord) -> int:
     return truncated if payment >= 0 else -truncated
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fills settle funding without emitting FundingPaymentRecord "
-    "(controller/orders.py fill_perp_order drops settle_funding_payment's record for taker and makers)",
-)
 def test_funding_payment_records_account_for_the_change_in_net_unsettled_funding_pnl(
     scenario: Scenario,
 ) -> None:
@@ -481,10 +476,6 @@ def test_funding_payment_records_account_for_the_change_in_net_unsettled_funding
         assert payments == -(change - imbalance), market_index
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: alice's funding settled inside her 2.5 h fill has no FundingPaymentRecord",
-)
 def test_each_users_cumulative_perp_funding_equals_its_recorded_payments(
     scenario: Scenario,
 ) -> None:
@@ -522,9 +513,6 @@ def test_replaying_the_scenario_gives_the_same_digest_and_events(scenario: Scena
     assert again.events == scenario.exchange.events
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: a fill that settles funding emits no FundingPaymentRecord"
-)
 def test_minimal_fill_after_a_funding_update_records_the_funding_payment() -> None:
     exchange = new_exchange()
     add_perp_market(exchange, 100)
@@ -543,11 +531,6 @@ def test_minimal_fill_after_a_funding_update_records_the_funding_payment() -> No
     assert any(isinstance(e, FundingPaymentRecord) for e in exchange.events[events_before:])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: withdraw (and transfer_deposit) settle funding without FundingPaymentRecord "
-    "(exchange.py discards settle_funding_payments' records)",
-)
 def test_minimal_withdraw_after_a_funding_update_records_the_funding_payment() -> None:
     exchange = new_exchange()
     add_perp_market(exchange, 100)

@@ -118,21 +118,23 @@ def _check_int(name: str, value: Any, minimum: int | None = None, maximum: int |
 class AuditReport:
     """Claims on each spot market's vault against the vault, and the perp aggregate identities.
 
-    `vault_difference[i]` is vault tokens minus every claim (user deposits less borrows, perp pnl
-    and fee pools, the revenue pool, and the rounding surplus the vault keeps beyond the market's
-    total deposits); it is zero when nothing was lost or created, and the surplus is never negative.
-    `perp_mismatches` lists every market aggregate that differs from the sum over positions.
+    `claims[i]` lists every claim on spot market i's vault in tokens: user deposits less borrows,
+    the perp pnl and fee pools, the revenue pool, the per-holder rounding dust (each holder's
+    token amount is rounded on its own) and the rounding surplus the vault keeps beyond the
+    market's total deposits. `vault_difference[i]` is the vault minus those claims. `mismatches`
+    lists every aggregate (spot deposit/borrow balances, perp open interest, user quote) that
+    differs from the sum over the accounts it aggregates, and dust outside its bounds.
     """
 
     vault_difference: dict[int, int]
     claims: dict[int, dict[str, int]]
-    perp_mismatches: tuple[str, ...] = ()
+    mismatches: tuple[str, ...] = ()
 
     @property
     def balanced(self) -> bool:
         """Every vault equals its claims, no rounding surplus is negative, perp sums agree."""
         return (
-            not self.perp_mismatches
+            not self.mismatches
             and all(d == 0 for d in self.vault_difference.values())
             and all(lines["rounding_surplus"] >= 0 for lines in self.claims.values())
         )
@@ -549,7 +551,7 @@ class Exchange:
         spot_market = self.spot_market(market_index)
 
         def action() -> None:
-            settle_funding_payments(user, self.perp_markets, self.now)
+            self.events.extend(settle_funding_payments(user, self.perp_markets, self.now))
             self._withdraw_from(user, spot_market, amount)
             user.total_withdraws += amount
             spot_market.vault_amount -= amount
@@ -588,7 +590,7 @@ class Exchange:
         spot_market = self.spot_market(market_index)
 
         def action() -> None:
-            settle_funding_payments(sender, self.perp_markets, self.now)
+            self.events.extend(settle_funding_payments(sender, self.perp_markets, self.now))
             self._withdraw_from(sender, spot_market, amount)
             position = self._spot_position(receiver, market_index)
             update_spot_balances(amount, SpotBalanceType.Deposit, spot_market, position, False)
@@ -907,50 +909,73 @@ class Exchange:
 
     def audit(self) -> AuditReport:
         """Check that nothing was lost: every claim on each vault against the vault, and every
-        perp market aggregate against the sum over positions."""
+        spot and perp market aggregate against the sum over the accounts it aggregates."""
         vault_difference: dict[int, int] = {}
         claims: dict[int, dict[str, int]] = {}
+        mismatches: list[str] = []
+        deposit, borrow = SpotBalanceType.Deposit, SpotBalanceType.Borrow
         for index, spot_market in self.spot_markets.items():
-            deposits = borrows = 0
+            user_deposits = user_borrows = 0
+            deposit_scaled = borrow_scaled = deposit_holders = borrow_holders = 0
             for user in self.users.values():
                 position = user.get_spot_position(index)
-                if position is None:
+                if position is None or position.scaled_balance == 0:
                     continue
                 amount = get_token_amount(position.scaled_balance, spot_market, position.balance_type)
-                if position.balance_type is SpotBalanceType.Deposit:
-                    deposits += amount
+                if position.balance_type is deposit:
+                    user_deposits += amount
+                    deposit_scaled += position.scaled_balance
+                    deposit_holders += 1
                 else:
-                    borrows += amount
-            pools = {
-                "perp_pnl_pools": 0,
-                "perp_fee_pools": 0,
-            }
+                    user_borrows += amount
+                    borrow_scaled += position.scaled_balance
+                    borrow_holders += 1
+            pool_balances = {"perp_pnl_pools": [], "perp_fee_pools": [], "revenue_pool": []}
             for market in self.perp_markets.values():
-                if market.quote_spot_market_index != index:
-                    continue
-                pools["perp_pnl_pools"] += get_token_amount(
-                    market.pnl_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
+                if market.quote_spot_market_index == index:
+                    pool_balances["perp_pnl_pools"].append(market.pnl_pool.scaled_balance)
+                    pool_balances["perp_fee_pools"].append(market.amm.fee_pool.scaled_balance)
+            pool_balances["revenue_pool"].append(spot_market.revenue_pool.scaled_balance)
+            pools = {}
+            for name, balances in pool_balances.items():
+                pools[name] = sum(get_token_amount(b, spot_market, deposit) for b in balances)
+                deposit_scaled += sum(balances)
+                deposit_holders += sum(1 for b in balances if b)
+            if deposit_scaled != spot_market.deposit_balance:
+                mismatches.append(
+                    f"spot market {index}: deposit_balance is {spot_market.deposit_balance}, "
+                    f"holders sum to {deposit_scaled}"
                 )
-                pools["perp_fee_pools"] += get_token_amount(
-                    market.amm.fee_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
+            if borrow_scaled != spot_market.borrow_balance:
+                mismatches.append(
+                    f"spot market {index}: borrow_balance is {spot_market.borrow_balance}, "
+                    f"holders sum to {borrow_scaled}"
                 )
-            pools["revenue_pool"] = get_token_amount(
-                spot_market.revenue_pool.scaled_balance, spot_market, SpotBalanceType.Deposit
-            )
-            # Withdrawals round the scaled debit up (the reference's rounding): the vault keeps
-            # that dust beyond the market's total deposits, as protocol-owned surplus.
             depositors_claim = get_token_amount(
-                spot_market.deposit_balance, spot_market, SpotBalanceType.Deposit
-            ) - get_token_amount(spot_market.borrow_balance, spot_market, SpotBalanceType.Borrow)
+                spot_market.deposit_balance, spot_market, deposit
+            ) - get_token_amount(spot_market.borrow_balance, spot_market, borrow)
+            holders_claim = user_deposits - user_borrows + sum(pools.values())
+            # Token amounts are floored (deposits) or ceiled (borrows) one holder at a time, so
+            # the holders' claims fall short of the market totals by less than a unit each.
+            holder_rounding_dust = depositors_claim - holders_claim
+            if not 0 <= holder_rounding_dust < max(1, deposit_holders + borrow_holders):
+                mismatches.append(
+                    f"spot market {index}: holder rounding dust {holder_rounding_dust} outside "
+                    f"[0, {deposit_holders + borrow_holders})"
+                )
             lines = {
-                "user_deposits": deposits,
-                "user_borrows": -borrows,
+                "user_deposits": user_deposits,
+                "user_borrows": -user_borrows,
                 **pools,
+                "holder_rounding_dust": holder_rounding_dust,
+                # Withdrawals round the scaled debit up (the reference's rounding): the vault
+                # keeps that dust beyond the market's total deposits, as protocol surplus.
                 "rounding_surplus": spot_market.vault_amount - depositors_claim,
             }
             claims[index] = lines
             vault_difference[index] = spot_market.vault_amount - sum(lines.values())
-        return AuditReport(vault_difference, claims, tuple(self._perp_mismatches()))
+        mismatches.extend(self._perp_mismatches())
+        return AuditReport(vault_difference, claims, tuple(mismatches))
 
     def _perp_mismatches(self) -> list[str]:
         mismatches = []

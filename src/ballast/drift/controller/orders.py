@@ -689,7 +689,9 @@ def fill_perp_order(
         raise InvalidOrderMarketType(f"order {order_id} is not a perp order")
     market_index = order.market_index
     market = perp_market_map[market_index]
-    settle_funding_payment(user, market, now)  # returns a record or None
+    funding_record = settle_funding_payment(user, market, now)
+    if funding_record is not None:
+        events.append(funding_record)
     if market.status is not MarketStatus.Active and market.status is not MarketStatus.ReduceOnly:
         raise InvalidMarketStatusForFills(
             f"perp market {market_index} is {market.status.name}: fills need Active or ReduceOnly"
@@ -911,7 +913,9 @@ def _get_maker_orders_info(
         if not candidates:
             continue
         update_last_active_slot(maker, slot)
-        settle_funding_payment(maker, market, now)
+        funding_record = settle_funding_payment(maker, market, now)
+        if funding_record is not None:
+            events.append(funding_record)
         for maker_order_index, maker_price in candidates:
             maker_order = maker.orders[maker_order_index]
             if not is_maker_for_taker(maker_order, taker_order, slot):
