@@ -29,8 +29,18 @@ from ballast.drift.constants import (
     SPOT_WEIGHT_PRECISION,
 )
 from ballast.drift.controller.amm import update_concentration_coef
-from ballast.drift.controller.funding import settle_funding_payments, update_funding_rate
+from ballast.drift.controller.funding import (
+    settle_funding_payment,
+    settle_funding_payments,
+    update_funding_rate,
+)
 from ballast.drift.controller.liquidation import liquidate_perp
+from ballast.drift.controller.lp import (
+    apply_lp_rebase_to_perp_market,
+    burn_lp_shares,
+    mint_lp_shares,
+    settle_funding_payment_then_lp,
+)
 from ballast.drift.controller.orders import (
     FillMode,
     cancel_order_by_order_id,
@@ -39,17 +49,20 @@ from ballast.drift.controller.orders import (
     remove_closed_orders,
 )
 from ballast.drift.controller.pnl import SettlePnlMode, settle_pnl
+from ballast.drift.controller.position import force_get_perp_position
 from ballast.drift.controller.repeg import _update_amm
 from ballast.drift.controller.spot_balance import update_spot_balances
 from ballast.drift.controller.user import (
     exit_liquidation,
     try_exit_liquidation,
     update_last_active_slot,
+    validate_user_not_being_liquidated,
 )
 from ballast.drift.errors import (
     CantTransferBetweenSameUserAccount,
     InsufficientCollateral,
     InsufficientDeposit,
+    InsufficientLPTokens,
     InvalidAmount,
     InvalidInitialPeg,
     InvalidMarginRatio,
@@ -57,16 +70,30 @@ from ballast.drift.errors import (
     InvalidOrderIOC,
     InvalidUserSubAccountId,
     MarketIndexAlreadyInitialized,
+    MarketStatusInvalidForNewLP,
+    NewLPSizeTooSmall,
     PerpMarketNotFound,
     SpotMarketNotFound,
+    TryingToRemoveLiquidityTooFast,
     UserAlreadyExists,
+    UserBankrupt,
+    UserHasNoPositionInMarket,
     UserNotFound,
 )
-from ballast.drift.events import DepositDirection, DepositExplanation, DepositRecord, NewUserRecord
+from ballast.drift.events import (
+    DepositDirection,
+    DepositExplanation,
+    DepositRecord,
+    LPAction,
+    LPRecord,
+    NewUserRecord,
+)
 from ballast.drift.math.amm import calculate_bid_ask_bounds, calculate_price
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
+    meets_place_order_margin_requirement,
 )
+from ballast.drift.math.orders import standardize_base_asset_amount
 from ballast.drift.math.spot_balance import get_token_amount
 from ballast.drift.state.margin_calculation import (
     MarginCalculation,
@@ -83,6 +110,7 @@ from ballast.drift.state.perp_market import (
     InsuranceClaim,
     MarketStatus,
     PerpMarket,
+    PerpOperation,
 )
 from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket, SpotMarketStatus
 from ballast.drift.state.state import State
@@ -92,6 +120,7 @@ from ballast.drift.state.user import (
     SpotPosition,
     User,
     UserStats,
+    UserStatus,
 )
 from ballast.fixed import div_floor
 
@@ -649,6 +678,7 @@ class Exchange:
         user = self.user(authority, sub_account_id)
 
         def action() -> int | None:
+            self._settle_lp_before_trading(user, market)
             order = place_perp_order(
                 self.state, user, self.perp_markets, self.spot_markets, self.oracle_map,
                 self.now, self.slot, params, self.events,
@@ -748,6 +778,7 @@ class Exchange:
 
         def action() -> tuple[int, int]:
             self._update_amm(market)
+            self._settle_lp_before_trading(user, market)
             order = place_perp_order(
                 self.state, user, self.perp_markets, self.spot_markets, self.oracle_map,
                 self.now, self.slot, params, self.events,
@@ -771,6 +802,183 @@ class Exchange:
             return result
 
         return self._atomic(self._fill_touched(user, market), action)
+
+    def _settle_lp_before_trading(self, user: User, market: PerpMarket) -> None:
+        position = user.get_perp_position(market.market_index)
+        if position is not None and position.lp_shares > 0:
+            self.events.extend(settle_funding_payment_then_lp(user, market, self.now))
+
+    # --- Backstop AMM Liquidity (BAL) -------------------------------------------------
+
+    def add_perp_lp_shares(
+        self, authority: str, sub_account_id: int, market_index: int, n_shares: int
+    ) -> int:
+        """Provide liquidity: mint `n_shares` (1e9 = one share; floored to the step) in a market,
+        raising its sqrt_k by exactly that; the subaccount must then meet initial margin (strict)
+        counting the shares' open bids/asks. Returns the shares minted.
+
+        At the pinned commit the reference refuses new shares outside its test build; Ballast
+        lets users add them, as the BAL pages describe.
+        Source: programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares
+        """
+        _check_int("n_shares", n_shares, minimum=1)
+        user = self.user(authority, sub_account_id)
+        market = self.perp_market(market_index)
+
+        def action() -> int:
+            if user.is_bankrupt():
+                raise UserBankrupt(f"user {user.key} is bankrupt")
+            validate_user_not_being_liquidated(
+                user, self.perp_markets, self.spot_markets, self.oracle_map,
+                self.state.liquidation_margin_buffer_ratio,
+            )
+            if market.status is not MarketStatus.Active or market.is_operation_paused(
+                PerpOperation.AmmFill
+            ):
+                raise MarketStatusInvalidForNewLP(
+                    f"perp market {market_index} is {market.status.name}: new LP shares need an "
+                    "Active market with AMM fills"
+                )
+            step = market.amm.order_step_size
+            if n_shares < step:
+                raise NewLPSizeTooSmall(f"n_shares {n_shares} is below order_step_size {step}")
+            record = settle_funding_payment(user, market, self.now)
+            if record is not None:
+                self.events.append(record)
+            minted = standardize_base_asset_amount(n_shares, step)
+            mint_lp_shares(force_get_perp_position(user, market_index), market, minted)
+            user.last_add_perp_lp_shares_ts = self.now
+            meets_place_order_margin_requirement(
+                user, self.perp_markets, self.spot_markets, self.oracle_map, True
+            )
+            self.events.append(
+                LPRecord(self.now, user.key, LPAction.AddLiquidity, n_shares, market_index, 0, 0, 0)
+            )
+            return minted
+
+        return self._atomic((user, market), action)
+
+    def remove_perp_lp_shares(
+        self,
+        authority: str,
+        sub_account_id: int,
+        market_index: int,
+        n_shares: int | None = None,
+    ) -> int:
+        """Remove liquidity: burn `n_shares` (all when None; otherwise floored to the step unless
+        it is the whole balance) after settling; the residual below the step passes to the AMM
+        for a fee of floor(|residual| x oracle / 1e9) + 1. Refused inside the LP cooldown.
+        Returns the shares burned (0 when flooring left nothing).
+
+        Source: programs/drift/src/controller/lp.rs::remove_perp_lp_shares
+        """
+        user = self.user(authority, sub_account_id)
+        market = self.perp_market(market_index)
+        return self._atomic((user, market), lambda: self._remove_lp_shares(user, market, n_shares))
+
+    def remove_perp_lp_shares_in_expiring_market(
+        self, authority: str, sub_account_id: int, market_index: int, n_shares: int | None = None
+    ) -> int:
+        """Anyone may remove a user's shares once the market is reduce-only (expiring).
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_remove_perp_lp_shares_in_expiring_market
+        """
+        user = self.user(authority, sub_account_id)
+        market = self.perp_market(market_index)
+        if market.status is not MarketStatus.ReduceOnly:
+            raise MarketStatusInvalidForNewLP(
+                f"perp market {market_index} is {market.status.name}, not ReduceOnly (expiring)"
+            )
+        return self._atomic((user, market), lambda: self._remove_lp_shares(user, market, n_shares))
+
+    def _remove_lp_shares(self, user: User, market: PerpMarket, n_shares: int | None) -> int:
+        position = user.get_perp_position(market.market_index)
+        if position is None:
+            raise UserHasNoPositionInMarket(
+                f"user {user.key} has no position in perp market {market.market_index}"
+            )
+        if n_shares is None:
+            n_shares = position.lp_shares
+        _check_int("n_shares", n_shares, minimum=0)
+        to_burn = (
+            n_shares
+            if n_shares == position.lp_shares
+            else standardize_base_asset_amount(n_shares, market.amm.order_step_size)
+        )
+        if to_burn == 0:
+            return 0
+        waited = self.now - user.last_add_perp_lp_shares_ts
+        if waited < self.state.lp_cooldown_time:
+            raise TryingToRemoveLiquidityTooFast(
+                f"user {user.key} added liquidity {waited}s ago; lp_cooldown_time is "
+                f"{self.state.lp_cooldown_time}s"
+            )
+        record = settle_funding_payment(user, market, self.now)
+        if record is not None:
+            self.events.append(record)
+        if position.lp_shares < to_burn:
+            raise InsufficientLPTokens(
+                f"user {user.key} holds {position.lp_shares} lp shares, cannot remove {to_burn}"
+            )
+        oracle_price = self.oracle_map.get_perp(market.market_index).price
+        delta, pnl = burn_lp_shares(position, market, to_burn, oracle_price)
+        self.events.append(
+            LPRecord(
+                self.now, user.key, LPAction.RemoveLiquidity, to_burn, market.market_index,
+                delta.base_asset_amount, delta.quote_asset_amount, pnl,
+            )
+        )
+        return to_burn
+
+    def settle_lp(self, authority: str, sub_account_id: int, market_index: int) -> None:
+        """Keeper: move a provider's accrued share of the AMM position into its perp position
+        (funding settled first). Source: programs/drift/src/instructions/keeper.rs::handle_settle_lp
+        """
+        user = self.user(authority, sub_account_id)
+        market = self.perp_market(market_index)
+
+        def action() -> None:
+            if market.status is MarketStatus.AmmPaused or market.is_operation_paused(
+                PerpOperation.AmmFill
+            ):
+                raise MarketStatusInvalidForNewLP(f"AMM of perp market {market_index} is paused")
+            self.events.extend(settle_funding_payment_then_lp(user, market, self.now))
+
+        self._atomic((user, market), action)
+
+    def update_user_advanced_lp(self, authority: str, sub_account_id: int, advanced_lp: bool) -> None:
+        """Opt a subaccount out of (True) or back into (False) automatic BAL de-risking.
+
+        Source: programs/drift/src/instructions/user.rs::handle_update_user_advanced_lp
+        """
+        if not isinstance(advanced_lp, bool):
+            raise InvalidAmount(f"advanced_lp must be a bool, got {advanced_lp!r}")
+        user = self.user(authority, sub_account_id)
+        if advanced_lp:
+            user.status |= UserStatus.AdvancedLp
+        else:
+            user.status &= ~UserStatus.AdvancedLp
+
+    def update_lp_cooldown_time(self, lp_cooldown_time: int) -> None:
+        """Admin: seconds a provider must wait after adding (or a de-risk) before removing.
+
+        Source: programs/drift/src/instructions/admin.rs::handle_update_lp_cooldown_time
+        """
+        self.state.lp_cooldown_time = _check_int("lp_cooldown_time", lp_cooldown_time, minimum=0)
+
+    def update_perp_market_per_lp_base(self, market_index: int, per_lp_base: int) -> None:
+        """Admin: move the per-LP accumulators' decimal exponent by one (|per_lp_base| <= 9).
+
+        Source: programs/drift/src/instructions/admin.rs::handle_update_perp_market_per_lp_base
+        """
+        _check_int("per_lp_base", per_lp_base, minimum=-9, maximum=9)
+        market = self.perp_market(market_index)
+        expo_diff = per_lp_base - market.amm.per_lp_base
+        if abs(expo_diff) != 1:
+            raise InvalidMarketParameter(
+                f"per_lp_base must move by exactly 1 from {market.amm.per_lp_base}, got {per_lp_base}"
+            )
+        self._atomic((market,), lambda: apply_lp_rebase_to_perp_market(market, expo_diff))
 
     # --- keepers: funding, pnl, liquidation -------------------------------------------
 

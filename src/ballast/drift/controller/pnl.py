@@ -15,10 +15,12 @@ from enum import Enum
 
 from ballast.drift.constants import (
     FEE_POOL_TO_REVENUE_POOL_THRESHOLD,
+    MAX_OPEN_ORDERS,
     PERCENTAGE_PRECISION,
     QUOTE_SPOT_MARKET_INDEX,
 )
-from ballast.drift.controller.funding import settle_funding_payment
+from ballast.drift.controller.lp import burn_lp_shares, settle_funding_payment_then_lp
+from ballast.drift.controller.orders import place_perp_order
 from ballast.drift.controller.position import update_quote_asset_amount, update_settled_pnl
 from ballast.drift.controller.spot_balance import (
     transfer_spot_balances,
@@ -47,12 +49,14 @@ from ballast.drift.errors import (
     UserHasNoPositionInMarket,
     UserMustSettleTheirOwnPositiveUnsettledPNL,
 )
-from ballast.drift.events import SettlePnlRecord
+from ballast.drift.events import LPAction, LPRecord, OrderActionExplanation, SettlePnlRecord
 from ballast.drift.math.amm import (
     calculate_oracle_twap_5min_price_spread_pct,
     is_oracle_mark_too_divergent,
     reserve_price,
 )
+from ballast.drift.math.auction import get_perp_baseline_start_end_price_offset
+from ballast.drift.math.lp import calculate_lp_shares_to_burn_for_risk_reduction
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
 )
@@ -70,13 +74,25 @@ from ballast.drift.math.pnl import (
 )
 from ballast.drift.math.repeg import get_total_fee_lower_bound
 from ballast.drift.math.spot_balance import get_signed_token_amount, get_token_amount
-from ballast.drift.state.margin_calculation import MarginContext, MarginRequirementType
+from ballast.drift.state.margin_calculation import (
+    MarginCalculation,
+    MarginContext,
+    MarginRequirementType,
+)
 from ballast.drift.state.oracle import DriftAction, OracleValidity
 from ballast.drift.state.oracle_map import OracleMap
+from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.perp_market import ContractTier, MarketStatus, PerpMarket, PerpOperation
 from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket
 from ballast.drift.state.state import State
-from ballast.drift.state.user import MarketType, SpotPosition, User
+from ballast.drift.state.user import (
+    MarketType,
+    OrderStatus,
+    OrderType,
+    PositionDirection,
+    SpotPosition,
+    User,
+)
 from ballast.fixed import div_trunc
 
 __all__ = [
@@ -365,6 +381,106 @@ def _validate_oracle_for_settle_pnl(
         )
 
 
+def burn_user_lp_shares_for_risk_reduction(
+    state: State,
+    user: User,
+    market_index: int,
+    margin_calculation: MarginCalculation,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    now: int,
+    slot: int,
+    events: list,
+) -> None:
+    """De-risk an under-margined BAL provider: burn the shares sized by
+    `calculate_lp_shares_to_burn_for_risk_reduction` from the margin shortage (with buffer), then
+    place a reduce-only oracle order (80-slot auction from the market's baseline offsets) closing
+    the base it returned, when the user has a free order slot and the base is at least a step.
+
+    Source: programs/drift/src/controller/lp.rs::burn_user_lp_shares_for_risk_reduction
+    """
+    position = user.get_perp_position(market_index)
+    if position is None or position.lp_shares == 0:
+        return
+    market = perp_market_map[market_index]
+    quote_oracle_price = oracle_map.get_spot(QUOTE_SPOT_MARKET_INDEX).price
+    oracle_price = (
+        market.expiry_price
+        if market.status is MarketStatus.Settlement
+        else oracle_map.get_perp(market_index).price
+    )
+    shares_to_burn, base_to_close = calculate_lp_shares_to_burn_for_risk_reduction(
+        position,
+        market,
+        oracle_price,
+        quote_oracle_price,
+        margin_calculation.margin_shortage(),
+        user.max_margin_ratio,
+        False,
+    )
+    delta, pnl = burn_lp_shares(position, market, shares_to_burn, oracle_price)
+    events.append(
+        LPRecord(
+            ts=now,
+            user=user.key,
+            action=LPAction.RemoveLiquidityDerisk,
+            n_shares=shares_to_burn,
+            market_index=market_index,
+            delta_base_asset_amount=delta.base_asset_amount,
+            delta_quote_asset_amount=delta.quote_asset_amount,
+            pnl=pnl,
+        )
+    )
+    open_orders = sum(order.status is OrderStatus.Open for order in user.orders)
+    if base_to_close < market.amm.order_step_size or open_orders >= MAX_OPEN_ORDERS:
+        return
+    direction = (
+        PositionDirection.Short if position.base_asset_amount >= 0 else PositionDirection.Long
+    )
+    auction_start, auction_end = get_perp_baseline_start_end_price_offset(market, direction, 1)
+    params = OrderParams(
+        order_type=OrderType.Oracle,
+        direction=direction,
+        base_asset_amount=base_to_close,
+        market_index=market_index,
+        reduce_only=True,
+        auction_duration=80,
+        auction_start_price=auction_start,
+        auction_end_price=auction_end,
+        oracle_price_offset=auction_end,
+    )
+    place_perp_order(
+        state, user, perp_market_map, spot_market_map, oracle_map, now, slot, params, events,
+        explanation=OrderActionExplanation.DeriskLp,
+    )
+
+
+def attempt_burn_user_lp_shares_for_risk_reduction(
+    state: State,
+    user: User,
+    market_index: int,
+    margin_calculation: MarginCalculation,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    now: int,
+    slot: int,
+    events: list,
+) -> None:
+    """De-risk only once the LP cooldown since the last add (or de-risk) has passed; restarts it.
+
+    Source: programs/drift/src/controller/lp.rs::attempt_burn_user_lp_shares_for_risk_reduction
+    """
+    if now - user.last_add_perp_lp_shares_ts < state.lp_cooldown_time:
+        return
+    burn_user_lp_shares_for_risk_reduction(
+        state, user, market_index, margin_calculation, perp_market_map, spot_market_map,
+        oracle_map, now, slot, events,
+    )
+    user.last_add_perp_lp_shares_ts = now
+
+
 class SettlePnlMode(Enum):
     """MustSettle raises when nothing can be settled; TrySettle returns quietly.
 
@@ -417,17 +533,27 @@ def settle_pnl(
     oracle_price = oracle_map.get_perp(market_index).price
     validate_market_within_price_band(market, state, oracle_price)
 
-    funding_record = settle_funding_payment(user, market, now)
-    if funding_record is not None:
-        events.append(funding_record)
-    # BAL (drift_bal.md §12): settle_funding_payment_then_lp settles the LP position here, and an
-    # LP position of a non-AdvancedLp user failing initial margin with the liquidation buffer gets
-    # its shares burned for risk reduction before the margin check below.
+    events.extend(settle_funding_payment_then_lp(user, market, now))
 
     position = user.get_perp_position(market_index)
     if position is None:
         raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
     unrealized_pnl = get_unrealized_pnl(position, oracle_price)
+    if position.lp_shares > 0 and not user.is_advanced_lp():
+        lp_margin_calculation = calculate_margin_requirement_and_total_collateral_and_liability_info(
+            user,
+            perp_market_map,
+            spot_market_map,
+            oracle_map,
+            MarginContext(
+                MarginRequirementType.Initial, margin_buffer=state.liquidation_margin_buffer_ratio
+            ),
+        )
+        if not lp_margin_calculation.meets_margin_requirement_with_buffer():
+            attempt_burn_user_lp_shares_for_risk_reduction(
+                state, user, market_index, lp_margin_calculation, perp_market_map,
+                spot_market_map, oracle_map, now, slot, events,
+            )
     if unrealized_pnl < 0:
         margin_calculation = calculate_margin_requirement_and_total_collateral_and_liability_info(
             user,
@@ -437,6 +563,8 @@ def settle_pnl(
             MarginContext.standard(MarginRequirementType.Maintenance).with_strict(True),
         )
         if not margin_calculation.meets_margin_requirement():
+            if mode is SettlePnlMode.TrySettle:
+                return None
             raise InsufficientCollateralForSettlingPNL(
                 f"user {user.key} does not meet maintenance margin while settling market "
                 f"{market_index}: collateral {margin_calculation.total_collateral} < requirement "
