@@ -105,7 +105,7 @@ def run_demo(console: Console | None = None) -> Exchange:
         exchange.settle_pnl(name, 0, sol, SettlePnlMode.TrySettle)
 
     table = Table(title="Balances after settling pnl")
-    for column in ("user", "position (SOL)", "USDC balance", "unsettled quote", "settled pnl"):
+    for column in ("user", "position (SOL)", "USDC balance", "unsettled quote", "settled pnl", "equity"):
         table.add_column(column, justify="right")
     for name in ("alice", "bob", "maker"):
         user = exchange.user(name)
@@ -116,6 +116,7 @@ def run_demo(console: Console | None = None) -> Exchange:
             _usd(exchange.token_amount(name, 0, 0)),
             _usd(position.quote_asset_amount),
             _usd(position.settled_pnl),
+            _usd(exchange.user_equity(name)),
         )
     console.print(table)
     market = exchange.perp_market(sol)

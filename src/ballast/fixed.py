@@ -24,7 +24,6 @@ __all__ = [
     "isqrt",
     "iroot4",
     "sign",
-    "cast_u8",
     "cast_u32",
     "cast_i32",
     "cast_u64",
@@ -162,13 +161,6 @@ def sign(value: int) -> int:
 
 def _out_of_range(value: int, name: str) -> MathError:
     return MathError(f"cast of {value} to {name} out of range")
-
-
-def cast_u8(value: int) -> int:
-    """Checked cast to u8. Source: math/casting.rs::Cast"""
-    if 0 <= value <= 255:
-        return value
-    raise _out_of_range(value, "u8")
 
 
 def cast_u32(value: int) -> int:

@@ -60,7 +60,6 @@ from ballast.drift.controller.user import (
 )
 from ballast.drift.errors import (
     CantTransferBetweenSameUserAccount,
-    InsufficientCollateral,
     InsufficientDeposit,
     InsufficientLPTokens,
     InvalidAmount,
@@ -72,11 +71,13 @@ from ballast.drift.errors import (
     MarketIndexAlreadyInitialized,
     MarketStatusInvalidForNewLP,
     NewLPSizeTooSmall,
+    OrderDoesNotExist,
     PerpMarketNotFound,
     SpotMarketNotFound,
     TryingToRemoveLiquidityTooFast,
     UserAlreadyExists,
     UserBankrupt,
+    UserCantLiquidateThemself,
     UserHasNoPositionInMarket,
     UserNotFound,
 )
@@ -88,10 +89,12 @@ from ballast.drift.events import (
     LPRecord,
     NewUserRecord,
 )
-from ballast.drift.math.amm import calculate_bid_ask_bounds, calculate_price
+from ballast.drift.math.amm import calculate_bid_ask_bounds, calculate_price, reserve_price
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
+    calculate_user_equity,
     meets_place_order_margin_requirement,
+    meets_withdraw_margin_requirement,
 )
 from ballast.drift.math.orders import standardize_base_asset_amount
 from ballast.drift.math.spot_balance import get_token_amount
@@ -522,8 +525,6 @@ class Exchange:
 
         def action() -> None:
             if user.is_bankrupt():
-                from ballast.drift.errors import UserBankrupt
-
                 raise UserBankrupt(f"user {user.key} is bankrupt")
             position = self._spot_position(user, market_index)
             update_spot_balances(amount, SpotBalanceType.Deposit, spot_market, position, False)
@@ -560,12 +561,13 @@ class Exchange:
             )
         update_spot_balances(amount, SpotBalanceType.Borrow, spot_market, position, True)
         position.cumulative_deposits -= amount
-        calculation = self.margin_calculation(user, MarginRequirementType.Initial, strict=True)
-        if not calculation.meets_margin_requirement():
-            raise InsufficientCollateral(
-                f"withdrawal of {amount} leaves user {user.key} with total collateral "
-                f"{calculation.total_collateral} below initial margin {calculation.margin_requirement}"
+        try:
+            meets_withdraw_margin_requirement(
+                user, self.perp_markets, self.spot_markets, self.oracle_map,
+                MarginRequirementType.Initial,
             )
+        except InsufficientCollateral as error:
+            raise InsufficientCollateral(f"withdrawal of {amount}: {error}") from None
         if user.is_being_liquidated():
             exit_liquidation(user)
         update_last_active_slot(user, self.slot)
@@ -741,8 +743,6 @@ class Exchange:
         filler = self.user(filler_authority, filler_sub_account_id)
         order = user.get_order(order_id)
         if order is None:
-            from ballast.drift.errors import OrderDoesNotExist
-
             raise OrderDoesNotExist(f"user {user.key} has no open order {order_id}")
         market = self.perp_market(order.market_index)
         filler_is_user = filler is user
@@ -990,9 +990,6 @@ class Exchange:
         market = self.perp_market(market_index)
 
         def action() -> bool:
-            from ballast.drift.math.amm import reserve_price
-            from ballast.drift.state.perp_market import PerpOperation
-
             self._update_amm(market)
             paused = market.status is MarketStatus.FundingPaused or market.is_operation_paused(
                 PerpOperation.UpdateFunding
@@ -1064,8 +1061,6 @@ class Exchange:
         user = self.user(authority, sub_account_id)
         liquidator = self.user(liquidator_authority, liquidator_sub_account_id)
         if user is liquidator:
-            from ballast.drift.errors import UserCantLiquidateThemself
-
             raise UserCantLiquidateThemself(f"user {user.key} cannot liquidate itself")
         market = self.perp_market(market_index)
 
@@ -1100,6 +1095,13 @@ class Exchange:
             self.oracle_map,
             MarginContext.standard(margin_type).with_strict(strict),
         )
+
+    def user_equity(self, authority: str, sub_account_id: int = 0) -> int:
+        """Net value of the subaccount (quote 1e6): balances plus unrealized pnl and funding."""
+        net_usd_value, _all_oracles_valid = calculate_user_equity(
+            self.user(authority, sub_account_id), self.perp_markets, self.spot_markets, self.oracle_map
+        )
+        return net_usd_value
 
     def free_collateral(self, authority: str, sub_account_id: int = 0) -> int:
         """Total collateral above the initial margin requirement (quote 1e6, >= 0)."""

@@ -59,6 +59,7 @@ from ballast.drift.math.auction import get_perp_baseline_start_end_price_offset
 from ballast.drift.math.lp import calculate_lp_shares_to_burn_for_risk_reduction
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
+    meets_settle_pnl_maintenance_margin_requirement,
 )
 from ballast.drift.math.oracle import (
     get_max_confidence_interval_multiplier,
@@ -555,20 +556,14 @@ def settle_pnl(
                 spot_market_map, oracle_map, now, slot, events,
             )
     if unrealized_pnl < 0:
-        margin_calculation = calculate_margin_requirement_and_total_collateral_and_liability_info(
-            user,
-            perp_market_map,
-            spot_market_map,
-            oracle_map,
-            MarginContext.standard(MarginRequirementType.Maintenance).with_strict(True),
-        )
-        if not margin_calculation.meets_margin_requirement():
+        if not meets_settle_pnl_maintenance_margin_requirement(
+            user, perp_market_map, spot_market_map, oracle_map
+        ):
             if mode is SettlePnlMode.TrySettle:
                 return None
             raise InsufficientCollateralForSettlingPNL(
-                f"user {user.key} does not meet maintenance margin while settling market "
-                f"{market_index}: collateral {margin_calculation.total_collateral} < requirement "
-                f"{margin_calculation.margin_requirement}"
+                f"user {user.key} does not meet maintenance margin (strict) while settling a "
+                f"loss of {unrealized_pnl} in market {market_index}"
             )
 
     if market.amm.curve_update_intensity > 0:

@@ -511,13 +511,6 @@ def is_order_risk_decreasing(
     return False
 
 
-def is_order_risk_increasing(
-    order_direction: PositionDirection, order_base_asset_amount: int, position_base_asset_amount: int
-) -> bool:
-    """Not risk decreasing. Source: programs/drift/src/math/orders.rs::is_order_risk_increasing"""
-    return not is_order_risk_decreasing(order_direction, order_base_asset_amount, position_base_asset_amount)
-
-
 def is_order_position_reducing(
     order_direction: PositionDirection, order_base_asset_amount: int, position_base_asset_amount: int
 ) -> bool:
