@@ -60,6 +60,7 @@ from ballast.drift.controller.user import (
 )
 from ballast.drift.errors import (
     CantTransferBetweenSameUserAccount,
+    InsufficientCollateral,
     InsufficientDeposit,
     InsufficientLPTokens,
     InvalidAmount,
