@@ -540,3 +540,16 @@ def test_lp_shares_to_burn_rejects_negative_price():
         calculate_lp_shares_to_burn_for_risk_reduction(
             _derisk_position(), _derisk_market(), -1, 10**6, 120 * 10**6, 0
         )
+
+
+def test_per_lp_delta_uses_the_markets_own_fee_slice_when_set():
+    # slice 1/2 instead of 8/10: floor(1e6 * 1/2) = 500000; 500000 * 1e9 / 200e9 = 2500 per unit
+    market = market_default_test(user_lp_shares=100 * BASE, sqrt_k=200 * BASE)
+    market.amm.lp_fee_slice_numerator, market.amm.lp_fee_slice_denominator = 1, 2
+    delta = PositionDelta(10 * BASE, -10 * BASE)
+    assert calculate_per_lp_delta(delta, 10**6, AMMLiquiditySplit.Shared, market) == (
+        5 * 10**7,
+        -5 * 10**7 - 2500,
+        5 * BASE,
+        -5 * BASE,
+    )

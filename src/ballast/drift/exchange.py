@@ -359,13 +359,15 @@ class Exchange:
         amm_jit_intensity: int = 0,
         contract_tier: ContractTier = ContractTier.HighlySpeculative,
         active_status: bool = True,
+        lp_fee_slice: tuple[int, int] | None = None,
         oracle_confidence: int = 0,
         name: str = "",
     ) -> PerpMarket:
         """Create a perp market whose vAMM opens balanced at the peg (reserves equal).
 
         Validates the margin parameters as the reference's `validate_margin` does and publishes
-        the opening oracle reading. Source: programs/drift/src/instructions/admin.rs::handle_initialize_perp_market
+        the opening oracle reading. `lp_fee_slice` (numerator, denominator) overrides the BAL
+        providers' 8/10 fee slice (a Ballast option for comparing designs). Source: programs/drift/src/instructions/admin.rs::handle_initialize_perp_market
         """
         for arg_name, value in (
             ("market_index", market_index),
@@ -404,6 +406,9 @@ class Exchange:
         )
         _validate_margin(margin_ratio_initial, margin_ratio_maintenance, liquidator_fee, base_spread, max_spread)
         min_bar, max_bar = calculate_bid_ask_bounds(MAX_CONCENTRATION_COEFFICIENT, amm_base_asset_reserve)
+        slice_numerator, slice_denominator = (0, 0) if lp_fee_slice is None else lp_fee_slice
+        if lp_fee_slice is not None:
+            _validate_lp_fee_slice(slice_numerator, slice_denominator)
 
         def action() -> PerpMarket:
             amm = AMM(
@@ -445,6 +450,8 @@ class Exchange:
                 curve_update_intensity=curve_update_intensity,
                 amm_jit_intensity=amm_jit_intensity,
                 last_update_slot=self.slot,
+                lp_fee_slice_numerator=slice_numerator,
+                lp_fee_slice_denominator=slice_denominator,
             )
             market = PerpMarket(
                 market_index=market_index,
@@ -967,6 +974,14 @@ class Exchange:
         """
         self.state.lp_cooldown_time = _check_int("lp_cooldown_time", lp_cooldown_time, minimum=0)
 
+    def update_perp_market_lp_fee_slice(self, market_index: int, numerator: int, denominator: int) -> None:
+        """Admin (Ballast option): the BAL providers' share of the fee attributable to their
+        liquidity, numerator/denominator (the reference fixes it at 8/10)."""
+        _validate_lp_fee_slice(numerator, denominator)
+        amm = self.perp_market(market_index).amm
+        amm.lp_fee_slice_numerator = numerator
+        amm.lp_fee_slice_denominator = denominator
+
     def update_perp_market_per_lp_base(self, market_index: int, per_lp_base: int) -> None:
         """Admin: move the per-LP accumulators' decimal exponent by one (|per_lp_base| <= 9).
 
@@ -1265,3 +1280,12 @@ def _validate_margin(
         )
     if base_spread > 0 and not base_spread < max_spread:
         raise InvalidMarginRatio(f"base_spread {base_spread} must be below max_spread {max_spread}")
+
+
+def _validate_lp_fee_slice(numerator: int, denominator: int) -> None:
+    _check_int("lp fee slice numerator", numerator, minimum=0)
+    _check_int("lp fee slice denominator", denominator, minimum=1)
+    if numerator > denominator:
+        raise InvalidMarketParameter(
+            f"lp fee slice {numerator}/{denominator} must not exceed 1"
+        )

@@ -187,6 +187,17 @@ def calculate_lp_open_bids_asks(
     return cast_i64(open_bids), cast_i64(open_asks)
 
 
+def get_lp_fee_slice(amm: AMM) -> tuple[int, int]:
+    """(numerator, denominator) of the fee share the LPs receive: the market's own slice when
+    set (a Ballast option for comparing fee designs), else the reference's 8/10.
+
+    Source: programs/drift/src/math/constants.rs::LP_FEE_SLICE_NUMERATOR/DENOMINATOR
+    """
+    if amm.lp_fee_slice_denominator > 0:
+        return amm.lp_fee_slice_numerator, amm.lp_fee_slice_denominator
+    return LP_FEE_SLICE_NUMERATOR, LP_FEE_SLICE_DENOMINATOR
+
+
 def calculate_per_lp_delta(
     delta: PositionDelta,
     fee_to_market_for_lp: int,
@@ -198,7 +209,8 @@ def calculate_per_lp_delta(
     `delta` is the taker's (user's) delta: base 1e9, quote 1e6. With `unit = per_lp_base_unit`
     and `N = user_lp_shares` (LPOwned) or `sqrt_k` (otherwise):
     `pb = proportion_signed(d_b, unit, N)`, `pq = proportion_signed(d_q, unit, N)` plus 1 when
-    pb < 0 (rounding against the LP); `pfee = floor(floor(fee*8/10) * unit / N)` when fee > 0,
+    pb < 0 (rounding against the LP); `pfee = floor(floor(fee*8/10) * unit / N)` when fee > 0
+    (8/10 or the market's `get_lp_fee_slice`),
     else 0; `lp_b = proportion_signed(pb, user_lp_shares, unit)`,
     `lp_q = proportion_signed(pq, user_lp_shares, unit)` (fee excluded).
 
@@ -220,9 +232,8 @@ def calculate_per_lp_delta(
     if per_lp_delta_base < 0:
         per_lp_delta_quote += 1
     if fee_to_market_for_lp > 0:
-        lp_fee_slice = proportion_signed(
-            fee_to_market_for_lp, LP_FEE_SLICE_NUMERATOR, LP_FEE_SLICE_DENOMINATOR
-        )
+        slice_numerator, slice_denominator = get_lp_fee_slice(amm)
+        lp_fee_slice = proportion_signed(fee_to_market_for_lp, slice_numerator, slice_denominator)
         per_lp_fee = div_trunc(lp_fee_slice * unit, total_lp_shares)
     else:
         per_lp_fee = 0

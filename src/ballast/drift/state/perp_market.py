@@ -158,6 +158,10 @@ class AMM:
     quote_asset_amount_per_lp: int = 0
     per_lp_base: int = 0
     target_base_asset_amount_per_lp: int = 0
+    # Ballast option, not in the reference: the LPs' fee slice as numerator/denominator;
+    # a zero denominator means the reference's LP_FEE_SLICE_NUMERATOR/DENOMINATOR (8/10)
+    lp_fee_slice_numerator: int = 0
+    lp_fee_slice_denominator: int = 0
     # fees (quote 1e6)
     total_fee: int = 0
     total_mm_fee: int = 0
