@@ -31,3 +31,32 @@ def test_bench_rejects_malformed_user_counts():
     result = runner.invoke(app, ["bench", "fills", "--users", "ten"])
     assert result.exit_code != 0
     assert "ten" in result.output
+
+
+def _rows(stdout: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in stdout.splitlines()
+        if line.count("│") >= 4
+    ]
+
+
+def test_bench_fills_reports_a_row_per_provider_count():
+    result = runner.invoke(app, ["bench", "fills", "--lps", "1,2", "--fills", "50", "--runs", "1"])
+    assert result.exit_code == 0, result.stdout
+    assert [(row[0], row[1]) for row in _rows(result.stdout)] == [("10", "1"), ("10", "2")]
+
+
+def test_bench_fills_runs_every_user_and_provider_combination():
+    result = runner.invoke(
+        app, ["bench", "fills", "--users", "2,3", "--lps", "1", "--fills", "20", "--runs", "1"]
+    )
+    assert result.exit_code == 0, result.stdout
+    assert [(row[0], row[1]) for row in _rows(result.stdout)] == [("2", "1"), ("3", "1")]
+
+
+def test_bench_fills_result_names_its_provider_count():
+    from ballast.bench import bench_fills
+
+    result = bench_fills(2, 20, lps=3)
+    assert (result.lps, result.fills) == (3, 20)

@@ -3,6 +3,8 @@
 `fills`: market orders placed and taken against the AMM (`place_and_take_perp_order`) by users
 picked round-robin, with the oracle moving and funding due every hour of simulated time, so every
 fill runs the AMM update, the swap, fees, the taker's margin check and the funding check.
+With `lps` BAL providers in the market every fill is also split with them (per-LP accumulators);
+the providers are never iterated in the fill path, so the per-fill cost must not grow with them.
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION
 from ballast.drift.presets import add_perp_market, fund_user, new_exchange
 from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.user import OrderType, PositionDirection
+from ballast.fixed import div_floor
 
-__all__ = ["FillBenchResult", "bench_fills"]
+__all__ = ["FillBenchResult", "bench_fills", "BENCH_LP_SHARE_PCT"]
+
+# BAL providers hold this percentage of the market's liquidity (sqrt_k) between them, whatever
+# their number, so runs with different provider counts trade against the same curve depth.
+BENCH_LP_SHARE_PCT = 10
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,7 @@ class FillBenchResult:
     fills: int
     seconds: float
     funding_updates: int
+    lps: int = 0
 
     @property
     def fills_per_second(self) -> float:
@@ -34,17 +42,30 @@ class FillBenchResult:
         return self.seconds / self.fills * 1e6
 
 
-def bench_fills(users: int, fills: int, seconds_per_fill: int = 3) -> FillBenchResult:
+def bench_fills(users: int, fills: int, seconds_per_fill: int = 3, lps: int = 0) -> FillBenchResult:
     """Time `fills` place-and-take market orders of 0.1-1 SOL spread over `users` subaccounts.
 
     Each fill happens `seconds_per_fill` simulated seconds after the previous one, with a fresh
     oracle reading that drifts +/- $0.01; directions alternate so inventory stays bounded.
+    Before timing, `lps` BAL providers each add an equal part of BENCH_LP_SHARE_PCT% of the
+    market's sqrt_k once (floored to the step), so every fill is split with them.
     """
     exchange = new_exchange()
-    market_index = add_perp_market(exchange, price_dollars=100, base_liquidity=1_000_000)
+    base_liquidity = 1_000_000
+    market_index = add_perp_market(exchange, price_dollars=100, base_liquidity=base_liquidity)
     names = [f"trader{i}" for i in range(users)]
     for name in names:
         fund_user(exchange, name, 100_000)
+    if lps > 0:
+        step = exchange.perp_market(market_index).amm.order_step_size
+        total_shares = div_floor(base_liquidity * BASE_PRECISION * BENCH_LP_SHARE_PCT, 100)
+        shares = max(step, div_floor(div_floor(total_shares, lps), step) * step)
+        # about $4.2 of initial margin per share at $100 (10% of the asks slice): fund $20
+        dollars = 1_000 + div_floor(shares * 20, BASE_PRECISION)
+        for i in range(lps):
+            provider = f"lp{i}"
+            fund_user(exchange, provider, dollars)
+            exchange.add_perp_lp_shares(provider, 0, market_index, shares)
     price = 100 * PRICE_PRECISION
     start_ts = exchange.now
     orders = [
@@ -69,4 +90,4 @@ def bench_fills(users: int, fills: int, seconds_per_fill: int = 3) -> FillBenchR
     )
     if not exchange.audit().balanced:
         raise AssertionError("benchmark run left the exchange unbalanced")
-    return FillBenchResult(users, fills, seconds, funding_updates)
+    return FillBenchResult(users, fills, seconds, funding_updates, lps)

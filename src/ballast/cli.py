@@ -50,24 +50,42 @@ def _parse_counts(text: str) -> list[int]:
 
 @bench_app.command("fills")
 def bench_fills_command(
-    users: str = typer.Option("10,100,1000,10000", help="Comma-separated numbers of users."),
+    users: str | None = typer.Option(
+        None,
+        help="Comma-separated numbers of users (default 10,100,1000,10000; 10 when --lps is given).",
+    ),
+    lps: str | None = typer.Option(
+        None,
+        help="Comma-separated numbers of BAL providers in the market (each adds shares once "
+        "before timing); with --users, every combination is run.",
+    ),
     fills: int = typer.Option(20_000, min=1, help="Fills per run."),
-    runs: int = typer.Option(3, min=1, help="Runs per user count; the best is reported."),
+    runs: int = typer.Option(3, min=1, help="Runs per row; the best is reported."),
 ) -> None:
-    """Market orders filled against the AMM with funding and margin on."""
+    """Market orders filled against the AMM with funding and margin on (and BAL providers)."""
     from ballast.bench import bench_fills
 
+    if users is None:
+        user_counts = [10] if lps is not None else [10, 100, 1000, 10000]
+    else:
+        user_counts = _parse_counts(users)
+    lp_counts = [0] if lps is None else _parse_counts(lps)
     console = Console()
     table = Table(title=f"bench fills: {fills} fills, best of {runs} runs")
-    for column in ("users", "fills/s", "us/fill", "funding updates"):
+    for column in ("users", "BAL providers", "fills/s", "us/fill", "funding updates"):
         table.add_column(column, justify="right")
-    for count in _parse_counts(users):
-        best = min((bench_fills(count, fills) for _ in range(runs)), key=lambda r: r.seconds)
-        table.add_row(
-            str(count),
-            f"{best.fills_per_second:,.0f}",
-            f"{best.microseconds_per_fill:,.1f}",
-            str(best.funding_updates),
-        )
+    for user_count in user_counts:
+        for lp_count in lp_counts:
+            best = min(
+                (bench_fills(user_count, fills, lps=lp_count) for _ in range(runs)),
+                key=lambda r: r.seconds,
+            )
+            table.add_row(
+                str(user_count),
+                str(lp_count),
+                f"{best.fills_per_second:,.0f}",
+                f"{best.microseconds_per_fill:,.1f}",
+                str(best.funding_updates),
+            )
     console.print(table)
     console.print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")

@@ -424,7 +424,7 @@ class WrongSpotBalanceType(DriftError):
     """ErrorCode::WrongSpotBalanceType"""
 
 
-__all__ = ["DriftError", "MathError", "AMMNotUpdatedInSameSlot", "CantCancelPostOnlyOrder", "CantTransferBetweenSameUserAccount", "CantUpdatePoolBalanceType", "CouldNotFindSpotPosition", "ExchangePaused", "FillOrderDidNotUpdateState", "FundingWasNotUpdated", "InsufficientCollateral", "InsufficientCollateralForSettlingPNL", "InsufficientDeposit", "InsufficientLPTokens", "InvalidAmmDetected", "InvalidAmount", "InvalidBaseAssetAmountForLiquidatePerp", "InvalidConcentrationCoef", "InvalidFundingProfitability", "InvalidInitialPeg", "InvalidLiquidation", "InvalidMarginCalculation", "InvalidMarginRatio", "InvalidMarketParameter", "InvalidMarketStatusForFills", "InvalidOracle", "InvalidOrder", "InvalidOrderAuction", "InvalidOrderBaseQuoteAsset", "InvalidOrderFillPrice", "InvalidOrderForInitialMarginReq", "InvalidOrderIOC", "InvalidOrderIOCPostOnly", "InvalidOrderMarketType", "InvalidOrderMaxTs", "InvalidOrderMinOrderSize", "InvalidOrderNotRiskReducing", "InvalidOrderNotStepSizeMultiple", "InvalidOrderOracleOffset", "InvalidOrderPostOnly", "InvalidOrderSizeTooSmall", "InvalidOrderTrigger", "InvalidPerpPosition", "InvalidPerpPositionDetected", "InvalidPerpPositionToLiquidate", "InvalidPositionDelta", "InvalidPositionLastFundingRate", "InvalidSpotMarketInitialization", "InvalidUpdateK", "InvalidUserSubAccountId", "LiquidationsBlockedByOracle", "MakerCantFulfillOwnOrder", "MakerNotFound", "MakerOrderNotFound", "MarketDelisted", "MarketIndexAlreadyInitialized", "MarketStatusInvalidForNewLP", "MaxNumberOfOrders", "MaxNumberOfPositions", "NewLPSizeTooSmall", "NoPositionsLiquidatable", "NoSpotPositionAvailable", "NoUnsettledPnl", "OracleInsufficientDataPoints", "OracleNonPositive", "OracleNotFound", "OracleStaleForAMM", "OracleStaleForMargin", "OracleTooUncertain", "OracleTooVolatile", "OracleUpdatesNotMonotonic", "OrderAmountTooSmall", "OrderBreachesOraclePriceLimits", "OrderDoesNotExist", "OrderNotOpen", "OrderSizeTooSmall", "PerpMarketNotFound", "PlacePostOnlyLimitFailure", "PnlPoolCantSettleUser", "PositionDoesntHaveOpenPositionOrOrders", "PriceBandsBreached", "ReduceOnlyOrderIncreasedRisk", "SlippageOutsideLimit", "SpotMarketBalanceInvariantViolated", "SpotMarketInsufficientDeposits", "SpotMarketNotFound", "SpotMarketVaultInvariantViolated", "SufficientCollateral", "TradeSizeTooLarge", "TryingToRemoveLiquidityTooFast", "UnableToBurnLPTokens", "UnableToGetLimitPrice", "UserAlreadyExists", "UserBankrupt", "UserCantLiquidateThemself", "UserHasNoOrder", "UserHasNoPositionInMarket", "UserIsBeingLiquidated", "UserNotBankrupt", "UserNotFound", "UserOrderIdAlreadyInUse", "UserReduceOnly", "WrongSpotBalanceType", "InvalidOrderLimitPrice", "InvalidTriggerOrderCondition", "InvalidAmmLimitPriceOverride", "InvalidOracleOffset", "UnequalMarketIndexForSpotTransfer", "InvalidSpotMarketState", "InvalidMarkTwapUpdateDetected", "InvalidAmmMaxSpreadDetected", "InvalidAmmForFillDetected", "InvalidMarketStatusToSettlePnl", "UserMustSettleTheirOwnPositiveUnsettledPNL", "BlockchainClockInconsistency", "InsufficientPerpPnlPool", "LiquidationDoesntSatisfyLimitPrice", "DefaultError"]
+__all__ = ["DriftError", "MathError", "AMMNotUpdatedInSameSlot", "CantCancelPostOnlyOrder", "CantTransferBetweenSameUserAccount", "CantUpdatePoolBalanceType", "CouldNotFindSpotPosition", "ExchangePaused", "FillOrderDidNotUpdateState", "FundingWasNotUpdated", "InsufficientCollateral", "InsufficientCollateralForSettlingPNL", "InsufficientDeposit", "InsufficientLPTokens", "InvalidAmmDetected", "InvalidAmount", "InvalidBaseAssetAmountForLiquidatePerp", "InvalidConcentrationCoef", "InvalidFundingProfitability", "InvalidInitialPeg", "InvalidLiquidation", "InvalidMarginCalculation", "InvalidMarginRatio", "InvalidMarketParameter", "InvalidMarketStatusForFills", "InvalidOracle", "InvalidOrder", "InvalidOrderAuction", "InvalidOrderBaseQuoteAsset", "InvalidOrderFillPrice", "InvalidOrderForInitialMarginReq", "InvalidOrderIOC", "InvalidOrderIOCPostOnly", "InvalidOrderMarketType", "InvalidOrderMaxTs", "InvalidOrderMinOrderSize", "InvalidOrderNotRiskReducing", "InvalidOrderNotStepSizeMultiple", "InvalidOrderOracleOffset", "InvalidOrderPostOnly", "InvalidOrderSizeTooSmall", "InvalidOrderTrigger", "InvalidPerpPosition", "InvalidPerpPositionDetected", "InvalidPerpPositionToLiquidate", "InvalidPositionDelta", "InvalidPositionLastFundingRate", "InvalidSpotMarketInitialization", "InvalidUpdateK", "InvalidUserSubAccountId", "LiquidationsBlockedByOracle", "MakerCantFulfillOwnOrder", "MakerNotFound", "MakerOrderNotFound", "MarketDelisted", "MarketIndexAlreadyInitialized", "MarketStatusInvalidForNewLP", "MaxNumberOfOrders", "MaxNumberOfPositions", "NewLPSizeTooSmall", "NoPositionsLiquidatable", "NoSpotPositionAvailable", "NoUnsettledPnl", "OracleInsufficientDataPoints", "OracleNonPositive", "OracleNotFound", "OracleStaleForAMM", "OracleStaleForMargin", "OracleTooUncertain", "OracleTooVolatile", "OracleUpdatesNotMonotonic", "OrderAmountTooSmall", "OrderBreachesOraclePriceLimits", "OrderDoesNotExist", "OrderNotOpen", "OrderSizeTooSmall", "PerpMarketNotFound", "PlacePostOnlyLimitFailure", "PnlPoolCantSettleUser", "PositionDoesntHaveOpenPositionOrOrders", "PriceBandsBreached", "ReduceOnlyOrderIncreasedRisk", "SlippageOutsideLimit", "SpotMarketBalanceInvariantViolated", "SpotMarketInsufficientDeposits", "SpotMarketNotFound", "SpotMarketVaultInvariantViolated", "SufficientCollateral", "TradeSizeTooLarge", "TryingToRemoveLiquidityTooFast", "UnableToBurnLPTokens", "UnableToGetLimitPrice", "UserAlreadyExists", "UserBankrupt", "UserCantLiquidateThemself", "UserHasNoOrder", "UserHasNoPositionInMarket", "UserIsBeingLiquidated", "UserNotBankrupt", "UserNotFound", "UserOrderIdAlreadyInUse", "UserReduceOnly", "WrongSpotBalanceType", "InvalidOrderLimitPrice", "InvalidTriggerOrderCondition", "InvalidAmmLimitPriceOverride", "InvalidOracleOffset", "UnequalMarketIndexForSpotTransfer", "InvalidSpotMarketState", "InvalidMarkTwapUpdateDetected", "InvalidAmmMaxSpreadDetected", "InvalidAmmForFillDetected", "InvalidMarketStatusToSettlePnl", "UserMustSettleTheirOwnPositiveUnsettledPNL", "BlockchainClockInconsistency", "InsufficientPerpPnlPool", "LiquidationDoesntSatisfyLimitPrice", "DefaultError", "InvalidIFForNewStakes", "IFWithdrawRequestInProgress", "IFWithdrawRequestTooSmall", "InvalidIFRebase", "InvalidIFUnstakeCancel", "InvalidIFUnstake", "NoRevenueToSettleToIF", "RevenueSettingsCannotSettleToIF", "InvalidIFSharesDetected", "InsufficientIFShares", "InvalidInsuranceUnstakeSize", "InvalidIFUnstakeSize", "InvalidIFDetected", "NoIFWithdrawRequestInProgress", "IncorrectSpotMarketAccountPassed", "InvalidSpotMarketAccount"]
 
 
 class InvalidOrderLimitPrice(DriftError):
@@ -485,3 +485,67 @@ class LiquidationDoesntSatisfyLimitPrice(DriftError):
 
 class DefaultError(DriftError):
     """ErrorCode::DefaultError"""
+
+
+class InvalidIFForNewStakes(DriftError):
+    """ErrorCode::InvalidIFForNewStakes"""
+
+
+class IFWithdrawRequestInProgress(DriftError):
+    """ErrorCode::IFWithdrawRequestInProgress"""
+
+
+class IFWithdrawRequestTooSmall(DriftError):
+    """ErrorCode::IFWithdrawRequestTooSmall"""
+
+
+class InvalidIFRebase(DriftError):
+    """ErrorCode::InvalidIFRebase"""
+
+
+class InvalidIFUnstakeCancel(DriftError):
+    """ErrorCode::InvalidIFUnstakeCancel"""
+
+
+class InvalidIFUnstake(DriftError):
+    """ErrorCode::InvalidIFUnstake"""
+
+
+class NoRevenueToSettleToIF(DriftError):
+    """ErrorCode::NoRevenueToSettleToIF"""
+
+
+class RevenueSettingsCannotSettleToIF(DriftError):
+    """ErrorCode::RevenueSettingsCannotSettleToIF"""
+
+
+class InvalidIFSharesDetected(DriftError):
+    """ErrorCode::InvalidIFSharesDetected"""
+
+
+class InsufficientIFShares(DriftError):
+    """ErrorCode::InsufficientIFShares"""
+
+
+class InvalidInsuranceUnstakeSize(DriftError):
+    """ErrorCode::InvalidInsuranceUnstakeSize"""
+
+
+class InvalidIFUnstakeSize(DriftError):
+    """ErrorCode::InvalidIFUnstakeSize"""
+
+
+class InvalidIFDetected(DriftError):
+    """ErrorCode::InvalidIFDetected"""
+
+
+class NoIFWithdrawRequestInProgress(DriftError):
+    """ErrorCode::NoIFWithdrawRequestInProgress"""
+
+
+class IncorrectSpotMarketAccountPassed(DriftError):
+    """ErrorCode::IncorrectSpotMarketAccountPassed"""
+
+
+class InvalidSpotMarketAccount(DriftError):
+    """ErrorCode::InvalidSpotMarketAccount"""

@@ -224,3 +224,55 @@ class LPRecord:
     delta_base_asset_amount: int
     delta_quote_asset_amount: int
     pnl: int
+
+
+class StakeAction(Enum):
+    """Source: state/events.rs::StakeAction"""
+
+    Stake = 0
+    UnstakeRequest = 1
+    UnstakeCancelRequest = 2
+    Unstake = 3
+    UnstakeTransfer = 4
+    StakeTransfer = 5
+
+
+@dataclass(slots=True, frozen=True)
+class InsuranceFundRecord:
+    """Revenue settled into (amount > 0) or paid out of (amount < 0) an insurance fund vault.
+
+    Amounts in the spot market's token decimals; factors in IF_FACTOR_PRECISION (1e6).
+    Source: state/events.rs::InsuranceFundRecord
+    """
+
+    ts: int
+    spot_market_index: int
+    perp_market_index: int
+    user_if_factor: int
+    total_if_factor: int
+    vault_amount_before: int
+    insurance_vault_amount_before: int
+    total_if_shares_before: int
+    total_if_shares_after: int
+    amount: int
+
+
+@dataclass(slots=True, frozen=True)
+class InsuranceFundStakeRecord:
+    """A stake, unstake request, cancel or unstake (amount in the token's decimals).
+
+    Source: state/events.rs::InsuranceFundStakeRecord
+    """
+
+    ts: int
+    user_authority: str
+    action: StakeAction
+    amount: int
+    market_index: int
+    insurance_vault_amount_before: int
+    if_shares_before: int
+    user_if_shares_before: int
+    total_if_shares_before: int
+    if_shares_after: int
+    user_if_shares_after: int
+    total_if_shares_after: int

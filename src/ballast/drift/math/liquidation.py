@@ -1,9 +1,12 @@
-"""Perp liquidation sizing: liquidator fee ramp, insurance-fund fee, size to cover a shortage.
+"""Liquidation sizing: liquidator fee ramp, insurance-fund fees, sizes to cover a shortage, the
+asset/liability exchange of spot and pnl liquidations, and the bankruptcy socialisation deltas.
 
-Units: margin ratios in MARGIN_PRECISION (1e4), fees in LIQUIDATION_FEE_PRECISION (1e6), prices
-in PRICE_PRECISION (1e6), base in BASE_PRECISION (1e9), quote and shortages in QUOTE_PRECISION
-(1e6), liquidation percentages in LIQUIDATION_PCT_PRECISION (1e4). All operands are unsigned in
-the reference, so every division here floors.
+Units: margin ratios and spot weights in MARGIN_PRECISION (1e4), fees and liquidation multipliers
+in LIQUIDATION_FEE_PRECISION (1e6), prices in PRICE_PRECISION (1e6), base in BASE_PRECISION (1e9),
+quote and shortages in QUOTE_PRECISION (1e6), token amounts in their market's decimals,
+liquidation percentages in LIQUIDATION_PCT_PRECISION (1e4), funding rates in 1e9, interest
+indices in 1e10. All operands are unsigned in the reference, so divisions floor unless a
+docstring says ceil.
 
 Source: programs/drift/src/math/liquidation.rs
 """
@@ -11,8 +14,10 @@ Source: programs/drift/src/math/liquidation.rs
 from __future__ import annotations
 
 from ballast.drift.constants import (
+    AMM_RESERVE_PRECISION,
     BASE_PRECISION,
     FIFTY_QUOTE,
+    FUNDING_RATE_TO_QUOTE_PRECISION_PRECISION_RATIO,
     LIQUIDATION_FEE_ADJUST_GRACE_PERIOD_SLOTS,
     LIQUIDATION_FEE_INCREASE_PER_SLOT,
     LIQUIDATION_FEE_PRECISION,
@@ -21,16 +26,21 @@ from ballast.drift.constants import (
     MAX_LIQUIDATION_MULTIPLIER,
     PRICE_PRECISION,
     PRICE_TIMES_AMM_TO_QUOTE_PRECISION_RATIO,
+    QUOTE_PRECISION,
+    SPOT_WEIGHT_PRECISION,
 )
+from ballast.drift.errors import CantResolvePerpBankruptcy, LiquidationDoesntSatisfyLimitPrice
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
 )
 from ballast.drift.state.margin_calculation import MarginContext
 from ballast.drift.state.oracle_map import OracleMap
 from ballast.drift.state.perp_market import PerpMarket
-from ballast.drift.state.spot_market import SpotMarket
+from ballast.drift.math.spot_balance import get_token_amount
+from ballast.drift.state.perp_market import ContractTier
+from ballast.drift.state.spot_market import AssetTier, SpotBalanceType, SpotMarket
 from ballast.drift.state.user import User
-from ballast.fixed import U32_MAX, U64_MAX, MathError, cast_u64, div_floor
+from ballast.fixed import U32_MAX, U64_MAX, U128_MAX, MathError, cast_u64, div_ceil, div_floor
 
 __all__ = [
     "get_max_liquidation_fee",
@@ -40,6 +50,17 @@ __all__ = [
     "calculate_max_pct_to_liquidate",
     "calculate_liquidation_transfer_price",
     "is_user_being_liquidated",
+    "calculate_liquidation_multiplier",
+    "calculate_spot_if_fee",
+    "calculate_liability_transfer_to_cover_margin_shortage",
+    "calculate_liability_transfer_implied_by_asset_amount",
+    "calculate_asset_transfer_for_liability_transfer",
+    "calculate_swap_price",
+    "validate_transfer_satisfies_limit_price",
+    "calculate_user_safest_position_tiers",
+    "is_contract_tier_as_safe_as",
+    "calculate_funding_rate_deltas_to_resolve_bankruptcy",
+    "calculate_cumulative_deposit_interest_delta_to_resolve_bankruptcy",
 ]
 
 
@@ -220,3 +241,297 @@ def is_user_being_liquidated(
         MarginContext.liquidation(liquidation_margin_buffer_ratio),
     )
     return not margin_calculation.can_exit_liquidation()
+
+
+def calculate_liquidation_multiplier(liquidation_fee: int, premium: bool) -> int:
+    """Value multiplier (1e6) of a liquidated side: 1e6 + fee for the asset the liquidator
+    receives (Premium), 1e6 - fee for the liability it takes on (Discount). Raises MathError if
+    the discount goes below zero.
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_liquidation_multiplier
+    """
+    if premium:
+        return LIQUIDATION_FEE_PRECISION + liquidation_fee
+    if liquidation_fee > LIQUIDATION_FEE_PRECISION:
+        raise MathError(f"liquidation fee {liquidation_fee} above 100% for a discount multiplier")
+    return LIQUIDATION_FEE_PRECISION - liquidation_fee
+
+
+def calculate_spot_if_fee(
+    margin_shortage: int,
+    token_amount: int,
+    asset_weight: int,
+    asset_liquidation_multiplier: int,
+    liability_weight: int,
+    liability_liquidation_multiplier: int,
+    liability_decimals: int,
+    liability_price: int,
+    max_if_fee: int,
+) -> int:
+    """Insurance-fund fee rate (1e6) on the liability transferred in a spot liquidation.
+
+    0 when the asset weight >= the liability weight (the latter includes the liquidation buffer),
+    the price, token amount or liability multiplier is 0. With lw, aw the weights x 100 (1e6):
+    implied = sat(lw - floor(aw x asset_mult / liab_mult)), less the shortage per token value
+    floor(floor(shortage x 1e6 x 10^decimals / token_amount) / price) (saturating), then
+    floor(implied x 1e6 / lw) capped at u32; returns min(max_if_fee, implied).
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_spot_if_fee
+    """
+    if (
+        asset_weight >= liability_weight
+        or liability_price == 0
+        or token_amount == 0
+        or liability_liquidation_multiplier == 0
+    ):
+        return 0
+    ratio = LIQUIDATION_FEE_PRECISION // SPOT_WEIGHT_PRECISION
+    liability_weight = liability_weight * ratio
+    asset_weight = asset_weight * ratio
+    implied_if_fee = max(
+        liability_weight
+        - div_floor(asset_weight * asset_liquidation_multiplier, liability_liquidation_multiplier),
+        0,
+    )
+    shortage_per_value = div_floor(
+        div_floor(
+            margin_shortage * LIQUIDATION_FEE_PRECISION * 10**liability_decimals, token_amount
+        ),
+        liability_price,
+    )
+    implied_if_fee = max(implied_if_fee - shortage_per_value, 0)
+    implied_if_fee = min(
+        div_floor(implied_if_fee * LIQUIDATION_FEE_PRECISION, liability_weight), U32_MAX
+    )
+    return min(max_if_fee, implied_if_fee)
+
+
+def calculate_liability_transfer_to_cover_margin_shortage(
+    margin_shortage: int,
+    asset_weight: int,
+    asset_liquidation_multiplier: int,
+    liability_weight: int,
+    liability_liquidation_multiplier: int,
+    liability_decimals: int,
+    liability_price: int,
+    if_liquidation_fee: int,
+) -> int:
+    """Liability tokens whose exchange for the asset frees `margin_shortage` (1e6) of margin.
+
+    Each liability token frees price x (lw - aw x asset_mult / liab_mult) and costs the IF fee
+    on its value at the liability weight; weights carry an extra x10 for precision:
+    floor(floor(shortage x 10^max(dec-6,0) x 1e11 / (price x (10 lw - floor(10 aw x asset_mult /
+    liab_mult)) - floor(price x if_fee / 1e6) x lw x 10)) / 10^max(6-dec,0)).
+    Returns u128::MAX when the weights are equal (a pnl asset against quote). Raises MathError
+    when the denominator is not positive.
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_liability_transfer_to_cover_margin_shortage
+    """
+    if asset_weight == liability_weight:
+        return U128_MAX
+    if liability_decimals > 6:
+        numerator_scale, denominator_scale = 10 ** (liability_decimals - 6), 1
+    else:
+        numerator_scale, denominator_scale = 1, 10 ** (6 - liability_decimals)
+    weight_spread = liability_weight * 10 - div_floor(
+        asset_weight * 10 * asset_liquidation_multiplier, liability_liquidation_multiplier
+    )
+    if weight_spread < 0:
+        raise MathError(
+            f"asset weight {asset_weight} x multiplier exceeds liability weight {liability_weight}"
+        )
+    if_fee_cost = (
+        div_floor(liability_price * if_liquidation_fee, LIQUIDATION_FEE_PRECISION)
+        * liability_weight
+        * 10
+    )
+    denominator = liability_price * weight_spread - if_fee_cost
+    if denominator < 0:
+        raise MathError(f"if fee cost {if_fee_cost} exceeds margin freed per token")
+    transfer = div_floor(
+        margin_shortage * numerator_scale * PRICE_PRECISION * SPOT_WEIGHT_PRECISION * 10,
+        denominator,
+    )
+    return div_floor(transfer, denominator_scale)
+
+
+def calculate_liability_transfer_implied_by_asset_amount(
+    asset_amount: int,
+    asset_liquidation_multiplier: int,
+    asset_decimals: int,
+    asset_price: int,
+    liability_liquidation_multiplier: int,
+    liability_decimals: int,
+    liability_price: int,
+) -> int:
+    """Liability tokens the whole `asset_amount` pays for at the liquidation multipliers:
+    ceil(ceil(asset x 10^max(ld-ad,0) x asset_price x liab_mult / (liability_price x asset_mult))
+    / 10^max(ad-ld,0)) — both divisions round up.
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_liability_transfer_implied_by_asset_amount
+    """
+    if liability_decimals > asset_decimals:
+        numerator_scale, denominator_scale = 10 ** (liability_decimals - asset_decimals), 1
+    else:
+        numerator_scale, denominator_scale = 1, 10 ** (asset_decimals - liability_decimals)
+    implied = div_ceil(
+        asset_amount * numerator_scale * asset_price * liability_liquidation_multiplier,
+        liability_price * asset_liquidation_multiplier,
+    )
+    return div_ceil(implied, denominator_scale)
+
+
+def calculate_asset_transfer_for_liability_transfer(
+    asset_amount: int,
+    asset_liquidation_multiplier: int,
+    asset_decimals: int,
+    asset_price: int,
+    liability_amount: int,
+    liability_liquidation_multiplier: int,
+    liability_decimals: int,
+    liability_price: int,
+) -> int:
+    """Asset tokens the liquidator receives for `liability_amount` liability tokens:
+    floor(floor(liability x 10^max(ad-ld,0) x liability_price x asset_mult / (asset_price x
+    liab_mult)) / 10^max(ld-ad,0)); snapped to the whole `asset_amount` when it differs from it
+    by less than $1 of value (floor(|delta| x price / 1e6) x 10^(ad-6)).
+
+    The reference scales that value with 10^(asset_decimals - 6) in u32, which overflows for
+    assets with fewer than 6 decimals: MathError here too.
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_asset_transfer_for_liability_transfer
+    """
+    if asset_decimals > liability_decimals:
+        numerator_scale, denominator_scale = 10 ** (asset_decimals - liability_decimals), 1
+    else:
+        numerator_scale, denominator_scale = 1, 10 ** (liability_decimals - asset_decimals)
+    asset_transfer = div_floor(
+        div_floor(
+            liability_amount * numerator_scale * liability_price * asset_liquidation_multiplier,
+            asset_price * liability_liquidation_multiplier,
+        ),
+        denominator_scale,
+    )
+    if asset_decimals < 6:
+        raise MathError(f"asset decimals {asset_decimals} < 6 overflow the value scale")
+    asset_value_delta = div_floor(abs(asset_transfer - asset_amount) * asset_price, PRICE_PRECISION)
+    asset_value_delta *= 10 ** (asset_decimals - 6)
+    if asset_value_delta < QUOTE_PRECISION:
+        return asset_amount
+    return asset_transfer
+
+
+def calculate_swap_price(
+    asset_amount: int, liability_amount: int, asset_decimals: int, liability_decimals: int
+) -> int:
+    """Price (1e6) of the liability in asset terms:
+    floor(floor(asset x 1e6 / 10^asset_decimals) x 10^liability_decimals / liability).
+
+    Source: programs/drift/src/math/spot_swap.rs::calculate_swap_price
+    """
+    asset_per_unit = div_floor(asset_amount * PRICE_PRECISION, 10**asset_decimals)
+    return div_floor(asset_per_unit * 10**liability_decimals, liability_amount)
+
+
+def validate_transfer_satisfies_limit_price(
+    asset_transfer: int,
+    liability_transfer: int,
+    asset_decimals: int,
+    liability_decimals: int,
+    limit_price: int | None,
+) -> None:
+    """Raise LiquidationDoesntSatisfyLimitPrice when the liquidator's swap price (asset per
+    liability, 1e6) is below its `limit_price`; no limit, no check.
+
+    Source: programs/drift/src/math/liquidation.rs::validate_transfer_satisfies_limit_price
+    """
+    if limit_price is None:
+        return
+    swap_price = calculate_swap_price(
+        asset_transfer, liability_transfer, asset_decimals, liability_decimals
+    )
+    if swap_price < limit_price:
+        raise LiquidationDoesntSatisfyLimitPrice(
+            f"transfer price {swap_price} < limit price {limit_price} (1e6, asset "
+            f"{asset_transfer} for liability {liability_transfer})"
+        )
+
+
+def calculate_user_safest_position_tiers(
+    user: User, perp_market_map: dict[int, PerpMarket], spot_market_map: dict[int, SpotMarket]
+) -> tuple[AssetTier, ContractTier]:
+    """Safest tier among the user's spot borrows (Unlisted if none) and among its live perp
+    positions (HighlySpeculative if none); lower enum values are safer.
+
+    Source: programs/drift/src/math/margin.rs::calculate_user_safest_position_tiers
+    """
+    safest_spot = AssetTier.Unlisted
+    for spot_position in user.spot_positions:
+        if spot_position.is_available() or spot_position.balance_type is SpotBalanceType.Deposit:
+            continue
+        tier = spot_market_map[spot_position.market_index].asset_tier
+        if tier.value < safest_spot.value:
+            safest_spot = tier
+    safest_perp = ContractTier.HighlySpeculative
+    for perp_position in user.perp_positions:
+        if perp_position.is_available():
+            continue
+        tier = perp_market_map[perp_position.market_index].contract_tier
+        if tier.value < safest_perp.value:
+            safest_perp = tier
+    return safest_spot, safest_perp
+
+
+def is_contract_tier_as_safe_as(
+    contract_tier: ContractTier, best_contract: ContractTier, best_asset: AssetTier
+) -> bool:
+    """A contract is as safe as the user's safest liabilities when it is no riskier than the
+    safest perp tier and either there is no spot liability (Unlisted) or the contract is A-C and
+    the safest spot liability is Cross or riskier.
+
+    Source: programs/drift/src/state/perp_market.rs::ContractTier::is_as_safe_as
+    """
+    if contract_tier.value > best_contract.value:
+        return False
+    if best_asset is AssetTier.Unlisted:
+        return True
+    return best_asset.value >= AssetTier.Cross.value and contract_tier.value <= ContractTier.C.value
+
+
+def calculate_funding_rate_deltas_to_resolve_bankruptcy(loss: int, market: PerpMarket) -> int:
+    """Cumulative funding rate delta (1e9) that charges `|loss|` (quote 1e6) to all open
+    interest: ceil(|loss| x 1e9 / (|base_long| + |base_short|)) x 1000. Added to the long rate
+    and subtracted from the short rate, it makes every position pay about |base| x delta / 1e12.
+    Raises CantResolvePerpBankruptcy when the market has no open interest (even for a zero loss).
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_funding_rate_deltas_to_resolve_bankruptcy
+    """
+    total_base_asset_amount = abs(market.amm.base_asset_amount_long) + abs(
+        market.amm.base_asset_amount_short
+    )
+    if total_base_asset_amount == 0:
+        raise CantResolvePerpBankruptcy(
+            f"perp market {market.market_index} has no open interest to socialise a loss of "
+            f"{loss}"
+        )
+    return (
+        div_ceil(abs(loss) * AMM_RESERVE_PRECISION, total_base_asset_amount)
+        * FUNDING_RATE_TO_QUOTE_PRECISION_PRECISION_RATIO
+    )
+
+
+def calculate_cumulative_deposit_interest_delta_to_resolve_bankruptcy(
+    borrow: int, spot_market: SpotMarket
+) -> int:
+    """Cut (1e10) of the cumulative deposit interest that spreads `borrow` tokens over all
+    deposits: ceil(cumulative_deposit_interest x borrow / deposit tokens); 0 when the market has
+    no deposits (the reference turns the division error into 0).
+
+    Source: programs/drift/src/math/liquidation.rs::calculate_cumulative_deposit_interest_delta_to_resolve_bankruptcy
+    """
+    total_deposits = get_token_amount(
+        spot_market.deposit_balance, spot_market, SpotBalanceType.Deposit
+    )
+    if total_deposits == 0:
+        return 0
+    return div_ceil(spot_market.cumulative_deposit_interest * borrow, total_deposits)
