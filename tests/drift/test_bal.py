@@ -20,7 +20,6 @@ import pytest
 from ballast.drift.controller.pnl import SettlePnlMode
 from ballast.drift.errors import (
     InsufficientCollateral,
-    InsufficientCollateralForSettlingPNL,
     InsufficientLPTokens,
     InvalidAmount,
     InvalidMarketParameter,
@@ -633,16 +632,6 @@ def test_derisk_restarts_the_lp_cooldown():
         ex.remove_perp_lp_shares("lp", 0, 0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InsufficientCollateralForSettlingPNL,
-    reason=(
-        "BUG: settle_pnl (MustSettle) raises InsufficientCollateralForSettlingPNL for a "
-        "non-advanced provider failing the buffered initial check when its uPnL < 0 and it is "
-        "below maintenance; the reference returns Ok there (spec 12), keeping the funding+LP "
-        "settle (and any de-risk burn)"
-    ),
-)
 def test_provider_in_liquidation_territory_settle_pnl_returns_without_error():
     ex = _underwater_provider()
     ex.update_lp_cooldown_time(3_600)  # the de-risk attempt is skipped (added 2 s ago)

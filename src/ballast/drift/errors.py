@@ -424,7 +424,7 @@ class WrongSpotBalanceType(DriftError):
     """ErrorCode::WrongSpotBalanceType"""
 
 
-__all__ = ["DriftError", "MathError", "AMMNotUpdatedInSameSlot", "CantCancelPostOnlyOrder", "CantTransferBetweenSameUserAccount", "CantUpdatePoolBalanceType", "CouldNotFindSpotPosition", "ExchangePaused", "FillOrderDidNotUpdateState", "FundingWasNotUpdated", "InsufficientCollateral", "InsufficientCollateralForSettlingPNL", "InsufficientDeposit", "InsufficientLPTokens", "InvalidAmmDetected", "InvalidAmount", "InvalidBaseAssetAmountForLiquidatePerp", "InvalidConcentrationCoef", "InvalidFundingProfitability", "InvalidInitialPeg", "InvalidLiquidation", "InvalidMarginCalculation", "InvalidMarginRatio", "InvalidMarketParameter", "InvalidMarketStatusForFills", "InvalidOracle", "InvalidOrder", "InvalidOrderAuction", "InvalidOrderBaseQuoteAsset", "InvalidOrderFillPrice", "InvalidOrderForInitialMarginReq", "InvalidOrderIOC", "InvalidOrderIOCPostOnly", "InvalidOrderMarketType", "InvalidOrderMaxTs", "InvalidOrderMinOrderSize", "InvalidOrderNotRiskReducing", "InvalidOrderNotStepSizeMultiple", "InvalidOrderOracleOffset", "InvalidOrderPostOnly", "InvalidOrderSizeTooSmall", "InvalidOrderTrigger", "InvalidPerpPosition", "InvalidPerpPositionDetected", "InvalidPerpPositionToLiquidate", "InvalidPositionDelta", "InvalidPositionLastFundingRate", "InvalidSpotMarketInitialization", "InvalidUpdateK", "InvalidUserSubAccountId", "LiquidationsBlockedByOracle", "MakerCantFulfillOwnOrder", "MakerNotFound", "MakerOrderNotFound", "MarketDelisted", "MarketIndexAlreadyInitialized", "MarketStatusInvalidForNewLP", "MaxNumberOfOrders", "MaxNumberOfPositions", "NewLPSizeTooSmall", "NoPositionsLiquidatable", "NoSpotPositionAvailable", "NoUnsettledPnl", "OracleInsufficientDataPoints", "OracleNonPositive", "OracleNotFound", "OracleStaleForAMM", "OracleStaleForMargin", "OracleTooUncertain", "OracleTooVolatile", "OracleUpdatesNotMonotonic", "OrderAmountTooSmall", "OrderBreachesOraclePriceLimits", "OrderDoesNotExist", "OrderNotOpen", "OrderSizeTooSmall", "PerpMarketNotFound", "PlacePostOnlyLimitFailure", "PnlPoolCantSettleUser", "PositionDoesntHaveOpenPositionOrOrders", "PriceBandsBreached", "ReduceOnlyOrderIncreasedRisk", "SlippageOutsideLimit", "SpotMarketBalanceInvariantViolated", "SpotMarketInsufficientDeposits", "SpotMarketNotFound", "SpotMarketVaultInvariantViolated", "SufficientCollateral", "TradeSizeTooLarge", "TryingToRemoveLiquidityTooFast", "UnableToBurnLPTokens", "UnableToGetLimitPrice", "UserAlreadyExists", "UserBankrupt", "UserCantLiquidateThemself", "UserHasNoOrder", "UserHasNoPositionInMarket", "UserIsBeingLiquidated", "UserNotBankrupt", "UserNotFound", "UserOrderIdAlreadyInUse", "UserReduceOnly", "WrongSpotBalanceType", "InvalidOrderLimitPrice", "InvalidTriggerOrderCondition", "InvalidAmmLimitPriceOverride", "InvalidOracleOffset", "UnequalMarketIndexForSpotTransfer", "InvalidSpotMarketState", "InvalidMarkTwapUpdateDetected", "InvalidAmmMaxSpreadDetected", "InvalidAmmForFillDetected", "InvalidMarketStatusToSettlePnl", "UserMustSettleTheirOwnPositiveUnsettledPNL", "BlockchainClockInconsistency", "InsufficientPerpPnlPool", "LiquidationDoesntSatisfyLimitPrice", "DefaultError", "InvalidIFForNewStakes", "IFWithdrawRequestInProgress", "IFWithdrawRequestTooSmall", "InvalidIFRebase", "InvalidIFUnstakeCancel", "InvalidIFUnstake", "NoRevenueToSettleToIF", "RevenueSettingsCannotSettleToIF", "InvalidIFSharesDetected", "InsufficientIFShares", "InvalidInsuranceUnstakeSize", "InvalidIFUnstakeSize", "InvalidIFDetected", "NoIFWithdrawRequestInProgress", "IncorrectSpotMarketAccountPassed", "InvalidSpotMarketAccount"]
+__all__ = ["DriftError", "MathError", "AMMNotUpdatedInSameSlot", "CantCancelPostOnlyOrder", "CantTransferBetweenSameUserAccount", "CantUpdatePoolBalanceType", "CouldNotFindSpotPosition", "ExchangePaused", "FillOrderDidNotUpdateState", "FundingWasNotUpdated", "InsufficientCollateral", "InsufficientCollateralForSettlingPNL", "InsufficientDeposit", "InsufficientLPTokens", "InvalidAmmDetected", "InvalidAmount", "InvalidBaseAssetAmountForLiquidatePerp", "InvalidConcentrationCoef", "InvalidFundingProfitability", "InvalidInitialPeg", "InvalidLiquidation", "InvalidMarginCalculation", "InvalidMarginRatio", "InvalidMarketParameter", "InvalidMarketStatusForFills", "InvalidOracle", "InvalidOrder", "InvalidOrderAuction", "InvalidOrderBaseQuoteAsset", "InvalidOrderFillPrice", "InvalidOrderForInitialMarginReq", "InvalidOrderIOC", "InvalidOrderIOCPostOnly", "InvalidOrderMarketType", "InvalidOrderMaxTs", "InvalidOrderMinOrderSize", "InvalidOrderNotRiskReducing", "InvalidOrderNotStepSizeMultiple", "InvalidOrderOracleOffset", "InvalidOrderPostOnly", "InvalidOrderSizeTooSmall", "InvalidOrderTrigger", "InvalidPerpPosition", "InvalidPerpPositionDetected", "InvalidPerpPositionToLiquidate", "InvalidPositionDelta", "InvalidPositionLastFundingRate", "InvalidSpotMarketInitialization", "InvalidUpdateK", "InvalidUserSubAccountId", "LiquidationsBlockedByOracle", "MakerCantFulfillOwnOrder", "MakerNotFound", "MakerOrderNotFound", "MarketDelisted", "MarketIndexAlreadyInitialized", "MarketStatusInvalidForNewLP", "MaxNumberOfOrders", "MaxNumberOfPositions", "NewLPSizeTooSmall", "NoPositionsLiquidatable", "NoSpotPositionAvailable", "NoUnsettledPnl", "OracleInsufficientDataPoints", "OracleNonPositive", "OracleNotFound", "OracleStaleForAMM", "OracleStaleForMargin", "OracleTooUncertain", "OracleTooVolatile", "OracleUpdatesNotMonotonic", "OrderAmountTooSmall", "OrderBreachesOraclePriceLimits", "OrderDoesNotExist", "OrderNotOpen", "OrderSizeTooSmall", "PerpMarketNotFound", "PlacePostOnlyLimitFailure", "PnlPoolCantSettleUser", "PositionDoesntHaveOpenPositionOrOrders", "PriceBandsBreached", "ReduceOnlyOrderIncreasedRisk", "SlippageOutsideLimit", "SpotMarketBalanceInvariantViolated", "SpotMarketInsufficientDeposits", "SpotMarketNotFound", "SpotMarketVaultInvariantViolated", "SufficientCollateral", "TradeSizeTooLarge", "TryingToRemoveLiquidityTooFast", "UnableToBurnLPTokens", "UnableToGetLimitPrice", "UserAlreadyExists", "UserBankrupt", "UserCantLiquidateThemself", "UserHasNoOrder", "UserHasNoPositionInMarket", "UserIsBeingLiquidated", "UserNotBankrupt", "UserNotFound", "UserOrderIdAlreadyInUse", "UserReduceOnly", "WrongSpotBalanceType", "InvalidOrderLimitPrice", "InvalidTriggerOrderCondition", "InvalidAmmLimitPriceOverride", "InvalidOracleOffset", "UnequalMarketIndexForSpotTransfer", "InvalidSpotMarketState", "InvalidMarkTwapUpdateDetected", "InvalidAmmMaxSpreadDetected", "InvalidAmmForFillDetected", "InvalidMarketStatusToSettlePnl", "UserMustSettleTheirOwnPositiveUnsettledPNL", "BlockchainClockInconsistency", "InsufficientPerpPnlPool", "LiquidationDoesntSatisfyLimitPrice", "DefaultError", "InvalidIFForNewStakes", "IFWithdrawRequestInProgress", "IFWithdrawRequestTooSmall", "InvalidIFRebase", "InvalidIFUnstakeCancel", "InvalidIFUnstake", "NoRevenueToSettleToIF", "RevenueSettingsCannotSettleToIF", "InvalidIFSharesDetected", "InsufficientIFShares", "InvalidInsuranceUnstakeSize", "InvalidIFUnstakeSize", "InvalidIFDetected", "NoIFWithdrawRequestInProgress", "IncorrectSpotMarketAccountPassed", "InvalidSpotMarketAccount", "CantResolvePerpBankruptcy", "UserHasInvalidBorrow", "InvalidSpotPosition", "TierViolationLiquidatingPerpPnl", "NoAmmPerpPnlDeficit", "SufficientPerpPnlPool", "PerpPnlDeficitBelowThreshold", "MaxDeposit", "MaxBorrows"]
 
 
 class InvalidOrderLimitPrice(DriftError):
@@ -549,3 +549,39 @@ class IncorrectSpotMarketAccountPassed(DriftError):
 
 class InvalidSpotMarketAccount(DriftError):
     """ErrorCode::InvalidSpotMarketAccount"""
+
+
+class CantResolvePerpBankruptcy(DriftError):
+    """ErrorCode::CantResolvePerpBankruptcy"""
+
+
+class UserHasInvalidBorrow(DriftError):
+    """ErrorCode::UserHasInvalidBorrow"""
+
+
+class InvalidSpotPosition(DriftError):
+    """ErrorCode::InvalidSpotPosition"""
+
+
+class TierViolationLiquidatingPerpPnl(DriftError):
+    """ErrorCode::TierViolationLiquidatingPerpPnl"""
+
+
+class NoAmmPerpPnlDeficit(DriftError):
+    """ErrorCode::NoAmmPerpPnlDeficit"""
+
+
+class SufficientPerpPnlPool(DriftError):
+    """ErrorCode::SufficientPerpPnlPool"""
+
+
+class PerpPnlDeficitBelowThreshold(DriftError):
+    """ErrorCode::PerpPnlDeficitBelowThreshold"""
+
+
+class MaxDeposit(DriftError):
+    """ErrorCode::MaxDeposit"""
+
+
+class MaxBorrows(DriftError):
+    """ErrorCode::MaxBorrows"""

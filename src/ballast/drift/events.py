@@ -191,7 +191,9 @@ class SettlePnlRecord:
 
 @dataclass(slots=True, frozen=True)
 class LiquidationRecord:
-    """Source: state/events.rs::LiquidationRecord with its LiquidatePerpRecord."""
+    """Source: state/events.rs::LiquidationRecord with its LiquidatePerpRecord, LiquidateSpotRecord,
+    LiquidateBorrowForPerpPnlRecord, LiquidatePerpPnlForDepositRecord, PerpBankruptcyRecord and
+    SpotBankruptcyRecord flattened (unused fields stay 0)."""
 
     ts: int
     liquidation_type: LiquidationType
@@ -210,6 +212,22 @@ class LiquidationRecord:
     lp_shares: int = 0
     liquidator_fee: int = 0
     if_fee: int = 0
+    # LiquidateSpotRecord / LiquidateBorrowForPerpPnlRecord / LiquidatePerpPnlForDepositRecord
+    # (market_index is the perp market; oracle_price its oracle; if_fee the spot IF fee tokens)
+    asset_market_index: int = 0
+    asset_price: int = 0
+    asset_transfer: int = 0
+    liability_market_index: int = 0
+    liability_price: int = 0
+    liability_transfer: int = 0
+    pnl_transfer: int = 0
+    # PerpBankruptcyRecord (pnl: the cleared quote, 1e6; delta: funding rate 1e9) and
+    # SpotBankruptcyRecord (market_index is the spot market; borrow tokens; delta 1e10)
+    if_payment: int = 0
+    pnl: int = 0
+    cumulative_funding_rate_delta: int = 0
+    borrow_amount: int = 0
+    cumulative_deposit_interest_delta: int = 0
 
 
 @dataclass(slots=True, frozen=True)

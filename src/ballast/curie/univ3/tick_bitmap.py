@@ -9,6 +9,7 @@ Source: Uniswap/v3-core contracts/libraries/TickBitmap.sol
 from __future__ import annotations
 
 from ballast.curie.errors import TickNotSpaced
+from ballast.fixed import div_floor, div_trunc
 
 __all__ = ["position", "flip_tick", "next_initialized_tick_within_one_word"]
 
@@ -30,7 +31,7 @@ def flip_tick(bitmap: dict[int, int], tick: int, tick_spacing: int) -> None:
     """
     if tick % tick_spacing:
         raise TickNotSpaced(f"tick {tick} is not a multiple of tick spacing {tick_spacing}")
-    word_pos, bit_pos = position(tick // tick_spacing)  # exact division: floor is safe
+    word_pos, bit_pos = position(div_trunc(tick, tick_spacing))  # exact: Solidity `/`
     word = bitmap.get(word_pos, 0) ^ (1 << bit_pos)
     if word:
         bitmap[word_pos] = word
@@ -50,7 +51,7 @@ def next_initialized_tick_within_one_word(
 
     Source: contracts/libraries/TickBitmap.sol::nextInitializedTickWithinOneWord
     """
-    compressed = tick // tick_spacing  # floor division == the reference's round-toward--inf fix-up
+    compressed = div_floor(tick, tick_spacing)  # the reference truncates, then steps down if negative
     if lte:
         word_pos = compressed >> 8
         bit_pos = compressed & 0xFF

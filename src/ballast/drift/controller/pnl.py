@@ -540,6 +540,7 @@ def settle_pnl(
     if position is None:
         raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
     unrealized_pnl = get_unrealized_pnl(position, oracle_price)
+    lp_risk_reduced = False
     if position.lp_shares > 0 and not user.is_advanced_lp():
         lp_margin_calculation = calculate_margin_requirement_and_total_collateral_and_liability_info(
             user,
@@ -551,6 +552,7 @@ def settle_pnl(
             ),
         )
         if not lp_margin_calculation.meets_margin_requirement_with_buffer():
+            lp_risk_reduced = True
             attempt_burn_user_lp_shares_for_risk_reduction(
                 state, user, market_index, lp_margin_calculation, perp_market_map,
                 spot_market_map, oracle_map, now, slot, events,
@@ -559,7 +561,8 @@ def settle_pnl(
         if not meets_settle_pnl_maintenance_margin_requirement(
             user, perp_market_map, spot_market_map, oracle_map
         ):
-            if mode is SettlePnlMode.TrySettle:
+            # after an LP de-risk attempt the reference keeps the burn and returns Ok
+            if mode is SettlePnlMode.TrySettle or lp_risk_reduced:
                 return None
             raise InsufficientCollateralForSettlingPNL(
                 f"user {user.key} does not meet maintenance margin (strict) while settling a "

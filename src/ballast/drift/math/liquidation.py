@@ -33,11 +33,10 @@ from ballast.drift.errors import CantResolvePerpBankruptcy, LiquidationDoesntSat
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
 )
+from ballast.drift.math.spot_balance import get_token_amount
 from ballast.drift.state.margin_calculation import MarginContext
 from ballast.drift.state.oracle_map import OracleMap
-from ballast.drift.state.perp_market import PerpMarket
-from ballast.drift.math.spot_balance import get_token_amount
-from ballast.drift.state.perp_market import ContractTier
+from ballast.drift.state.perp_market import ContractTier, PerpMarket
 from ballast.drift.state.spot_market import AssetTier, SpotBalanceType, SpotMarket
 from ballast.drift.state.user import User
 from ballast.fixed import U32_MAX, U64_MAX, U128_MAX, MathError, cast_u64, div_ceil, div_floor

@@ -243,6 +243,9 @@ class PerpMarket:
     expiry_price: int = 0
     next_fill_record_id: int = 1
     next_funding_rate_record_id: int = 1
+    # quote tokens (1e6) taken from the fee pool by resolve_perp_bankruptcy without crediting any
+    # balance (the reference's quirk): they stay in the quote vault as unallocated surplus
+    bankruptcy_fee_pool_surplus: int = 0
 
     def is_operation_paused(self, operation: int) -> bool:
         """Source: state/perp_market.rs::PerpMarket::is_operation_paused"""

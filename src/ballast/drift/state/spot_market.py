@@ -99,3 +99,5 @@ class SpotMarket:
     order_step_size: int = 0
     order_tick_size: int = 0
     min_order_size: int = 0
+    pool_id: int = 0  # 0 = main pool; isolated pools get looser borrow limits (math/spot_withdraw)
+    paused_operations: int = 0  # SPOT_OPERATION_* bit flags (constants.py)
