@@ -1157,10 +1157,12 @@ class Exchange:
                     borrow_scaled += position.scaled_balance
                     borrow_holders += 1
             pool_balances = {"perp_pnl_pools": [], "perp_fee_pools": [], "revenue_pool": []}
+            bankruptcy_fee_pool_surplus = 0
             for market in self.perp_markets.values():
                 if market.quote_spot_market_index == index:
                     pool_balances["perp_pnl_pools"].append(market.pnl_pool.scaled_balance)
                     pool_balances["perp_fee_pools"].append(market.amm.fee_pool.scaled_balance)
+                    bankruptcy_fee_pool_surplus += market.bankruptcy_fee_pool_surplus
             pool_balances["revenue_pool"].append(spot_market.revenue_pool.scaled_balance)
             pools = {}
             for name, balances in pool_balances.items():
@@ -1194,9 +1196,14 @@ class Exchange:
                 "user_borrows": -user_borrows,
                 **pools,
                 "holder_rounding_dust": holder_rounding_dust,
+                # resolve_perp_bankruptcy debits the fee pool without crediting anyone (the
+                # reference's quirk): those tokens stay in the vault, claimed by no account
+                "perp_bankruptcy_fee_pool_surplus": bankruptcy_fee_pool_surplus,
                 # Withdrawals round the scaled debit up (the reference's rounding): the vault
                 # keeps that dust beyond the market's total deposits, as protocol surplus.
-                "rounding_surplus": spot_market.vault_amount - depositors_claim,
+                "rounding_surplus": spot_market.vault_amount
+                - depositors_claim
+                - bankruptcy_fee_pool_surplus,
             }
             claims[index] = lines
             vault_difference[index] = spot_market.vault_amount - sum(lines.values())

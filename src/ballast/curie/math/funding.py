@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ballast.curie.math.account_balance import get_base
+from ballast.curie.math.order_book import (
+    calc_liquidity_coefficient_in_funding_payment_by_order,
+    get_all_funding_growth,
+)
 from ballast.curie.math.perp_math import (
     DEFAULT_FUNDING_PERIOD,
     Q96,
@@ -19,7 +24,8 @@ from ballast.curie.math.perp_math import (
     mul_div,
     mul_ratio,
 )
-from ballast.curie.state.market import FundingGrowth
+from ballast.curie.state.account import Account
+from ballast.curie.state.market import FundingGrowth, FundingGrowthRangeInfo, MarketState
 from ballast.curie.univ3 import pool as univ3_pool
 from ballast.curie.univ3 import tick_math
 from ballast.fixed import MathError, div_trunc
@@ -37,12 +43,22 @@ def sqrt_price_from_tick_cumulatives(tick_cumulative_start: int, tick_cumulative
     return tick_math.get_sqrt_ratio_at_tick(tick)
 
 
+def oldest_observation_timestamp(pool) -> int:
+    """Timestamp of the oldest observation the pool's oracle ring still holds."""
+    return min(obs.block_timestamp for obs in pool.observations if obs.initialized)
+
+
 def get_sqrt_market_twap_x96(pool, now: int, twap_interval: int) -> int:
     """The pool's sqrt-price TWAP over `twap_interval` seconds ending `now` (X96); the current
     sqrt price when the interval is below 10 s.
 
-    Source: contracts/lib/UniswapV3Broker.sol::getSqrtMarkTwapX96
+    Deviation (documented): where the reference's observe() would revert "OLD" because the
+    oracle ring holds less history than the interval, the interval is shortened to the history
+    kept (reference deployments size the ring so that this never happens).
+
+    Source: contracts/lib/UniswapV3Broker.sol::getSqrtMarketTwapX96From
     """
+    twap_interval = min(twap_interval, now - oldest_observation_timestamp(pool))
     if twap_interval < MIN_TWAP_INTERVAL:
         return pool.sqrt_price_x96
     cumulatives = univ3_pool.observe(pool, now, [twap_interval, 0])
@@ -162,3 +178,45 @@ def calc_pending_funding_payment_with_liquidity_coefficient(
         base_balance, last_tw_premium_growth_global_x96, funding_growth_global
     )
     return div_trunc(liquidity_coefficient_in_funding_payment + balance, DEFAULT_FUNDING_PERIOD)
+
+
+def get_liquidity_coefficient_in_funding_payment(
+    account: Account, market: MarketState, funding_growth_global: FundingGrowth
+) -> tuple[int, list[FundingGrowthRangeInfo]]:
+    """(Σ order coefficients, each order's current range values) of the account's orders in
+    `market`, at the pool's current tick. The settling variant writes the range values into the
+    orders' snapshots afterwards.
+
+    Source: contracts/OrderBook.sol::getLiquidityCoefficientInFundingPayment /
+    updateFundingGrowthAndLiquidityCoefficientInFundingPayment
+    """
+    total = 0
+    ranges = []
+    for order in account.orders.get(market.base_token, ()):
+        range_info = get_all_funding_growth(
+            market.tick_infos,
+            order.lower_tick,
+            order.upper_tick,
+            market.pool.tick,
+            funding_growth_global.tw_premium_x96,
+            funding_growth_global.tw_premium_div_by_sqrt_price_x96,
+        )
+        total += calc_liquidity_coefficient_in_funding_payment_by_order(order, range_info)
+        ranges.append(range_info)
+    return total, ranges
+
+
+def get_pending_funding_payment(
+    account: Account, market: MarketState, funding_growth_global: FundingGrowth
+) -> int:
+    """The account's pending funding payment in `market` (18-decimal quote, positive = pays),
+    given the market's current global funding growth.
+
+    Source: contracts/Exchange.sol::getPendingFundingPayment
+    """
+    info = account.markets.get(market.base_token)
+    last = info.last_tw_premium_growth_global_x96 if info else 0
+    coefficient, _ = get_liquidity_coefficient_in_funding_payment(account, market, funding_growth_global)
+    return calc_pending_funding_payment_with_liquidity_coefficient(
+        get_base(account, market.base_token), last, funding_growth_global, coefficient
+    )

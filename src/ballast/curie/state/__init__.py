@@ -14,6 +14,7 @@ from ballast.curie.state.market import (
     MarketState,
     TickInfo,
 )
+from ballast.curie.state.vault import VaultState
 
 __all__ = [
     "Account",
@@ -26,4 +27,5 @@ __all__ = [
     "MarketState",
     "OpenOrder",
     "TickInfo",
+    "VaultState",
 ]

@@ -75,8 +75,6 @@ class MarketLedger:
     """Explicit ledger lines that let `ClearingHouse.audit()` balance every virtual token.
 
     Not reference state: each line books a value the reference moves implicitly (all 18 dec).
-    * `pool_base_balance` / `pool_quote_balance`: virtual tokens the ClearingHouse paid into the
-      pool (mints, swap inputs) less those it received back (burns, swap outputs).
     * `pool_fee_base` / `pool_fee_quote`: what the pool kept beyond the trader's booked amount on
       each swap (the Uniswap fee the exchanged amounts are rescaled by, and its rounding).
     * `exact_output_residue_base` / `_quote`: exact-side amount reported minus the pool's actual
@@ -87,8 +85,6 @@ class MarketLedger:
     * `funding_paid`: Σ funding payments settled (positive: accounts paid more than received).
     """
 
-    pool_base_balance: int = 0
-    pool_quote_balance: int = 0
     pool_fee_base: int = 0
     pool_fee_quote: int = 0
     exact_output_residue_base: int = 0

@@ -6,6 +6,7 @@ Source: Uniswap/v3-periphery contracts/libraries/LiquidityAmounts.sol (1.0.1)
 from __future__ import annotations
 
 from ballast.curie.errors import MulDivOverflow, SafeCastOverflow
+from ballast.curie.univ3.full_math import mul_div
 
 __all__ = [
     "get_liquidity_for_amount0",
@@ -42,8 +43,8 @@ def get_liquidity_for_amount0(sqrt_ratio_ax96: int, sqrt_ratio_bx96: int, amount
     Source: contracts/libraries/LiquidityAmounts.sol::getLiquidityForAmount0
     """
     a, b = _sorted_range(sqrt_ratio_ax96, sqrt_ratio_bx96)
-    intermediate = a * b >> 96
-    return _to_uint128(amount0 * intermediate // (b - a))
+    intermediate = mul_div(a, b, _Q96)
+    return _to_uint128(mul_div(amount0, intermediate, b - a))
 
 
 def get_liquidity_for_amount1(sqrt_ratio_ax96: int, sqrt_ratio_bx96: int, amount1: int) -> int:
@@ -52,7 +53,7 @@ def get_liquidity_for_amount1(sqrt_ratio_ax96: int, sqrt_ratio_bx96: int, amount
     Source: contracts/libraries/LiquidityAmounts.sol::getLiquidityForAmount1
     """
     a, b = _sorted_range(sqrt_ratio_ax96, sqrt_ratio_bx96)
-    return _to_uint128((amount1 << 96) // (b - a))
+    return _to_uint128(mul_div(amount1, _Q96, b - a))
 
 
 def get_liquidity_for_amounts(
@@ -85,7 +86,11 @@ def get_amount0_for_liquidity(sqrt_ratio_ax96: int, sqrt_ratio_bx96: int, liquid
         sqrt_ratio_ax96, sqrt_ratio_bx96 = sqrt_ratio_bx96, sqrt_ratio_ax96
     if sqrt_ratio_ax96 <= 0:
         raise MulDivOverflow(f"division by sqrt price {sqrt_ratio_ax96}")
-    return (liquidity << 96) * (sqrt_ratio_bx96 - sqrt_ratio_ax96) // sqrt_ratio_bx96 // sqrt_ratio_ax96
+    # mulDiv(L << 96, B - A, B) / A: both unsigned floors
+    return (
+        mul_div(liquidity << 96, sqrt_ratio_bx96 - sqrt_ratio_ax96, sqrt_ratio_bx96)
+        // sqrt_ratio_ax96
+    )
 
 
 def get_amount1_for_liquidity(sqrt_ratio_ax96: int, sqrt_ratio_bx96: int, liquidity: int) -> int:
@@ -95,7 +100,7 @@ def get_amount1_for_liquidity(sqrt_ratio_ax96: int, sqrt_ratio_bx96: int, liquid
     """
     if sqrt_ratio_ax96 > sqrt_ratio_bx96:
         sqrt_ratio_ax96, sqrt_ratio_bx96 = sqrt_ratio_bx96, sqrt_ratio_ax96
-    return liquidity * (sqrt_ratio_bx96 - sqrt_ratio_ax96) >> 96
+    return mul_div(liquidity, sqrt_ratio_bx96 - sqrt_ratio_ax96, _Q96)
 
 
 def get_amounts_for_liquidity(

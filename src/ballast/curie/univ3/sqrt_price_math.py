@@ -145,7 +145,9 @@ def get_next_sqrt_price_from_output(
     if liquidity <= 0:
         raise ZeroLiquidity(f"liquidity {liquidity} must be positive")
     if zero_for_one:
-        return get_next_sqrt_price_from_amount1_rounding_down(sqrt_px96, liquidity, amount_out, False)
+        return get_next_sqrt_price_from_amount1_rounding_down(
+            sqrt_px96, liquidity, amount_out, False
+        )
     return get_next_sqrt_price_from_amount0_rounding_up(sqrt_px96, liquidity, amount_out, False)
 
 

@@ -41,9 +41,13 @@ def compute_swap_step(
     if exact_in:
         amount_remaining_less_fee = amount_remaining * (_PIPS - fee_pips) // _PIPS
         if zero_for_one:
-            amount_in = get_amount0_delta(sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, True)
+            amount_in = get_amount0_delta(
+                sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, True
+            )
         else:
-            amount_in = get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, True)
+            amount_in = get_amount1_delta(
+                sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, True
+            )
         if amount_remaining_less_fee >= amount_in:
             sqrt_ratio_next_x96 = sqrt_ratio_target_x96
         else:
@@ -53,9 +57,13 @@ def compute_swap_step(
         amount_out = 0
     else:
         if zero_for_one:
-            amount_out = get_amount1_delta(sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, False)
+            amount_out = get_amount1_delta(
+                sqrt_ratio_target_x96, sqrt_ratio_current_x96, liquidity, False
+            )
         else:
-            amount_out = get_amount0_delta(sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, False)
+            amount_out = get_amount0_delta(
+                sqrt_ratio_current_x96, sqrt_ratio_target_x96, liquidity, False
+            )
         if -amount_remaining >= amount_out:
             sqrt_ratio_next_x96 = sqrt_ratio_target_x96
         else:
@@ -68,14 +76,22 @@ def compute_swap_step(
 
     if zero_for_one:
         if not (reached_target and exact_in):
-            amount_in = get_amount0_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, True)
+            amount_in = get_amount0_delta(
+                sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, True
+            )
         if not (reached_target and not exact_in):
-            amount_out = get_amount1_delta(sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, False)
+            amount_out = get_amount1_delta(
+                sqrt_ratio_next_x96, sqrt_ratio_current_x96, liquidity, False
+            )
     else:
         if not (reached_target and exact_in):
-            amount_in = get_amount1_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, True)
+            amount_in = get_amount1_delta(
+                sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, True
+            )
         if not (reached_target and not exact_in):
-            amount_out = get_amount0_delta(sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, False)
+            amount_out = get_amount0_delta(
+                sqrt_ratio_current_x96, sqrt_ratio_next_x96, liquidity, False
+            )
 
     if not exact_in and amount_out > -amount_remaining:
         amount_out = -amount_remaining

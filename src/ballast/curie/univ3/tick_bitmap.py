@@ -51,7 +51,8 @@ def next_initialized_tick_within_one_word(
 
     Source: contracts/libraries/TickBitmap.sol::nextInitializedTickWithinOneWord
     """
-    compressed = div_floor(tick, tick_spacing)  # the reference truncates, then steps down if negative
+    # the reference truncates, then steps down for negative non-multiples: a floor division
+    compressed = div_floor(tick, tick_spacing)
     if lte:
         word_pos = compressed >> 8
         bit_pos = compressed & 0xFF

@@ -73,7 +73,8 @@ def get_sqrt_ratio_at_tick(tick: int) -> int:
     ratio = _BIT0 if abs_tick & 1 else _Q128
     for bit, factor in _FACTORS:
         if abs_tick & bit:
-            ratio = (ratio * factor) >> 128  # unsigned Q128.128 product, floored as in the reference
+            # unsigned Q128.128 product, floored as in the reference
+            ratio = (ratio * factor) >> 128
     if tick > 0:
         ratio = _MAX_UINT256 // ratio
     return (ratio >> 32) + (1 if ratio & 0xFFFFFFFF else 0)

@@ -10,6 +10,14 @@ Source: programs/drift/src/controller/spot_balance.rs
 
 from __future__ import annotations
 
+from ballast.drift.constants import (
+    FIVE_MINUTE,
+    IF_FACTOR_PRECISION,
+    ONE_HOUR,
+    ONE_MINUTE,
+    SPOT_MARKET_TOKEN_TWAP_WINDOW,
+    SPOT_OPERATION_UPDATE_CUMULATIVE_INTEREST,
+)
 from ballast.drift.errors import (
     CantUpdatePoolBalanceType,
     InvalidSpotMarketState,
@@ -17,13 +25,25 @@ from ballast.drift.errors import (
     SpotMarketVaultInvariantViolated,
     UnequalMarketIndexForSpotTransfer,
 )
-from ballast.drift.math.spot_balance import get_spot_balance, get_token_amount
+from ballast.drift.math.amm import sanitize_new_price
+from ballast.drift.math.spot_balance import (
+    calculate_accumulated_interest,
+    calculate_utilization,
+    get_interest_token_amount,
+    get_sanitize_clamp_denominator,
+    get_spot_balance,
+    get_token_amount,
+)
+from ballast.drift.math.stats import calculate_new_twap, calculate_weighted_average
+from ballast.drift.state.oracle import OraclePriceData
 from ballast.drift.state.perp_market import PoolBalance
 from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket
 from ballast.drift.state.user import SpotPosition
-from ballast.fixed import MathError, cast_i64
+from ballast.fixed import MathError, cast_i64, cast_u64, div_floor
 
 __all__ = [
+    "update_spot_market_twap_stats",
+    "update_spot_market_cumulative_interest",
     "update_spot_balances",
     "transfer_spot_balances",
     "update_revenue_pool_balances",
@@ -169,6 +189,116 @@ def transfer_spot_balances(
     from_direction, to_direction = (_Borrow, _Deposit) if token_amount > 0 else (_Deposit, _Borrow)
     update_spot_balances(amount, from_direction, spot_market, from_spot_balance, False)
     update_spot_balances(amount, to_direction, spot_market, to_spot_balance, False)
+
+
+def update_spot_market_twap_stats(
+    spot_market: SpotMarket, oracle_price_data: OraclePriceData | None, now: int
+) -> None:
+    """Fold the current deposit/borrow token amounts and utilization into their 24h twaps and,
+    given an oracle reading, the 1h and 5min oracle twaps; set last_twap_ts = now.
+
+    The token twaps weight the new value by the seconds since last_twap_ts and the old twap by
+    the rest of SPOT_MARKET_TOKEN_TWAP_WINDOW (at least 1); rounding as
+    stats.calculate_weighted_average. Oracle: the price is clamped to the asset tier's band
+    around the 1h twap (sanitize_new_price); last_oracle_price/conf/delay always update, the
+    twaps and their ts only if the 1h twap moved or a minute has passed since last_twap_ts.
+    Token amounts in token decimals, utilization 1e6, prices 1e6.
+
+    Source: programs/drift/src/controller/spot_balance.rs::update_spot_market_twap_stats
+    """
+    since_last = max(0, now - spot_market.last_twap_ts)
+    from_start = max(1, SPOT_MARKET_TOKEN_TWAP_WINDOW - since_last)
+    deposit_token_amount = get_token_amount(spot_market.deposit_balance, spot_market, _Deposit)
+    borrow_token_amount = get_token_amount(spot_market.borrow_balance, spot_market, _Borrow)
+    utilization = calculate_utilization(deposit_token_amount, borrow_token_amount)
+    spot_market.deposit_token_twap = _token_twap(
+        deposit_token_amount, spot_market.deposit_token_twap, since_last, from_start
+    )
+    spot_market.borrow_token_twap = _token_twap(
+        borrow_token_amount, spot_market.borrow_token_twap, since_last, from_start
+    )
+    spot_market.utilization_twap = _token_twap(
+        utilization, spot_market.utilization_twap, since_last, from_start
+    )
+
+    if oracle_price_data is not None:
+        history = spot_market.historical_oracle_data
+        capped_price = sanitize_new_price(
+            oracle_price_data.price,
+            history.last_oracle_price_twap,
+            get_sanitize_clamp_denominator(spot_market),
+        )
+        oracle_price_twap = calculate_new_twap(
+            capped_price,
+            now,
+            history.last_oracle_price_twap,
+            history.last_oracle_price_twap_ts,
+            ONE_HOUR,
+        )
+        oracle_price_twap_5min = calculate_new_twap(
+            capped_price,
+            now,
+            history.last_oracle_price_twap_5min,
+            history.last_oracle_price_twap_ts,
+            FIVE_MINUTE,
+        )
+        history.last_oracle_price = oracle_price_data.price
+        history.last_oracle_conf = oracle_price_data.confidence
+        history.last_oracle_delay = oracle_price_data.delay
+        if oracle_price_twap != history.last_oracle_price_twap or since_last >= ONE_MINUTE:
+            history.last_oracle_price_twap = oracle_price_twap
+            history.last_oracle_price_twap_5min = oracle_price_twap_5min
+            history.last_oracle_price_twap_ts = now
+
+    spot_market.last_twap_ts = now
+
+
+def _token_twap(current: int, twap: int, since_last: int, from_start: int) -> int:
+    return cast_u64(
+        calculate_weighted_average(cast_i64(current), cast_i64(twap), since_last, from_start)
+    )
+
+
+def update_spot_market_cumulative_interest(
+    spot_market: SpotMarket, oracle_price_data: OraclePriceData | None, now: int
+) -> None:
+    """Accrue interest up to `now` (unix seconds), book the IF cut, then update the twap stats.
+
+    Preconditions: the market's interest indices are initialised (1e10 = 1.0) and its
+    revenue_pool carries its market_index; `now` is the instruction's clock. Call it before
+    any balance change in the market (deposit, withdraw, borrow, settle, liquidation) so the
+    change uses up-to-date indices; calling it twice at the same `now` only refreshes twaps.
+
+    With UpdateCumulativeInterest paused only the twaps move. Otherwise, with (bi, di) from
+    calculate_accumulated_interest and only if di > 0 and bi > 1: di_if = floor(di *
+    total_factor / 1e6) is withheld from depositors and di_lend = di - di_if; if di_lend > 0,
+    CDI += di_lend, CBI += bi, last_interest_ts = now, and the revenue pool is credited
+    floor(deposit_balance * di_if / 10^(19-decimals)) tokens (the market's whole scaled deposit
+    balance, pools included, converted at the new CDI). If di_lend == 0 (total_factor = 1e6)
+    nothing is booked and last_interest_ts stays, so the elapsed time keeps accumulating.
+
+    Source: programs/drift/src/controller/spot_balance.rs::update_spot_market_cumulative_interest
+    """
+    if spot_market.paused_operations & SPOT_OPERATION_UPDATE_CUMULATIVE_INTEREST:
+        update_spot_market_twap_stats(spot_market, oracle_price_data, now)
+        return
+
+    borrow_interest, deposit_interest = calculate_accumulated_interest(spot_market, now)
+    if deposit_interest > 0 and borrow_interest > 1:
+        deposit_interest_for_stakers = div_floor(
+            deposit_interest * spot_market.insurance_fund.total_factor, IF_FACTOR_PRECISION
+        )
+        deposit_interest_for_lenders = deposit_interest - deposit_interest_for_stakers
+        if deposit_interest_for_lenders > 0:
+            spot_market.cumulative_deposit_interest += deposit_interest_for_lenders
+            spot_market.cumulative_borrow_interest += borrow_interest
+            spot_market.last_interest_ts = now
+            token_amount = get_interest_token_amount(
+                spot_market.deposit_balance, spot_market, deposit_interest_for_stakers
+            )
+            update_revenue_pool_balances(token_amount, _Deposit, spot_market)
+
+    update_spot_market_twap_stats(spot_market, oracle_price_data, now)
 
 
 def update_revenue_pool_balances(

@@ -81,7 +81,9 @@ def log10_iter(value: int) -> int:
     return exponent
 
 
-def calculate_rebase_info(total_if_shares: int, insurance_fund_vault_balance: int) -> tuple[int, int]:
+def calculate_rebase_info(
+    total_if_shares: int, insurance_fund_vault_balance: int
+) -> tuple[int, int]:
     """`(expo_diff, rebase_divisor)` with divisor `10^expo_diff` that brings the shares back
     near the vault balance: `expo_diff = log10_iter(floor(floor(shares / 10) / balance))`.
 
@@ -225,7 +227,9 @@ def calculate_if_unstake_available_ts(
     """
     if insurance_fund_stake.last_withdraw_request_shares == 0:
         return None
-    return insurance_fund_stake.last_withdraw_request_ts + spot_market.insurance_fund.unstaking_period
+    return (
+        insurance_fund_stake.last_withdraw_request_ts + spot_market.insurance_fund.unstaking_period
+    )
 
 
 def calculate_insurance_fund_apr(
@@ -249,7 +253,11 @@ def calculate_insurance_fund_apr(
     """
     if window_seconds <= 0:
         raise MathError(f"insurance fund apr over a window of {window_seconds} s")
-    if total_if_shares_start == 0 or total_if_shares_end == 0 or insurance_fund_vault_balance_start == 0:
+    if (
+        total_if_shares_start == 0
+        or total_if_shares_end == 0
+        or insurance_fund_vault_balance_start == 0
+    ):
         return 0
     value_end = insurance_fund_vault_balance_end * total_if_shares_start * 10**shares_base_start
     value_start = insurance_fund_vault_balance_start * total_if_shares_end * 10**shares_base_end

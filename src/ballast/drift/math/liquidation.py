@@ -510,8 +510,7 @@ def calculate_funding_rate_deltas_to_resolve_bankruptcy(loss: int, market: PerpM
     )
     if total_base_asset_amount == 0:
         raise CantResolvePerpBankruptcy(
-            f"perp market {market.market_index} has no open interest to socialise a loss of "
-            f"{loss}"
+            f"perp market {market.market_index} has no open interest to socialise a loss of {loss}"
         )
     return (
         div_ceil(abs(loss) * AMM_RESERVE_PRECISION, total_base_asset_amount)

@@ -10,10 +10,17 @@ Source: programs/drift/src/math/spot_balance.rs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
+from ballast.drift.constants import (
+    ONE_YEAR,
+    PERCENTAGE_PRECISION,
+    SPOT_RATE_PRECISION,
+    SPOT_UTILIZATION_PRECISION,
+)
 from ballast.drift.errors import InvalidOracle
-from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket
-from ballast.fixed import MathError, div_ceil, div_floor, div_trunc
+from ballast.drift.state.spot_market import AssetTier, SpotBalanceType, SpotMarket
+from ballast.fixed import MathError, cast_u128, div_ceil, div_floor, div_trunc
 
 __all__ = [
     "StrictOraclePrice",
@@ -22,6 +29,14 @@ __all__ = [
     "get_signed_token_amount",
     "get_token_value",
     "get_strict_token_value",
+    "get_interest_token_amount",
+    "InterestAccumulated",
+    "calculate_utilization",
+    "calculate_spot_market_utilization",
+    "get_min_borrow_rate",
+    "calculate_borrow_rate",
+    "calculate_accumulated_interest",
+    "get_sanitize_clamp_denominator",
 ]
 
 
@@ -141,3 +156,179 @@ def get_strict_token_value(
         return 0
     price = strict_price.min() if token_amount > 0 else strict_price.max()
     return get_token_value(token_amount, spot_decimals, price)
+
+
+def get_interest_token_amount(balance: int, spot_market: SpotMarket, interest: int) -> int:
+    """Tokens (token decimals) earned by a scaled balance (1e9) over an interest-index increment
+    (1e10): floor(balance * interest / 10^(19-decimals)).
+
+    Source: programs/drift/src/math/spot_balance.rs::get_interest_token_amount
+    """
+    return div_floor(cast_u128(balance * interest), _interest_precision(spot_market))
+
+
+class InterestAccumulated(NamedTuple):
+    """Increments of the cumulative borrow / deposit interest indices (1e10).
+
+    Source: programs/drift/src/math/spot_balance.rs::InterestAccumulated
+    """
+
+    borrow_interest: int
+    deposit_interest: int
+
+
+def calculate_utilization(deposit_token_amount: int, borrow_token_amount: int) -> int:
+    """Utilization (SPOT_UTILIZATION_PRECISION, 1e6 = 100%): floor(borrows * 1e6 / deposits).
+
+    With no deposits: 0 if there are no borrows either, else 1e6. Exceeds 1e6 when borrows
+    exceed deposits.
+
+    Source: programs/drift/src/math/spot_balance.rs::calculate_utilization
+    """
+    if deposit_token_amount == 0:
+        return 0 if borrow_token_amount == 0 else SPOT_UTILIZATION_PRECISION
+    return div_floor(
+        cast_u128(borrow_token_amount * SPOT_UTILIZATION_PRECISION), deposit_token_amount
+    )
+
+
+def calculate_spot_market_utilization(spot_market: SpotMarket) -> int:
+    """Utilization (1e6) of the market's total deposit and borrow token amounts.
+
+    Source: programs/drift/src/math/spot_balance.rs::calculate_spot_market_utilization
+    """
+    deposit_token_amount = get_token_amount(
+        spot_market.deposit_balance, spot_market, SpotBalanceType.Deposit
+    )
+    borrow_token_amount = get_token_amount(
+        spot_market.borrow_balance, spot_market, SpotBalanceType.Borrow
+    )
+    return calculate_utilization(deposit_token_amount, borrow_token_amount)
+
+
+_MIN_BORROW_RATE_STEP = div_floor(PERCENTAGE_PRECISION, 200)  # min_borrow_rate unit: 0.5%
+
+# (utilization breakpoint 1e6, share of max_borrow_rate - optimal_borrow_rate in 1/1000)
+_BORROW_RATE_SEGMENTS = (
+    (850_000, 50),
+    (900_000, 100),
+    (950_000, 150),
+    (990_000, 200),
+    (995_000, 250),
+    (1_000_000, 250),
+)
+
+
+def get_min_borrow_rate(spot_market: SpotMarket) -> int:
+    """Borrow-rate floor (SPOT_RATE_PRECISION): min_borrow_rate (units of 0.5%) * 5_000.
+
+    Source: programs/drift/src/state/spot_market.rs::SpotMarket::get_min_borrow_rate
+    """
+    return spot_market.min_borrow_rate * _MIN_BORROW_RATE_STEP
+
+
+def calculate_borrow_rate(spot_market: SpotMarket, utilization: int) -> int:
+    """Annual borrow rate (SPOT_RATE_PRECISION, 1e6 = 100%) at `utilization` (1e6).
+
+    Up to optimal_utilization: linear, ``U * floor(optimal_borrow_rate * 1e6 / U*) / 1e6``
+    (floors; MathError if U* = 0). Above it: optimal_borrow_rate plus, for each segment of
+    `_BORROW_RATE_SEGMENTS` in order, ``seg = floor(E * weight / 1000)`` with
+    ``E = max_borrow_rate - optimal_borrow_rate`` (MathError if negative) — the whole `seg` for
+    segments passed, ``floor(seg * (U - start) / (end - start))`` for the one holding U. Each
+    segment's range is computed before the comparison, so a U* above 850_000 makes any U > U*
+    raise MathError, and U* = 850_000 adds the first segment whole just above U* (a jump).
+    Past 100% utilization the sum of all segments applies. The result is floored at
+    get_min_borrow_rate.
+
+    Source: programs/drift/src/math/spot_balance.rs::calculate_borrow_rate
+    """
+    optimal_utilization = spot_market.optimal_utilization
+    optimal_borrow_rate = spot_market.optimal_borrow_rate
+    if utilization <= optimal_utilization:
+        if optimal_utilization == 0:
+            raise MathError(
+                f"spot market {spot_market.market_index} optimal_utilization 0 "
+                f"(utilization {utilization})"
+            )
+        slope = div_floor(optimal_borrow_rate * SPOT_UTILIZATION_PRECISION, optimal_utilization)
+        borrow_rate = div_floor(utilization * slope, SPOT_UTILIZATION_PRECISION)
+    else:
+        total_extra_rate = spot_market.max_borrow_rate - optimal_borrow_rate
+        if total_extra_rate < 0:
+            raise MathError(
+                f"spot market {spot_market.market_index} max_borrow_rate "
+                f"{spot_market.max_borrow_rate} < optimal_borrow_rate {optimal_borrow_rate}"
+            )
+        borrow_rate = optimal_borrow_rate
+        segment_start = optimal_utilization
+        for segment_end, weight in _BORROW_RATE_SEGMENTS:
+            segment_range = segment_end - segment_start
+            if segment_range < 0:
+                raise MathError(
+                    f"spot market {spot_market.market_index} optimal_utilization "
+                    f"{optimal_utilization} above rate breakpoint {segment_end} "
+                    f"(utilization {utilization})"
+                )
+            segment_rate = div_floor(total_extra_rate * weight, 1000)
+            if utilization <= segment_end:
+                borrow_rate += div_floor(
+                    segment_rate * (utilization - segment_start), segment_range
+                )
+                break
+            borrow_rate += segment_rate
+            segment_start = segment_end
+    return max(borrow_rate, get_min_borrow_rate(spot_market))
+
+
+def calculate_accumulated_interest(spot_market: SpotMarket, now: int) -> InterestAccumulated:
+    """Index increments (1e10) for the time since last_interest_ts, at the current utilization.
+
+    (0, 0) if `now` <= last_interest_ts or utilization is 0. Otherwise, with r the borrow rate
+    and dt the elapsed seconds: borrow = floor(floor(CBI * r * dt / ONE_YEAR) / 1e6) + 1 and
+    deposit = floor(floor(CDI * floor(r * dt * U / 1e6) / ONE_YEAR) / 1e6). Pure.
+
+    Source: programs/drift/src/math/spot_balance.rs::calculate_accumulated_interest
+    """
+    if now <= spot_market.last_interest_ts:
+        return InterestAccumulated(0, 0)
+    utilization = calculate_spot_market_utilization(spot_market)
+    if utilization == 0:
+        return InterestAccumulated(0, 0)
+    borrow_rate = calculate_borrow_rate(spot_market, utilization)
+    time_since_last_update = now - spot_market.last_interest_ts
+    modified_borrow_rate = borrow_rate * time_since_last_update
+    modified_deposit_rate = div_floor(
+        modified_borrow_rate * utilization, SPOT_UTILIZATION_PRECISION
+    )
+    borrow_interest = (
+        div_floor(
+            div_floor(
+                cast_u128(spot_market.cumulative_borrow_interest * modified_borrow_rate), ONE_YEAR
+            ),
+            SPOT_RATE_PRECISION,
+        )
+        + 1
+    )
+    deposit_interest = div_floor(
+        div_floor(
+            cast_u128(spot_market.cumulative_deposit_interest * modified_deposit_rate), ONE_YEAR
+        ),
+        SPOT_RATE_PRECISION,
+    )
+    return InterestAccumulated(borrow_interest, deposit_interest)
+
+
+def get_sanitize_clamp_denominator(spot_market: SpotMarket) -> int | None:
+    """Oracle-twap input clamp denominator by asset tier: Collateral/Protected 10 (10%),
+    Cross 5, Isolated 3, Unlisted None (the default band).
+
+    Source: programs/drift/src/state/spot_market.rs::SpotMarket::get_sanitize_clamp_denominator
+    """
+    tier = spot_market.asset_tier
+    if tier is AssetTier.Collateral or tier is AssetTier.Protected:
+        return 10
+    if tier is AssetTier.Cross:
+        return 5
+    if tier is AssetTier.Isolated:
+        return 3
+    return None

@@ -1,0 +1,938 @@
+"""The Curie ClearingHouse facade: one method per instruction, each atomic.
+
+A `ClearingHouse` holds the protocol configuration, every market (a virtual Uniswap v3 pool
+plus Curie's accumulators), every account (the insurance fund is the account
+`INSURANCE_FUND`), the vault's USDC ledger, the index prices (inputs) and the clock. Each
+instruction validates its inputs, settles funding, runs the controllers, appends typed events to
+`events`, and either applies completely or raises a `CurieError` leaving every account and pool
+exactly as it was.
+
+Units: virtual tokens (base, quote, pnl, fees) 18 decimals; USDC 6 decimals; prices 18
+decimals (quote per base); ratios 1e6; sqrt prices X96; timestamps unix seconds.
+
+Mark price (spec 2.11), explicit: `update_mark_price(market, price)` sets it as an input (the
+reference's unit tests mock it); with no input (or after `update_mark_price(market, None)`) it
+is the v2.8 formula median(marketTwap(15 s), marketTwap(1800 s), index + (marketTwap(900 s) -
+indexTwap(900 s))). Index prices are inputs (`update_index_price`); an index TWAP is the
+time-weighted mean of the recorded prices. `add_pool` records the pool's initial price as the
+first index price.
+
+Not here (added by a separate module): liquidation, bad debt, insurance-fund flows beyond the
+exchange-fee share, Pool Party rewards. See the "liquidation hooks" section below.
+
+Source: contracts/ClearingHouse.sol, Exchange.sol, OrderBook.sol, AccountBalance.sol,
+Vault.sol, MarketRegistry.sol
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ballast.curie.controller import account_balance as ab_controller
+from ballast.curie.controller import exchange as ex_controller
+from ballast.curie.controller import funding as funding_controller
+from ballast.curie.controller import order_book as ob_controller
+from ballast.curie.controller import vault as vault_controller
+from ballast.curie.events import (
+    Deposited,
+    FundingPaymentSettled,
+    FundingUpdated,
+    LiquidityChanged,
+    PositionChanged,
+    Withdrawn,
+)
+from ballast.curie.market_errors import (
+    GreaterThanSettlementTokenBalanceCap,
+    IndexPriceNotSet,
+    InvalidAmount,
+    MarketAlreadyExists,
+    MarketNotFound,
+    NonExistentOpenOrder,
+    NotEnoughFreeCollateral,
+    NotEnoughFreeCollateralByImRatio,
+    NotEnoughFreeCollateralByMmRatio,
+    NotExcessOrders,
+    OrderNotBelongToMaker,
+    OverMaxPriceSpread,
+    PositionSizeIsZero,
+    TooLittleReceivedLong,
+    TooLittleReceivedShort,
+    TooMuchRequestedLong,
+    TooMuchRequestedShort,
+)
+from ballast.curie.math import account_balance as ab_math
+from ballast.curie.math import funding as funding_math
+from ballast.curie.math import order_book as ob_math
+from ballast.curie.math import vault as vault_math
+from ballast.curie.math.exchange import is_reducing_position
+from ballast.curie.math.perp_math import (
+    ONE_HUNDRED_PERCENT_RATIO,
+    format_sqrt_price_x96_to_price_x10_18,
+    mul_div,
+    parse_settlement_token,
+)
+from ballast.curie.state import (
+    Account,
+    ClearingHouseConfig,
+    FundingGrowth,
+    MarketInfo,
+    MarketState,
+    VaultState,
+)
+from ballast.curie.univ3 import pool as univ3_pool
+from ballast.curie.univ3 import tick_math
+from ballast.drift.atomic import restore, snapshot
+
+__all__ = ["ClearingHouse", "CurieAuditReport", "INSURANCE_FUND", "FEE_TIER_TICK_SPACING"]
+
+INSURANCE_FUND = "insurance_fund"
+SETTLEMENT_TOKEN = "USDC"
+FEE_TIER_TICK_SPACING = {500: 10, 3000: 60, 10000: 200}  # Uniswap v3 factory 1.0.0
+OBSERVATION_CARDINALITY_NEXT = 256  # oracle ring per pool (the deploy scripts raise it)
+MARK_PRICE_SHORT_TWAP_INTERVAL = 15
+
+T = TypeVar("T")
+
+
+def _check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidAmount(f"{name} must be an integer, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise InvalidAmount(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidAmount(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def _check_name(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidAmount(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+@dataclass(slots=True, frozen=True)
+class CurieAuditReport:
+    """Conservation of the vault's USDC and of every virtual token.
+
+    Identities (each difference must be 0):
+
+    * quote / USDC, over the whole system, 18 decimals (`quote_difference`):
+      Σ_accounts balance·1e12 - vault·1e12 + Σ_accounts owedRealizedPnl
+      + Σ_markets [pool quote balance + Σ takerOpenNotional - Σ quoteDebt + dust_quote
+                   + (maker_fee_charged - maker_fee_realized) + funding_paid
+                   - pool_fee_quote - exact_output_residue_quote]
+      + vault.withdraw_rounding = 0.
+      Every USDC in the vault is some account's balance or a claim through owed realized pnl,
+      open notional, maker fees not yet realized, or an explicit ledger line (what the pool kept
+      as Uniswap fee, exact-output residues, deleted dust, net funding, withdrawal rounding).
+    * base, per market, 18 decimals (`base_difference[m]`):
+      pool base balance + Σ takerPositionSize - Σ baseDebt + dust_base - pool_fee_base
+      - exact_output_residue_base = 0.
+
+    Inequalities (a violation is listed in `mismatches`): each pool's token balances cover the
+    tokens every order holds at the current price (Σ baseInPool, Σ quoteInPool); the makers'
+    pending fees do not exceed the fees charged for them and not yet realized (the
+    difference is fee-growth rounding kept by the system); the vault balance equals deposits
+    less withdrawals.
+    """
+
+    quote_difference: int
+    base_difference: dict[str, int]
+    lines: dict[str, int]
+    mismatches: tuple[str, ...] = ()
+
+    @property
+    def balanced(self) -> bool:
+        """Every identity holds and no inequality is violated."""
+        return (
+            self.quote_difference == 0
+            and all(d == 0 for d in self.base_difference.values())
+            and not self.mismatches
+        )
+
+
+@dataclass
+class ClearingHouse:
+    """Every Curie account, market and the clock; instructions are its methods."""
+
+    config: ClearingHouseConfig = field(default_factory=ClearingHouseConfig)
+    now: int = 0
+    markets: dict[str, MarketState] = field(default_factory=dict)
+    accounts: dict[str, Account] = field(default_factory=dict)
+    vault: VaultState = field(default_factory=VaultState)
+    index_prices: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    mark_prices: dict[str, int] = field(default_factory=dict)
+    events: list = field(default_factory=list)
+    insurance_fund: str = INSURANCE_FUND
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def __post_init__(self) -> None:
+        self.account(self.insurance_fund)
+
+    def _atomic(self, touched: Iterable[Any], action: Callable[[], T], accounts_before: int | None = None) -> T:
+        """Run `action`; on any error restore the touched objects, drop accounts and markets
+        created since `accounts_before` (default: now) and the events appended, and re-raise."""
+        snapshots = [snapshot(obj) for obj in touched]
+        if accounts_before is None:
+            accounts_before = len(self.accounts)
+        markets_before = len(self.markets)
+        events_before = len(self.events)
+        try:
+            return action()
+        except BaseException:
+            for snap in snapshots:
+                restore(snap)
+            for key in list(self.accounts)[accounts_before:]:
+                del self.accounts[key]
+            for key in list(self.markets)[markets_before:]:
+                del self.markets[key]
+            del self.events[events_before:]
+            raise
+
+    def account(self, trader: str) -> Account:
+        """The trader's account, created empty on first use (any address may call Curie)."""
+        _check_name("trader", trader)
+        account = self.accounts.get(trader)
+        if account is None:
+            account = Account(trader=trader)
+            self.accounts[trader] = account
+        return account
+
+    def market(self, market: str) -> MarketState:
+        """The market, or MarketNotFound ("MR_PNE") naming it."""
+        state = self.markets.get(market)
+        if state is None:
+            raise MarketNotFound(f"no market {market!r}")
+        return state
+
+    def _if_account(self) -> Account:
+        return self.account(self.insurance_fund)
+
+    def _touched(self, account: Account, *markets: MarketState) -> list[Any]:
+        touched: list[Any] = [account, self._if_account(), self.vault]
+        for market in markets:
+            touched.append(market)
+        return touched
+
+    # --- clock, index and mark prices -------------------------------------------------
+
+    def update_clock(self, now: int) -> None:
+        """Advance engine time to `now` (unix seconds, never backwards)."""
+        self.now = _check_int("now", now, minimum=self.now)
+
+    def update_index_price(self, market: str, price: int, now: int | None = None) -> None:
+        """Record the market's index price (18 dec) observed at `now` (default: engine time).
+
+        Records are kept in time order; a record at the same time replaces the previous one.
+        """
+        self.market(market)
+        _check_int("index price", price, minimum=1)
+        ts = self.now if now is None else _check_int("now", now, minimum=0)
+        history = self.index_prices.setdefault(market, [])
+        if history and ts < history[-1][0]:
+            raise InvalidAmount(f"index price time {ts} precedes the last record {history[-1][0]}")
+        if history and history[-1][0] == ts:
+            history[-1] = (ts, price)
+        else:
+            history.append((ts, price))
+
+    def update_mark_price(self, market: str, price: int | None) -> None:
+        """Set the market's mark price (18 dec) as an input, or None to use the 2.11 formula."""
+        self.market(market)
+        if price is None:
+            self.mark_prices.pop(market, None)
+        else:
+            self.mark_prices[market] = _check_int("mark price", price, minimum=0)
+
+    def _index_twap(self, market: str, interval: int) -> int:
+        history = self.index_prices.get(market)
+        if not history:
+            raise IndexPriceNotSet(f"no index price recorded for {market!r}")
+        return funding_math.get_index_twap(history, self.now, interval)
+
+    def _market_twap(self, market: MarketState, interval: int) -> int:
+        sqrt_twap = funding_math.get_sqrt_market_twap_x96(market.pool, self.now, interval)
+        return format_sqrt_price_x96_to_price_x10_18(sqrt_twap)
+
+    def get_index_price(self, market: str, interval: int = 0) -> int:
+        """Index TWAP over `interval` seconds ending now (0: latest), 18 dec."""
+        self.market(market)
+        return self._index_twap(market, interval)
+
+    def get_market_price(self, market: str, interval: int = 0) -> int:
+        """The pool's price TWAP (spot when interval < 10 s), 18 dec, floored."""
+        return self._market_twap(self.market(market), interval)
+
+    def get_mark_price(self, market: str) -> int:
+        """Mark price (18 dec): the input set by update_mark_price, else the spec 2.11 formula
+        median(marketTwap(15), marketTwap(1800), index(0) + marketTwap(900) - indexTwap(900)).
+
+        Source: contracts/AccountBalance.sol::_getMarkPrice (v2.8)
+        """
+        state = self.market(market)
+        if market in self.mark_prices:
+            return self.mark_prices[market]
+        config = self.config
+        short = self._market_twap(state, MARK_PRICE_SHORT_TWAP_INTERVAL)
+        long = self._market_twap(state, config.mark_price_market_twap_interval)
+        premium = self._market_twap(state, config.mark_price_premium_interval) - self._index_twap(
+            market, config.mark_price_premium_interval
+        )
+        with_premium = self._index_twap(market, 0) + premium
+        return sorted((short, long, with_premium))[1]
+
+    # --- funding ----------------------------------------------------------------------
+
+    def _funding_growth_and_twaps(self, market: MarketState) -> tuple[FundingGrowth, int, int]:
+        """(global funding growth at now, market TWAP, index TWAP), 18-dec TWAPs.
+
+        Source: contracts/Exchange.sol::_getFundingGrowthGlobalAndTwaps
+        """
+        interval = funding_math.get_funding_twap_interval(
+            self.now, market.first_traded_timestamp, self.config.twap_interval
+        )
+        sqrt_twap = funding_math.get_sqrt_market_twap_x96(market.pool, self.now, interval)
+        index_twap = self._index_twap(market.base_token, interval)
+        growth = funding_math.calc_funding_growth_global(
+            market.funding_growth_global,
+            market.last_settled_timestamp,
+            self.now,
+            sqrt_twap,
+            index_twap,
+            market.pool.sqrt_price_x96,
+            self.config.max_funding_rate,
+        )
+        return growth, format_sqrt_price_x96_to_price_x10_18(sqrt_twap), index_twap
+
+    def _settle_funding(self, account: Account, market: MarketState) -> FundingGrowth:
+        growth, market_twap, index_twap = self._funding_growth_and_twaps(market)
+        payment, stored = funding_controller.settle_funding(account, market, growth, self.now)
+        if stored:
+            self.events.append(FundingUpdated(self.now, market.base_token, market_twap, index_twap))
+        if payment != 0:
+            self.events.append(FundingPaymentSettled(self.now, account.trader, market.base_token, payment))
+        return growth
+
+    def _valuation(self, account: Account) -> tuple[dict[str, MarketState], dict[str, FundingGrowth], dict[str, int]]:
+        """Markets, current funding growths and mark prices of the account's registered markets."""
+        markets = {name: self.markets[name] for name in account.markets}
+        growths = {name: self._funding_growth_and_twaps(m)[0] for name, m in markets.items()}
+        marks = {name: self.get_mark_price(name) for name in markets}
+        return markets, growths, marks
+
+    def _free_collateral_by_ratio(self, account: Account, ratio: int) -> int:
+        return vault_math.get_free_collateral_by_ratio_6(account, *self._valuation(account), ratio)
+
+    def _require_enough_free_collateral(self, account: Account) -> None:
+        """CH_NEFCI unless free collateral by imRatio >= 0 (the insurance fund is exempt).
+
+        Source: contracts/ClearingHouse.sol::_requireEnoughFreeCollateral
+        """
+        if account.trader == self.insurance_fund:
+            return
+        free = self._free_collateral_by_ratio(account, self.config.im_ratio)
+        if free < 0:
+            raise NotEnoughFreeCollateralByImRatio(
+                f"{account.trader!r}: free collateral by imRatio would be {free} (USDC 6 dec)"
+            )
+
+    # --- markets ----------------------------------------------------------------------
+
+    def add_pool(
+        self,
+        market: str,
+        sqrt_price_x96: int,
+        fee: int,
+        exchange_fee_ratio: int | None = None,
+        insurance_fund_fee_ratio: int = 0,
+        max_price_spread_ratio: int = 100_000,
+    ) -> MarketState:
+        """Create the market's vBASE/vUSD pool at `sqrt_price_x96` with Uniswap fee tier `fee`
+        (pips; 500/3000/10000), Curie's `exchange_fee_ratio` (default: the pool fee) and the
+        insurance fund's share `insurance_fund_fee_ratio` (1e6). Records the initial price as
+        the first index price.
+
+        Source: contracts/MarketRegistry.sol::addPool, UniswapV3Factory.createPool, Pool.initialize
+        """
+        _check_name("market", market)
+        _check_int("fee", fee)
+        if fee not in FEE_TIER_TICK_SPACING:
+            raise InvalidAmount(f"fee tier {fee} is not one of {sorted(FEE_TIER_TICK_SPACING)}")
+        if exchange_fee_ratio is None:
+            exchange_fee_ratio = fee
+        for name, ratio in (
+            ("exchange_fee_ratio", exchange_fee_ratio),
+            ("insurance_fund_fee_ratio", insurance_fund_fee_ratio),
+            ("max_price_spread_ratio", max_price_spread_ratio),
+        ):
+            _check_int(name, ratio, minimum=0, maximum=ONE_HUNDRED_PERCENT_RATIO - 1)
+        _check_int(
+            "sqrt_price_x96", sqrt_price_x96, minimum=tick_math.MIN_SQRT_RATIO, maximum=tick_math.MAX_SQRT_RATIO - 1
+        )
+        if market in self.markets:
+            raise MarketAlreadyExists(f"market {market!r} already exists")
+
+        def action() -> MarketState:
+            pool = univ3_pool.UniswapV3Pool(fee=fee, tick_spacing=FEE_TIER_TICK_SPACING[fee])
+            univ3_pool.initialize(pool, sqrt_price_x96, self.now)
+            univ3_pool.increase_observation_cardinality_next(pool, OBSERVATION_CARDINALITY_NEXT)
+            state = MarketState(
+                base_token=market,
+                info=MarketInfo(
+                    pool=pool,
+                    exchange_fee_ratio=exchange_fee_ratio,
+                    insurance_fund_fee_ratio=insurance_fund_fee_ratio,
+                    uniswap_fee_ratio=fee,
+                    max_price_spread_ratio=max_price_spread_ratio,
+                ),
+            )
+            self.markets[market] = state
+            if not self.index_prices.get(market):
+                self.index_prices[market] = [(self.now, format_sqrt_price_x96_to_price_x10_18(sqrt_price_x96))]
+            return state
+
+        return self._atomic([self.index_prices], action)
+
+    # --- vault ------------------------------------------------------------------------
+
+    def deposit(self, trader: str, amount: int) -> None:
+        """Deposit `amount` USDC (6 dec). Source: contracts/Vault.sol::deposit"""
+        _check_int("amount", amount, minimum=1)
+        cap = self.config.settlement_token_balance_cap
+
+        def action() -> None:
+            account = self.account(trader)
+            if cap is not None and self.vault.balance + amount > cap:
+                raise GreaterThanSettlementTokenBalanceCap(
+                    f"vault balance {self.vault.balance} + {amount} exceeds cap {cap}"
+                )
+            vault_controller.deposit(self.vault, account, amount)
+            self.events.append(Deposited(self.now, SETTLEMENT_TOKEN, trader, amount))
+
+        self._atomic([self.vault, *self._existing(trader)], action)
+
+    def withdraw(self, trader: str, amount: int) -> None:
+        """Withdraw `amount` USDC (6 dec): settle funding in every registered market, move owed
+        realized pnl into the balance (floored to 6 dec), require free collateral >= amount
+        ("V_NEFC"), pay out.
+
+        Source: contracts/Vault.sol::withdraw, _settleAndDecreaseBalance
+        """
+        _check_int("amount", amount, minimum=1)
+        n = len(self.accounts)
+        account = self.account(trader)
+        markets = [self.markets[name] for name in account.markets]
+
+        def action() -> None:
+            for market in markets:
+                self._settle_funding(account, market)
+            vault_controller.realize_owed_pnl_into_balance(self.vault, account)
+            free = vault_math.get_free_collateral_6(account, *self._valuation(account), self.config.im_ratio)
+            if free < amount:
+                raise NotEnoughFreeCollateral(f"{trader!r}: withdraw {amount} > free collateral {free}")
+            vault_controller.withdraw(self.vault, account, amount)
+            self.events.append(Withdrawn(self.now, SETTLEMENT_TOKEN, trader, amount))
+
+        self._atomic([account, self.vault, *markets], action, n)
+
+    def _existing(self, trader: str) -> list[Account]:
+        account = self.accounts.get(trader)
+        return [account] if account is not None else []
+
+    # --- makers -----------------------------------------------------------------------
+
+    def _check_price_spread(self, market: MarketState) -> None:
+        """CH_OMPS when |spot price - index TWAP(twapInterval)| / index > maxPriceSpreadRatio.
+
+        Source: contracts/Exchange.sol::isOverPriceSpread, _getPriceSpreadRatio
+        """
+        spot = self._market_twap(market, 0)
+        index = self._index_twap(market.base_token, self.config.twap_interval)
+        spread = mul_div(spot - index, ONE_HUNDRED_PERCENT_RATIO, index)
+        if abs(spread) > market.info.max_price_spread_ratio:
+            raise OverMaxPriceSpread(
+                f"{market.base_token!r}: market {spot} vs index {index} spread {spread} "
+                f"> {market.info.max_price_spread_ratio}"
+            )
+
+    def add_liquidity(
+        self, maker: str, market: str, base: int, quote: int, lower_tick: int, upper_tick: int
+    ) -> tuple[int, int, int, int]:
+        """Add `base`/`quote` (18 dec) as liquidity on [lower_tick, upper_tick) ->
+        (added base, added quote, realized fee, liquidity).
+
+        Source: contracts/ClearingHouse.sol::addLiquidity (spec 2.3)
+        """
+        _check_int("base", base, minimum=0)
+        _check_int("quote", quote, minimum=0)
+        _check_int("lower_tick", lower_tick)
+        _check_int("upper_tick", upper_tick)
+        state = self.market(market)
+        n = len(self.accounts)
+        account = self.account(maker)
+
+        def action() -> tuple[int, int, int, int]:
+            self._check_price_spread(state)
+            ab_controller.register_base_token(account, market, self.config.max_markets_per_account)
+            growth = self._settle_funding(account, state)
+            added_base, added_quote, fee, liquidity = ob_controller.add_liquidity(
+                account,
+                state,
+                base,
+                quote,
+                lower_tick,
+                upper_tick,
+                growth,
+                self.now,
+                self.config.max_orders_per_market,
+            )
+            self.events.append(
+                LiquidityChanged(
+                    self.now, maker, market, lower_tick, upper_tick, added_base, added_quote, liquidity, fee
+                )
+            )
+            self._require_enough_free_collateral(account)
+            return added_base, added_quote, fee, liquidity
+
+        return self._atomic(self._touched(account, state), action, n)
+
+    def _remove_and_realize(
+        self, account: Account, state: MarketState, ranges: list[tuple[int, int, int]]
+    ) -> tuple[int, int, int]:
+        """Remove liquidity from each (lower, upper, liquidity), summing base, quote, fee and the
+        taker slices, then realize the sum once (one PositionChanged) -> (base, quote, fee).
+
+        Source: contracts/ClearingHouse.sol::removeLiquidity, _cancelExcessOrders;
+        contracts/OrderBook.sol::removeLiquidityByIds
+        """
+        total_base = total_quote = total_fee = taker_base = taker_quote = 0
+        for lower, upper, liquidity in ranges:
+            base, quote, fee, t_base, t_quote = ob_controller.remove_liquidity(
+                account, state, lower, upper, liquidity, self.now
+            )
+            self.events.append(
+                LiquidityChanged(self.now, account.trader, state.base_token, lower, upper, -base, -quote, -liquidity, fee)
+            )
+            total_base += base
+            total_quote += quote
+            total_fee += fee
+            taker_base += t_base
+            taker_quote += t_quote
+        pnl = ex_controller.realize_maker_position(account, state, taker_base, taker_quote, total_fee)
+        if taker_base != 0:
+            info = account.markets.get(state.base_token)
+            self.events.append(
+                PositionChanged(
+                    self.now,
+                    account.trader,
+                    state.base_token,
+                    taker_base,
+                    taker_quote,
+                    0,
+                    info.taker_open_notional if info else 0,
+                    pnl,
+                    state.pool.sqrt_price_x96,
+                )
+            )
+        return total_base, total_quote, total_fee
+
+    def remove_liquidity(
+        self, maker: str, market: str, lower_tick: int, upper_tick: int, liquidity: int
+    ) -> tuple[int, int, int]:
+        """Remove `liquidity` (0 collects the pending fee) from the maker's order ->
+        (base, quote, fee). The removed share of the impermanent position becomes a taker
+        position (realizing pnl against an opposite one). No margin check.
+
+        Source: contracts/ClearingHouse.sol::removeLiquidity (spec 2.5)
+        """
+        _check_int("liquidity", liquidity, minimum=0)
+        state = self.market(market)
+        n = len(self.accounts)
+        account = self.account(maker)
+
+        def action() -> tuple[int, int, int]:
+            if account.get_order(market, lower_tick, upper_tick) is None:
+                raise NonExistentOpenOrder(f"{maker!r} has no order [{lower_tick}, {upper_tick}) in {market!r}")
+            self._settle_funding(account, state)
+            return self._remove_and_realize(account, state, [(lower_tick, upper_tick, liquidity)])
+
+        return self._atomic(self._touched(account, state), action, n)
+
+    def collect_pending_fee(self, maker: str, market: str) -> int:
+        """Realize every order's pending fee in `market` (removeLiquidity of 0 on each) -> fee.
+
+        Source: contracts/ClearingHouse.sol::removeLiquidity with liquidity 0
+        """
+        state = self.market(market)
+        n = len(self.accounts)
+        account = self.account(maker)
+
+        def action() -> int:
+            orders = list(account.orders.get(market, ()))
+            if not orders:
+                return 0
+            self._settle_funding(account, state)
+            return self._remove_and_realize(account, state, [(o.lower_tick, o.upper_tick, 0) for o in orders])[2]
+
+        return self._atomic(self._touched(account, state), action, n)
+
+    def cancel_excess_orders(self, maker: str, market: str, order_ids: Iterable[tuple[int, int]]) -> None:
+        """Anyone may cancel a maker's orders (ids `(lower, upper)`) when its free collateral by
+        mmRatio is negative or it is liquidatable ("CH_NEXO" otherwise); the removed positions
+        are realized together. The keeper gets nothing.
+
+        Source: contracts/ClearingHouse.sol::cancelExcessOrders (spec 2.5)
+        """
+        state = self.market(market)
+        n = len(self.accounts)
+        account = self.account(maker)
+        ids = list(order_ids)
+
+        def action() -> None:
+            if not ids:
+                return
+            orders = []
+            for order_id in ids:
+                order = account.get_order(market, *order_id) if isinstance(order_id, tuple) and len(order_id) == 2 else None
+                if order is None:
+                    raise OrderNotBelongToMaker(f"order {order_id!r} is not {maker!r}'s in {market!r}")
+                orders.append(order)
+            markets, growths, marks = self._valuation(account)
+            free = vault_math.get_free_collateral_by_ratio_6(account, markets, growths, marks, self.config.mm_ratio)
+            if free >= 0 and not vault_math.is_liquidatable(account, markets, growths, marks, self.config.mm_ratio):
+                raise NotExcessOrders(f"{maker!r}: free collateral by mmRatio {free} >= 0 and not liquidatable")
+            self._settle_funding(account, state)
+            self._remove_and_realize(
+                account, state, [(o.lower_tick, o.upper_tick, o.liquidity) for o in orders]
+            )
+
+        self._atomic(self._touched(account, state), action, n)
+
+    def cancel_all_excess_orders(self, maker: str, market: str) -> None:
+        """cancel_excess_orders with every order of the maker in `market`.
+
+        Source: contracts/ClearingHouse.sol::cancelAllExcessOrders
+        """
+        self.market(market)
+        account = self.accounts.get(maker)
+        ids = [o.order_id for o in account.orders.get(market, ())] if account else []
+        self.cancel_excess_orders(maker, market, ids)
+
+    # --- takers -----------------------------------------------------------------------
+
+    def open_position(
+        self,
+        trader: str,
+        market: str,
+        is_base_to_quote: bool,
+        is_exact_input: bool,
+        amount: int,
+        opposite_amount_bound: int = 0,
+        sqrt_price_limit_x96: int = 0,
+    ) -> tuple[int, int]:
+        """Trade `amount` (18 dec; base if base-to-quote exact input or quote-to-base exact
+        output, else quote) through the pool -> (|Δbase|, |Δquote|).
+
+        Source: contracts/ClearingHouse.sol::openPosition (spec 2.4)
+        """
+        if not isinstance(is_base_to_quote, bool) or not isinstance(is_exact_input, bool):
+            raise InvalidAmount("is_base_to_quote and is_exact_input must be booleans")
+        _check_int("amount", amount, minimum=1)
+        _check_int("opposite_amount_bound", opposite_amount_bound, minimum=0)
+        _check_int("sqrt_price_limit_x96", sqrt_price_limit_x96, minimum=0)
+        state = self.market(market)
+        n = len(self.accounts)
+        account = self.account(trader)
+
+        def action() -> tuple[int, int]:
+            return self._open_position(
+                account, state, is_base_to_quote, is_exact_input, amount, opposite_amount_bound, sqrt_price_limit_x96
+            )
+
+        return self._atomic(self._touched(account, state), action, n)
+
+    def _open_position(
+        self,
+        account: Account,
+        state: MarketState,
+        is_base_to_quote: bool,
+        is_exact_input: bool,
+        amount: int,
+        opposite_amount_bound: int,
+        sqrt_price_limit_x96: int,
+    ) -> tuple[int, int]:
+        ab_controller.register_base_token(account, state.base_token, self.config.max_markets_per_account)
+        growth = self._settle_funding(account, state)
+        result = ex_controller.open_position(
+            account,
+            self._if_account(),
+            state,
+            is_base_to_quote,
+            is_exact_input,
+            amount,
+            sqrt_price_limit_x96,
+            growth,
+            self.now,
+        )
+        self.events.append(
+            PositionChanged(
+                self.now,
+                account.trader,
+                state.base_token,
+                result.swap.exchanged_position_size,
+                result.swap.exchanged_position_notional,
+                result.fee,
+                result.open_notional,
+                result.realized_pnl,
+                result.swap.sqrt_price_after_x96,
+            )
+        )
+        before, after = result.position_size_before, result.position_size_after
+        if is_reducing_position(before, is_base_to_quote) and not before * after < 0:
+            free = self._free_collateral_by_ratio(account, self.config.mm_ratio)
+            if free < 0:
+                raise NotEnoughFreeCollateralByMmRatio(
+                    f"{account.trader!r}: free collateral by mmRatio would be {free} (USDC 6 dec)"
+                )
+        else:
+            self._require_enough_free_collateral(account)
+        _check_slippage(is_base_to_quote, is_exact_input, result.base, result.quote, opposite_amount_bound)
+        return result.base, result.quote
+
+    def close_position(
+        self, trader: str, market: str, opposite_amount_bound: int = 0, sqrt_price_limit_x96: int = 0
+    ) -> tuple[int, int]:
+        """Close the taker position: a long sells |size| base (exact input), a short buys back
+        |size| base (exact output) -> (|Δbase|, |Δquote|). The reference's per-block price band
+        is not modelled: the limit handed to the pool is the user's, else the extreme price
+        (so exact-output amounts are those the pool returned). CH_PSZ without a position.
+
+        Source: contracts/ClearingHouse.sol::closePosition (spec 2.4)
+        """
+        _check_int("opposite_amount_bound", opposite_amount_bound, minimum=0)
+        _check_int("sqrt_price_limit_x96", sqrt_price_limit_x96, minimum=0)
+        state = self.market(market)
+        n = len(self.accounts)
+        account = self.account(trader)
+
+        def action() -> tuple[int, int]:
+            ab_controller.register_base_token(account, market, self.config.max_markets_per_account)
+            self._settle_funding(account, state)
+            size = ab_math.get_taker_position_size(account, market)
+            if size == 0:
+                raise PositionSizeIsZero(f"{trader!r} has no taker position in {market!r}")
+            is_base_to_quote = size > 0
+            limit = sqrt_price_limit_x96 or (
+                tick_math.MIN_SQRT_RATIO + 1 if is_base_to_quote else tick_math.MAX_SQRT_RATIO - 1
+            )
+            return self._open_position(
+                account, state, is_base_to_quote, is_base_to_quote, abs(size), opposite_amount_bound, limit
+            )
+
+        return self._atomic(self._touched(account, state), action, n)
+
+    # --- liquidation hooks ------------------------------------------------------------
+    # Liquidation (spec 2.8), bad debt and the insurance fund's other flows (2.9) and Pool
+    # Party rewards live in a separate module that drives this facade through `_atomic`,
+    # `account`, `market`, `_settle_funding`, `_valuation`, `get_account_value`,
+    # `get_margin_requirement_for_liquidation`, `is_liquidatable` and the controllers
+    # (`controller.exchange.realize_maker_position`, `controller.account_balance.*`).
+
+    # --- reads ------------------------------------------------------------------------
+
+    def get_account_value(self, trader: str) -> int:
+        """Account value as the ClearingHouse sees it: 18 dec, truncated to 6 decimals (floor).
+
+        Source: contracts/ClearingHouse.sol::getAccountValue
+        """
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return vault_math.get_clearing_house_account_value(account, *self._valuation(account))
+
+    def get_free_collateral(self, trader: str) -> int:
+        """max(free collateral by imRatio, 0), USDC 6 dec. Source: Vault.sol::getFreeCollateral"""
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return vault_math.get_free_collateral_6(account, *self._valuation(account), self.config.im_ratio)
+
+    def get_free_collateral_by_ratio(self, trader: str, ratio: int) -> int:
+        """Free collateral by `ratio` (1e6), USDC 6 dec, may be negative.
+
+        Source: contracts/Vault.sol::getFreeCollateralByRatio
+        """
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return self._free_collateral_by_ratio(account, ratio)
+
+    def get_margin_requirement_for_liquidation(self, trader: str) -> int:
+        """floor(Σ|position value|·mmRatio/1e6), 18 dec.
+
+        Source: contracts/AccountBalance.sol::getMarginRequirementForLiquidation
+        """
+        account = self.accounts.get(trader) or Account(trader=trader)
+        markets, _, marks = self._valuation(account)
+        return vault_math.get_margin_requirement_for_liquidation(account, markets, marks, self.config.mm_ratio)
+
+    def is_liquidatable(self, trader: str) -> bool:
+        """Account value (6-dec truncated) < margin requirement. Source: Vault.sol::isLiquidatable"""
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return vault_math.is_liquidatable(account, *self._valuation(account), self.config.mm_ratio)
+
+    def get_total_position_size(self, trader: str, market: str) -> int:
+        """Taker + impermanent position (18 dec), 0 below 10 wei.
+
+        Source: contracts/AccountBalance.sol::getTotalPositionSize
+        """
+        state = self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return ab_math.get_total_position_size(account, state)
+
+    def get_taker_position_size(self, trader: str, market: str) -> int:
+        """Taker position (18 dec), 0 below 10 wei. Source: AccountBalance.sol::getTakerPositionSize"""
+        self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return ab_math.get_taker_position_size(account, market)
+
+    def get_impermanent_position(self, trader: str, market: str) -> int:
+        """The maker's impermanent position Σ baseInPool - Σ baseDebt (18 dec, signed).
+
+        Source: contracts/AccountBalance.sol::getTotalPositionSize (maker part)
+        """
+        state = self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return ab_math.get_impermanent_position(account, state)
+
+    def get_total_open_notional(self, trader: str, market: str) -> int:
+        """Σ quoteInPool + takerOpenNotional - Σ quoteDebt (18 dec).
+
+        Source: contracts/AccountBalance.sol::getTotalOpenNotional
+        """
+        state = self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return ab_math.get_total_open_notional(account, state)
+
+    def get_pending_fee(self, trader: str, market: str) -> int:
+        """Σ pending maker fees of the trader's orders in `market` (quote, 18 dec).
+
+        Source: contracts/OrderBook.sol::getPendingFee (summed over orders)
+        """
+        state = self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        return ab_math.get_maker_balance_and_pending_fee(account, state, False)[1]
+
+    def get_pending_funding_payment(self, trader: str, market: str) -> int:
+        """Pending funding payment (18 dec, positive = pays) at the current time.
+
+        Source: contracts/Exchange.sol::getPendingFundingPayment
+        """
+        state = self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        growth = self._funding_growth_and_twaps(state)[0]
+        return funding_math.get_pending_funding_payment(account, state, growth)
+
+    def get_open_order(self, trader: str, market: str, lower_tick: int, upper_tick: int):
+        """The order on [lower, upper), or None. Source: OrderBook.sol::getOpenOrder"""
+        account = self.accounts.get(trader)
+        return account.get_order(market, lower_tick, upper_tick) if account else None
+
+    # --- audit and digest -------------------------------------------------------------
+
+    def audit(self) -> CurieAuditReport:
+        """Check that nothing was lost (identities documented on CurieAuditReport)."""
+        lines: dict[str, int] = {
+            "vault_balance": -parse_settlement_token(self.vault.balance),
+            "account_balances": sum(parse_settlement_token(a.balance) for a in self.accounts.values()),
+            "owed_realized_pnl": sum(a.owed_realized_pnl for a in self.accounts.values()),
+            "withdraw_rounding": self.vault.withdraw_rounding,
+        }
+        mismatches: list[str] = []
+        base_difference: dict[str, int] = {}
+        for name, market in self.markets.items():
+            pool, ledger = market.pool, market.ledger
+            taker_size = taker_notional = base_debt = quote_debt = 0
+            in_pool_base = in_pool_quote = pending = 0
+            for account in self.accounts.values():
+                info = account.markets.get(name)
+                if info is not None:
+                    taker_size += info.taker_position_size
+                    taker_notional += info.taker_open_notional
+                for order in account.orders.get(name, ()):
+                    base_debt += order.base_debt
+                    quote_debt += order.quote_debt
+                    b, q = ob_math.get_order_token_amounts_in_pool(order, pool.sqrt_price_x96)
+                    in_pool_base += b
+                    in_pool_quote += q
+                    pending += ob_math.get_pending_fee_and_fee_growth_inside_x128(
+                        order, market.tick_infos, pool.tick, market.fee_growth_global_x128
+                    )[0]
+                    if order.liquidity <= 0:
+                        mismatches.append(f"{name}: {account.trader!r} holds an order with liquidity {order.liquidity}")
+            outstanding = ledger.maker_fee_charged - ledger.maker_fee_realized
+            market_lines = {
+                "pool_quote": pool.balance1,
+                "taker_open_notional": taker_notional,
+                "quote_debt": -quote_debt,
+                "dust_quote": ledger.dust_quote,
+                "maker_fee_outstanding": outstanding,
+                "funding_paid": ledger.funding_paid,
+                "pool_fee_quote": -ledger.pool_fee_quote,
+                "exact_output_residue_quote": -ledger.exact_output_residue_quote,
+            }
+            for key, value in market_lines.items():
+                lines[f"{name}.{key}"] = value
+            base_difference[name] = (
+                pool.balance0 + taker_size - base_debt + ledger.dust_base
+                - ledger.pool_fee_base - ledger.exact_output_residue_base
+            )
+            if pool.balance0 < in_pool_base or pool.balance1 < in_pool_quote:
+                mismatches.append(
+                    f"{name}: pool balances ({pool.balance0}, {pool.balance1}) below the orders' "
+                    f"holdings ({in_pool_base}, {in_pool_quote})"
+                )
+            if pending > outstanding:
+                mismatches.append(f"{name}: pending maker fees {pending} exceed unrealized fees charged {outstanding}")
+        if self.vault.balance != self.vault.total_deposited - self.vault.total_withdrawn:
+            mismatches.append(
+                f"vault balance {self.vault.balance} != deposits {self.vault.total_deposited} "
+                f"- withdrawals {self.vault.total_withdrawn}"
+            )
+        return CurieAuditReport(sum(lines.values()), base_difference, lines, tuple(mismatches))
+
+    def state_digest(self) -> str:
+        """SHA-256 of every account, market, price input, the vault and the clock."""
+        payload = repr(
+            (
+                self.now,
+                self.config,
+                sorted(self.markets.items()),
+                sorted(self.accounts.items()),
+                self.vault,
+                sorted(self.index_prices.items()),
+                sorted(self.mark_prices.items()),
+            )
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _check_slippage(
+    is_base_to_quote: bool, is_exact_input: bool, base: int, quote: int, opposite_amount_bound: int
+) -> None:
+    """Slippage bound (0 disables): B2Q in quote >= bound; B2Q out base <= bound; Q2B in base
+    >= bound; Q2B out quote <= bound.
+
+    Source: contracts/ClearingHouse.sol::_checkSlippage
+    """
+    if opposite_amount_bound == 0:
+        return
+    if is_base_to_quote:
+        if is_exact_input and quote < opposite_amount_bound:
+            raise TooLittleReceivedShort(f"received quote {quote} < bound {opposite_amount_bound}")
+        if not is_exact_input and base > opposite_amount_bound:
+            raise TooMuchRequestedShort(f"spent base {base} > bound {opposite_amount_bound}")
+    else:
+        if is_exact_input and base < opposite_amount_bound:
+            raise TooLittleReceivedLong(f"received base {base} < bound {opposite_amount_bound}")
+        if not is_exact_input and quote > opposite_amount_bound:
+            raise TooMuchRequestedLong(f"spent quote {quote} > bound {opposite_amount_bound}")
+

@@ -1,0 +1,1 @@
+"""The only code of the Curie engine that mutates state."""

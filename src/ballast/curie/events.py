@@ -1,0 +1,111 @@
+"""Typed event records of the Curie market model, one per reference event Ballast emits.
+
+Fields follow the reference events (snake_case), with the engine time `ts` first. Units:
+virtual tokens 18 decimals (signed as in the reference), USDC 6 decimals, prices 18 decimals,
+sqrt prices X96. Markets are named by their base token string, traders by their key.
+
+Source: contracts/interface/IClearingHouse.sol, IExchange.sol, IOrderBook.sol, IVault.sol
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True, frozen=True)
+class PositionChanged:
+    """A taker trade or a realized maker position (removeLiquidity / cancelExcessOrders).
+
+    Source: IClearingHouse.sol::PositionChanged
+    """
+
+    ts: int
+    trader: str
+    base_token: str
+    exchanged_position_size: int
+    exchanged_position_notional: int
+    fee: int
+    open_notional: int
+    realized_pnl: int
+    sqrt_price_after_x96: int
+
+
+@dataclass(slots=True, frozen=True)
+class LiquidityChanged:
+    """Liquidity added (positive amounts) or removed (negative). `quote_fee` is the maker fee
+    realized by the change.
+
+    Source: IClearingHouse.sol::LiquidityChanged
+    """
+
+    ts: int
+    maker: str
+    base_token: str
+    lower_tick: int
+    upper_tick: int
+    base: int
+    quote: int
+    liquidity: int
+    quote_fee: int
+
+
+@dataclass(slots=True, frozen=True)
+class FundingUpdated:
+    """Global funding settled at a new timestamp: market TWAP and index TWAP (18 dec).
+
+    Source: IExchange.sol::FundingUpdated
+    """
+
+    ts: int
+    base_token: str
+    mark_twap: int
+    index_twap: int
+
+
+@dataclass(slots=True, frozen=True)
+class FundingPaymentSettled:
+    """A trader's funding payment in a market (18 dec, positive = the trader paid).
+
+    Source: IClearingHouse.sol::FundingPaymentSettled
+    """
+
+    ts: int
+    trader: str
+    base_token: str
+    funding_payment: int
+
+
+@dataclass(slots=True, frozen=True)
+class Deposited:
+    """USDC (6 dec) credited to a trader's vault balance. Source: IVault.sol::Deposited"""
+
+    ts: int
+    collateral_token: str
+    trader: str
+    amount: int
+
+
+@dataclass(slots=True, frozen=True)
+class Withdrawn:
+    """USDC (6 dec) paid out of a trader's vault balance. Source: IVault.sol::Withdrawn"""
+
+    ts: int
+    collateral_token: str
+    trader: str
+    amount: int
+
+
+@dataclass(slots=True, frozen=True)
+class PositionLiquidated:
+    """A liquidation (emitted by the liquidation module, not by this market model).
+
+    Source: IClearingHouse.sol::PositionLiquidated
+    """
+
+    ts: int
+    trader: str
+    base_token: str
+    position_notional: int
+    position_size: int
+    liquidation_fee: int
+    liquidator: str
