@@ -16,7 +16,14 @@ from ballast.curie.math.perp_math import (
     format_settlement_token,
     mul_div,
 )
-from ballast.curie.state import Account, AccountMarketInfo, FundingGrowth, MarketState, OpenOrder, TickInfo
+from ballast.curie.state import (
+    Account,
+    AccountMarketInfo,
+    FundingGrowth,
+    MarketState,
+    OpenOrder,
+    TickInfo,
+)
 
 E18 = 10**18
 

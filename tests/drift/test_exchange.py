@@ -25,6 +25,7 @@ from ballast.drift.errors import (
     OrderAmountTooSmall,
     OrderDoesNotExist,
     PerpMarketNotFound,
+    SpotMarketInsufficientDeposits,
     SpotMarketNotFound,
     SufficientCollateral,
     UserAlreadyExists,
@@ -671,11 +672,20 @@ def test_duplicate_user_is_rejected():
         ex.initialize_user("alice", 0)
 
 
-def test_withdrawing_more_than_deposited_is_rejected():
+def test_withdrawing_more_than_the_market_holds_is_rejected():
+    # beyond her deposit alice would borrow, but nobody else deposited: the vault cannot lend
     ex = _exchange(("alice", 1_000))
 
-    with _unchanged(ex), pytest.raises(InsufficientDeposit, match="1000000001"):
+    with _unchanged(ex), pytest.raises(SpotMarketInsufficientDeposits, match="1000000001"):
         ex.withdraw("alice", 0, 0, 1_000 * USDC + 1)
+
+
+def test_transferring_more_than_deposited_is_rejected():
+    ex = _exchange(("alice", 1_000))
+    ex.initialize_user("alice", 1)
+
+    with _unchanged(ex), pytest.raises(InsufficientDeposit, match="1000000001"):
+        ex.transfer_deposit("alice", 0, 1, 0, 1_000 * USDC + 1)
 
 
 def test_withdrawal_breaching_initial_margin_is_rejected():

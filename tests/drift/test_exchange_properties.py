@@ -412,7 +412,7 @@ def test_a_leveraged_long_is_liquidated_after_a_crash_and_the_audit_still_balanc
     ]
     exchange, outcomes = run_checked(sequence)
     assert outcomes[0] == ("ok", (70 * BASE_PRECISION, 7_008_407_550)), outcomes
-    assert outcomes[1] == ("ok", None), outcomes
+    assert outcomes[1] == ("ok", 1_200 * QUOTE_PRECISION), outcomes  # withdraw returns the amount
     assert outcomes[-1] == ("ok", None), outcomes
     assert exchange.user("carol").get_perp_position(0).base_asset_amount < 70 * BASE_PRECISION
     assert exchange.user("dave").get_perp_position(0).base_asset_amount > 0

@@ -294,3 +294,19 @@ class InsuranceFundStakeRecord:
     if_shares_after: int
     user_if_shares_after: int
     total_if_shares_after: int
+
+
+@dataclass(slots=True, frozen=True)
+class SpotInterestRecord:
+    """A spot market's interest indices after an accrual (balances scaled 1e9, indices 1e10,
+    rates and utilization 1e6). Source: state/events.rs::SpotInterestRecord"""
+
+    ts: int
+    market_index: int
+    deposit_balance: int
+    cumulative_deposit_interest: int
+    borrow_balance: int
+    cumulative_borrow_interest: int
+    optimal_utilization: int
+    optimal_borrow_rate: int
+    max_borrow_rate: int

@@ -23,10 +23,12 @@ from ballast.drift.constants import (
     MAX_CONCENTRATION_COEFFICIENT,
     MAX_MARGIN_RATIO,
     MIN_MARGIN_RATIO,
+    ONE_HOUR,
     PRICE_PRECISION,
     QUOTE_SPOT_MARKET_INDEX,
     SPOT_CUMULATIVE_INTEREST_PRECISION,
     SPOT_WEIGHT_PRECISION,
+    THIRTEEN_DAY,
 )
 from ballast.drift.controller.amm import update_concentration_coef
 from ballast.drift.controller.funding import (
@@ -34,7 +36,24 @@ from ballast.drift.controller.funding import (
     settle_funding_payments,
     update_funding_rate,
 )
-from ballast.drift.controller.liquidation import liquidate_perp
+from ballast.drift.controller.insurance import (
+    attempt_settle_revenue_to_insurance_fund,
+    handle_add_insurance_fund_stake,
+    handle_cancel_request_remove_insurance_fund_stake,
+    handle_remove_insurance_fund_stake,
+    handle_request_remove_insurance_fund_stake,
+    handle_settle_revenue_to_insurance_fund,
+    initialize_insurance_fund_stake,
+)
+from ballast.drift.controller.liquidation import (
+    liquidate_borrow_for_perp_pnl,
+    liquidate_perp,
+    liquidate_perp_pnl_for_deposit,
+    liquidate_spot,
+    resolve_perp_bankruptcy,
+    resolve_perp_pnl_deficit,
+    resolve_spot_bankruptcy,
+)
 from ballast.drift.controller.lp import (
     apply_lp_rebase_to_perp_market,
     burn_lp_shares,
@@ -51,7 +70,10 @@ from ballast.drift.controller.orders import (
 from ballast.drift.controller.pnl import SettlePnlMode, settle_pnl
 from ballast.drift.controller.position import force_get_perp_position
 from ballast.drift.controller.repeg import _update_amm
-from ballast.drift.controller.spot_balance import update_spot_balances
+from ballast.drift.controller.spot_balance import (
+    update_spot_balances,
+    update_spot_market_cumulative_interest,
+)
 from ballast.drift.controller.user import (
     exit_liquidation,
     try_exit_liquidation,
@@ -60,6 +82,7 @@ from ballast.drift.controller.user import (
 )
 from ballast.drift.errors import (
     CantTransferBetweenSameUserAccount,
+    DailyWithdrawLimit,
     InsufficientCollateral,
     InsufficientDeposit,
     InsufficientLPTokens,
@@ -74,6 +97,7 @@ from ballast.drift.errors import (
     NewLPSizeTooSmall,
     OrderDoesNotExist,
     PerpMarketNotFound,
+    SpotMarketInsufficientDeposits,
     SpotMarketNotFound,
     TryingToRemoveLiquidityTooFast,
     UserAlreadyExists,
@@ -89,8 +113,13 @@ from ballast.drift.events import (
     LPAction,
     LPRecord,
     NewUserRecord,
+    SpotInterestRecord,
 )
 from ballast.drift.math.amm import calculate_bid_ask_bounds, calculate_price, reserve_price
+from ballast.drift.math.insurance import (
+    calculate_if_stake_value,
+    calculate_if_unstake_available_ts,
+)
 from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
     calculate_user_equity,
@@ -99,6 +128,11 @@ from ballast.drift.math.margin import (
 )
 from ballast.drift.math.orders import standardize_base_asset_amount
 from ballast.drift.math.spot_balance import get_token_amount
+from ballast.drift.math.spot_withdraw import (
+    check_withdraw_limits,
+    validate_max_token_deposits_and_borrows,
+)
+from ballast.drift.state.insurance_fund_stake import InsuranceFundStake
 from ballast.drift.state.margin_calculation import (
     MarginCalculation,
     MarginContext,
@@ -116,7 +150,13 @@ from ballast.drift.state.perp_market import (
     PerpMarket,
     PerpOperation,
 )
-from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket, SpotMarketStatus
+from ballast.drift.state.spot_market import (
+    AssetTier,
+    InsuranceFund,
+    SpotBalanceType,
+    SpotMarket,
+    SpotMarketStatus,
+)
 from ballast.drift.state.state import State
 from ballast.drift.state.user import (
     MarketType,
@@ -126,7 +166,10 @@ from ballast.drift.state.user import (
     UserStats,
     UserStatus,
 )
+from ballast.drift.validation.spot_market import validate_spot_market
 from ballast.fixed import div_floor
+
+_INSURANCE_FLOWS = ("staked", "unstaked", "revenue_settled", "paid_out")
 
 __all__ = ["Exchange", "AuditReport", "SLOTS_PER_SECOND_NUMERATOR", "SLOTS_PER_SECOND_DENOMINATOR"]
 
@@ -186,8 +229,11 @@ class Exchange:
     user_stats: dict[str, UserStats] = field(default_factory=dict)
     oracle_map: OracleMap = field(default_factory=OracleMap)
     events: list = field(default_factory=list)
+    insurance_fund_stakes: dict[str, InsuranceFundStake] = field(default_factory=dict)
     # users with open orders per perp market: the maker candidates of a fill
     _order_holders: dict[int, dict[str, User]] = field(default_factory=dict, repr=False)
+    # cumulative token flows through each insurance fund vault, for the audit
+    _insurance_ledger: dict[int, dict[str, int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.oracle_map.oracle_guard_rails = self.state.oracle_guard_rails
@@ -289,8 +335,27 @@ class Exchange:
         initial_liability_weight: int = SPOT_WEIGHT_PRECISION,
         maintenance_liability_weight: int = SPOT_WEIGHT_PRECISION,
         oracle_price: int = PRICE_PRECISION,
+        imf_factor: int = 0,
+        optimal_utilization: int = 800_000,
+        optimal_borrow_rate: int = 100_000,
+        max_borrow_rate: int = 1_000_000,
+        min_borrow_rate: int = 0,
+        liquidator_fee: int = 0,
+        if_liquidation_fee: int = 0,
+        total_if_factor: int = 0,
+        user_if_factor: int | None = None,
+        withdraw_guard_threshold: int = 0,
+        max_token_deposits: int = 0,
+        unstaking_period: int = THIRTEEN_DAY,
+        revenue_settle_period: int = ONE_HOUR,
+        asset_tier: AssetTier = AssetTier.Collateral,
     ) -> SpotMarket:
         """Create a spot market; market 0 is the quote (USDC) market with a fixed $1 oracle.
+
+        Weights 1e4, rates and factors 1e6 (optimal_borrow_rate 100_000 = 10% APR),
+        min_borrow_rate in units of 0.5%. `user_if_factor` defaults to half of
+        `total_if_factor`, as the reference sets it. Parameters are validated as the reference's
+        admin instructions do (typed errors naming the value).
 
         Source: programs/drift/src/instructions/admin.rs::handle_initialize_spot_market
         """
@@ -312,6 +377,22 @@ class Exchange:
             maintenance_asset_weight=maintenance_asset_weight,
             initial_liability_weight=initial_liability_weight,
             maintenance_liability_weight=maintenance_liability_weight,
+            imf_factor=imf_factor,
+            optimal_utilization=optimal_utilization,
+            optimal_borrow_rate=optimal_borrow_rate,
+            max_borrow_rate=max_borrow_rate,
+            min_borrow_rate=min_borrow_rate,
+            liquidator_fee=liquidator_fee,
+            if_liquidation_fee=if_liquidation_fee,
+            withdraw_guard_threshold=withdraw_guard_threshold,
+            max_token_deposits=max_token_deposits,
+            asset_tier=asset_tier,
+            insurance_fund=InsuranceFund(
+                unstaking_period=unstaking_period,
+                revenue_settle_period=revenue_settle_period,
+                total_factor=total_if_factor,
+                user_factor=div_floor(total_if_factor, 2) if user_if_factor is None else user_if_factor,
+            ),
             last_interest_ts=self.now,
             last_twap_ts=self.now,
             historical_oracle_data=HistoricalOracleData(
@@ -322,7 +403,9 @@ class Exchange:
             ),
         )
         market.revenue_pool.market_index = market_index
+        validate_spot_market(market)
         self.spot_markets[market_index] = market
+        self._insurance_ledger[market_index] = dict.fromkeys(_INSURANCE_FLOWS, 0)
         self.state.number_of_spot_markets += 1
         self.oracle_map.publish(
             MarketType.Spot,
@@ -534,11 +617,13 @@ class Exchange:
         def action() -> None:
             if user.is_bankrupt():
                 raise UserBankrupt(f"user {user.key} is bankrupt")
+            self._accrue_interest(spot_market)
             position = self._spot_position(user, market_index)
             update_spot_balances(amount, SpotBalanceType.Deposit, spot_market, position, False)
             position.cumulative_deposits += amount
             user.total_deposits += amount
             spot_market.vault_amount += amount
+            validate_max_token_deposits_and_borrows(spot_market)
             try_exit_liquidation(
                 user, self.perp_markets, self.spot_markets, self.oracle_map,
                 self.state.liquidation_margin_buffer_ratio,
@@ -557,18 +642,38 @@ class Exchange:
 
         self._atomic((user, spot_market), action)
 
-    def _withdraw_from(self, user: User, spot_market: SpotMarket, amount: int) -> None:
-        position = user.get_spot_position(spot_market.market_index)
-        available = 0
-        if position is not None and position.balance_type is SpotBalanceType.Deposit:
-            available = get_token_amount(position.scaled_balance, spot_market, SpotBalanceType.Deposit)
-        if amount > available:
-            raise InsufficientDeposit(
-                f"user {user.key} withdraws {amount} of spot market {spot_market.market_index} "
-                f"but holds {available}"
-            )
-        update_spot_balances(amount, SpotBalanceType.Borrow, spot_market, position, True)
+    def _accrue_interest(self, spot_market: SpotMarket) -> None:
+        update_spot_market_cumulative_interest(
+            spot_market, self.oracle_map.get_spot(spot_market.market_index), self.now
+        )
+
+    def _withdraw_from(
+        self, user: User, spot_market: SpotMarket, amount: int, allow_borrow: bool
+    ) -> None:
+        """Debit `amount` tokens from the user's balance (beyond the deposit it becomes a
+        borrow when `allow_borrow`), check the market's withdraw limits and the user's initial
+        margin. Source: programs/drift/src/instructions/user.rs::handle_withdraw"""
+        position = self._spot_position(user, spot_market.market_index)
+        if not allow_borrow:
+            available = 0
+            if position.balance_type is SpotBalanceType.Deposit:
+                available = get_token_amount(position.scaled_balance, spot_market, SpotBalanceType.Deposit)
+            if amount > available:
+                raise InsufficientDeposit(
+                    f"user {user.key} moves {amount} of spot market {spot_market.market_index} "
+                    f"but holds {available}"
+                )
+        try:
+            update_spot_balances(amount, SpotBalanceType.Borrow, spot_market, position, True)
+        except SpotMarketInsufficientDeposits as error:
+            raise SpotMarketInsufficientDeposits(f"withdrawal of {amount}: {error}") from None
         position.cumulative_deposits -= amount
+        if not check_withdraw_limits(spot_market, user, amount):
+            raise DailyWithdrawLimit(
+                f"withdrawal of {amount} from spot market {spot_market.market_index} breaches "
+                "its daily withdraw limits"
+            )
+        validate_max_token_deposits_and_borrows(spot_market)
         try:
             meets_withdraw_margin_requirement(
                 user, self.perp_markets, self.spot_markets, self.oracle_map,
@@ -580,8 +685,17 @@ class Exchange:
             exit_liquidation(user)
         update_last_active_slot(user, self.slot)
 
-    def withdraw(self, authority: str, sub_account_id: int, market_index: int, amount: int) -> None:
-        """Withdraw up to the deposit, keeping initial margin (free collateral checked).
+    def withdraw(
+        self,
+        authority: str,
+        sub_account_id: int,
+        market_index: int,
+        amount: int,
+        reduce_only: bool = False,
+    ) -> int:
+        """Withdraw tokens; beyond the deposit this borrows, as long as the subaccount keeps its
+        initial margin (free collateral checked) and the market's withdraw limits hold.
+        `reduce_only` caps the amount at the deposit. Returns the amount withdrawn.
 
         Source: programs/drift/src/instructions/user.rs::handle_withdraw
         """
@@ -589,9 +703,15 @@ class Exchange:
         user = self.user(authority, sub_account_id)
         spot_market = self.spot_market(market_index)
 
-        def action() -> None:
+        def action() -> int:
+            nonlocal amount
             self.events.extend(settle_funding_payments(user, self.perp_markets, self.now))
-            self._withdraw_from(user, spot_market, amount)
+            self._accrue_interest(spot_market)
+            if reduce_only:
+                amount = min(amount, max(self.token_amount(authority, sub_account_id, market_index), 0))
+                if amount == 0:
+                    return 0
+            self._withdraw_from(user, spot_market, amount, allow_borrow=True)
             user.total_withdraws += amount
             spot_market.vault_amount -= amount
             self.events.append(
@@ -604,8 +724,9 @@ class Exchange:
                     oracle_price=self.oracle_map.get_spot(market_index).price,
                 )
             )
+            return amount
 
-        self._atomic((user, spot_market, self.perp_markets), action)
+        return self._atomic((user, spot_market, self.perp_markets), action)
 
     def transfer_deposit(
         self,
@@ -630,7 +751,8 @@ class Exchange:
 
         def action() -> None:
             self.events.extend(settle_funding_payments(sender, self.perp_markets, self.now))
-            self._withdraw_from(sender, spot_market, amount)
+            self._accrue_interest(spot_market)
+            self._withdraw_from(sender, spot_market, amount, allow_borrow=False)
             position = self._spot_position(receiver, market_index)
             update_spot_balances(amount, SpotBalanceType.Deposit, spot_market, position, False)
             position.cumulative_deposits += amount
@@ -1095,7 +1217,391 @@ class Exchange:
         )
         self._atomic(touched, action)
 
+    # --- spot lending, insurance fund, full liquidations, bankruptcy -------------------
+
+    def update_spot_market_cumulative_interest(self, market_index: int) -> None:
+        """Keeper: accrue a spot market's borrow/deposit interest (the insurance-fund cut goes to
+        its revenue pool) and refresh its TWAPs.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_update_spot_market_cumulative_interest
+        """
+        spot_market = self.spot_market(market_index)
+
+        def action() -> None:
+            self._accrue_interest(spot_market)
+            self.events.append(
+                SpotInterestRecord(
+                    ts=self.now,
+                    market_index=market_index,
+                    deposit_balance=spot_market.deposit_balance,
+                    cumulative_deposit_interest=spot_market.cumulative_deposit_interest,
+                    borrow_balance=spot_market.borrow_balance,
+                    cumulative_borrow_interest=spot_market.cumulative_borrow_interest,
+                    optimal_utilization=spot_market.optimal_utilization,
+                    optimal_borrow_rate=spot_market.optimal_borrow_rate,
+                    max_borrow_rate=spot_market.max_borrow_rate,
+                )
+            )
+
+        self._atomic((spot_market,), action)
+
+    def _insurance_flow(self, market_index: int, flow: str, amount: int) -> None:
+        self._insurance_ledger[market_index][flow] += amount
+
+    def _move_to_insurance_fund(self, spot_market: SpotMarket, amount: int) -> None:
+        spot_market.vault_amount -= amount
+        spot_market.insurance_fund.vault_amount += amount
+        self._insurance_flow(spot_market.market_index, "revenue_settled", amount)
+
+    def settle_revenue_to_insurance_fund(self, spot_market_index: int) -> int:
+        """Keeper: move the revenue pool's allowed slice into the insurance fund, on the hour
+        (at most a tenth of the pool and, with stakers, a 1000% APR on the fund). Returns it.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_settle_revenue_to_insurance_fund
+        """
+        spot_market = self.spot_market(spot_market_index)
+
+        def action() -> int:
+            amount = handle_settle_revenue_to_insurance_fund(
+                spot_market_index, spot_market.vault_amount,
+                spot_market.insurance_fund.vault_amount, spot_market, self.now, self.events,
+            )
+            self._move_to_insurance_fund(spot_market, amount)
+            return amount
+
+        return self._atomic((spot_market, self._insurance_ledger), action)
+
+    def _attempt_settle_revenue(self, spot_market: SpotMarket) -> None:
+        amount = attempt_settle_revenue_to_insurance_fund(
+            spot_market.vault_amount, spot_market.insurance_fund.vault_amount, spot_market,
+            self.now, self.events,
+        )
+        if amount > 0:
+            self._move_to_insurance_fund(spot_market, amount)
+
+    def _stake(self, authority: str, market_index: int) -> InsuranceFundStake:
+        stake = self.insurance_fund_stakes.get(f"{authority}/{market_index}")
+        if stake is None:
+            raise UserNotFound(f"{authority!r} has no insurance fund stake in market {market_index}")
+        return stake
+
+    def initialize_insurance_fund_stake(self, authority: str, market_index: int) -> None:
+        """Open an insurance-fund stake account for `authority` in a spot market.
+
+        Source: programs/drift/src/instructions/if_staker.rs::handle_initialize_insurance_fund_stake
+        """
+        self.spot_market(market_index)
+        self.stats(authority)
+        key = f"{authority}/{market_index}"
+        if key in self.insurance_fund_stakes:
+            raise UserAlreadyExists(f"insurance fund stake {key} already exists")
+        self.insurance_fund_stakes[key] = initialize_insurance_fund_stake(authority, market_index, self.now)
+
+    def add_insurance_fund_stake(self, authority: str, market_index: int, amount: int) -> None:
+        """Stake `amount` tokens (brought from outside Drift) into the market's insurance fund,
+        after settling any due revenue into it.
+
+        Source: programs/drift/src/instructions/if_staker.rs::handle_add_insurance_fund_stake
+        """
+        _check_int("amount", amount, minimum=1)
+        spot_market = self.spot_market(market_index)
+        stake = self._stake(authority, market_index)
+        stats = self.stats(authority)
+
+        def action() -> None:
+            settled = handle_add_insurance_fund_stake(
+                amount, spot_market.vault_amount, spot_market.insurance_fund.vault_amount, stake,
+                stats, spot_market, self.now, self.events,
+            )
+            if settled > 0:
+                self._move_to_insurance_fund(spot_market, settled)
+            spot_market.insurance_fund.vault_amount += amount
+            self._insurance_flow(market_index, "staked", amount)
+
+        self._atomic((spot_market, stake, stats, self._insurance_ledger), action)
+
+    def request_remove_insurance_fund_stake(
+        self, authority: str, market_index: int, amount: int
+    ) -> None:
+        """Ask to unstake `amount` tokens' worth of shares; the cooldown starts now.
+
+        Source: programs/drift/src/instructions/if_staker.rs::handle_request_remove_insurance_fund_stake
+        """
+        _check_int("amount", amount, minimum=1)
+        spot_market = self.spot_market(market_index)
+        stake = self._stake(authority, market_index)
+        stats = self.stats(authority)
+        self._atomic(
+            (spot_market, stake, stats),
+            lambda: handle_request_remove_insurance_fund_stake(
+                amount, spot_market.insurance_fund.vault_amount, stake, stats, spot_market,
+                self.now, self.events,
+            ),
+        )
+
+    def cancel_request_remove_insurance_fund_stake(self, authority: str, market_index: int) -> None:
+        """Withdraw an unstake request, forfeiting gains accrued since it; the cooldown restarts.
+
+        Source: programs/drift/src/instructions/if_staker.rs::handle_cancel_request_remove_insurance_fund_stake
+        """
+        spot_market = self.spot_market(market_index)
+        stake = self._stake(authority, market_index)
+        stats = self.stats(authority)
+        self._atomic(
+            (spot_market, stake, stats),
+            lambda: handle_cancel_request_remove_insurance_fund_stake(
+                spot_market.insurance_fund.vault_amount, stake, stats, spot_market, self.now,
+                self.events,
+            ),
+        )
+
+    def remove_insurance_fund_stake(self, authority: str, market_index: int) -> int:
+        """Complete an unstake after `unstaking_period`: pays the lower of the value at request
+        and now (tokens leave Drift). Returns the amount paid.
+
+        Source: programs/drift/src/instructions/if_staker.rs::handle_remove_insurance_fund_stake
+        """
+        spot_market = self.spot_market(market_index)
+        stake = self._stake(authority, market_index)
+        stats = self.stats(authority)
+
+        def action() -> int:
+            self._accrue_interest(spot_market)
+            paid = handle_remove_insurance_fund_stake(
+                spot_market.insurance_fund.vault_amount, stake, stats, spot_market, self.now,
+                self.events,
+            )
+            spot_market.insurance_fund.vault_amount -= paid
+            self._insurance_flow(market_index, "unstaked", paid)
+            return paid
+
+        return self._atomic((spot_market, stake, stats, self._insurance_ledger), action)
+
+    def _liquidation_accounts(
+        self, liquidator_authority: str, liquidator_sub_account_id: int, authority: str, sub_account_id: int
+    ) -> tuple[User, User]:
+        user = self.user(authority, sub_account_id)
+        liquidator = self.user(liquidator_authority, liquidator_sub_account_id)
+        if user is liquidator:
+            raise UserCantLiquidateThemself(f"user {user.key} cannot liquidate itself")
+        return user, liquidator
+
+    def _run_liquidation(self, user: User, liquidator: User, controller: Callable[[], T]) -> T:
+        def action() -> T:
+            for spot_market in self.spot_markets.values():
+                self._accrue_interest(spot_market)
+            result = controller()
+            self._track_orders(user)
+            return result
+
+        touched = (
+            user, liquidator, self.perp_markets, self.spot_markets, self._order_holders,
+            self._insurance_ledger,
+        )
+        return self._atomic(touched, action)
+
+    def liquidate_spot(
+        self,
+        liquidator_authority: str,
+        liquidator_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        asset_market_index: int,
+        liability_market_index: int,
+        liquidator_max_liability_transfer: int,
+        limit_price: int | None = None,
+    ) -> None:
+        """Keeper: take over part of a user's borrow in exchange for its deposit, at the oracle
+        plus the liquidator's and insurance fund's fees.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_liquidate_spot
+        """
+        _check_int("liquidator_max_liability_transfer", liquidator_max_liability_transfer, minimum=1)
+        user, liquidator = self._liquidation_accounts(
+            liquidator_authority, liquidator_sub_account_id, authority, sub_account_id
+        )
+        self.spot_market(asset_market_index)
+        self.spot_market(liability_market_index)
+        self._run_liquidation(
+            user, liquidator,
+            lambda: liquidate_spot(
+                asset_market_index, liability_market_index, liquidator_max_liability_transfer,
+                limit_price, user, liquidator, self.perp_markets, self.spot_markets,
+                self.oracle_map, self.now, self.slot, self.state, self.events,
+            ),
+        )
+
+    def liquidate_borrow_for_perp_pnl(
+        self,
+        liquidator_authority: str,
+        liquidator_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        perp_market_index: int,
+        liability_market_index: int,
+        liquidator_max_liability_transfer: int,
+        limit_price: int | None = None,
+    ) -> None:
+        """Keeper: take over a user's borrow in exchange for its positive unsettled perp pnl.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_liquidate_borrow_for_perp_pnl
+        """
+        _check_int("liquidator_max_liability_transfer", liquidator_max_liability_transfer, minimum=1)
+        user, liquidator = self._liquidation_accounts(
+            liquidator_authority, liquidator_sub_account_id, authority, sub_account_id
+        )
+        self.perp_market(perp_market_index)
+        self.spot_market(liability_market_index)
+        self._run_liquidation(
+            user, liquidator,
+            lambda: liquidate_borrow_for_perp_pnl(
+                perp_market_index, liability_market_index, liquidator_max_liability_transfer,
+                limit_price, user, liquidator, self.perp_markets, self.spot_markets,
+                self.oracle_map, self.now, self.slot, self.state, self.events,
+            ),
+        )
+
+    def liquidate_perp_pnl_for_deposit(
+        self,
+        liquidator_authority: str,
+        liquidator_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        perp_market_index: int,
+        asset_market_index: int,
+        liquidator_max_pnl_transfer: int,
+        limit_price: int | None = None,
+    ) -> None:
+        """Keeper: take over a user's negative unsettled perp pnl in exchange for its deposit.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_liquidate_perp_pnl_for_deposit
+        """
+        _check_int("liquidator_max_pnl_transfer", liquidator_max_pnl_transfer, minimum=1)
+        user, liquidator = self._liquidation_accounts(
+            liquidator_authority, liquidator_sub_account_id, authority, sub_account_id
+        )
+        self.perp_market(perp_market_index)
+        self.spot_market(asset_market_index)
+        self._run_liquidation(
+            user, liquidator,
+            lambda: liquidate_perp_pnl_for_deposit(
+                perp_market_index, asset_market_index, liquidator_max_pnl_transfer, limit_price,
+                user, liquidator, self.perp_markets, self.spot_markets, self.oracle_map,
+                self.now, self.slot, self.state, self.events,
+            ),
+        )
+
+    def _resolve(self, spot_market_index: int, controller: Callable[[], int]) -> int:
+        quote_market = self.spot_market(spot_market_index)
+        self._attempt_settle_revenue(quote_market)
+        paid = controller()
+        self._insurance_flow(spot_market_index, "paid_out", paid)
+        return paid
+
+    def resolve_perp_bankruptcy(
+        self,
+        liquidator_authority: str,
+        liquidator_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        market_index: int,
+    ) -> int:
+        """Keeper: clear a bankrupt user's perp loss: the insurance fund (up to the market's
+        remaining quote_max_insurance), then the fee pool, then socialised on the market's
+        longs and shorts through the cumulative funding rates. Returns the fund's payment.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_resolve_perp_bankruptcy
+        """
+        user, liquidator = self._liquidation_accounts(
+            liquidator_authority, liquidator_sub_account_id, authority, sub_account_id
+        )
+        market = self.perp_market(market_index)
+        return self._run_liquidation(
+            user, liquidator,
+            lambda: self._resolve(
+                market.quote_spot_market_index,
+                lambda: resolve_perp_bankruptcy(
+                    market_index, user, liquidator, self.perp_markets, self.spot_markets,
+                    self.oracle_map, self.now, self.events,
+                ),
+            ),
+        )
+
+    def resolve_spot_bankruptcy(
+        self,
+        liquidator_authority: str,
+        liquidator_sub_account_id: int,
+        authority: str,
+        sub_account_id: int,
+        market_index: int,
+    ) -> int:
+        """Keeper: clear a bankrupt user's borrow: the insurance fund, then the depositors
+        through the cumulative deposit interest. Returns the fund's payment.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_resolve_spot_bankruptcy
+        """
+        user, liquidator = self._liquidation_accounts(
+            liquidator_authority, liquidator_sub_account_id, authority, sub_account_id
+        )
+        self.spot_market(market_index)
+        return self._run_liquidation(
+            user, liquidator,
+            lambda: self._resolve(
+                market_index,
+                lambda: resolve_spot_bankruptcy(
+                    market_index, user, liquidator, self.perp_markets, self.spot_markets,
+                    self.oracle_map, self.now, self.events,
+                ),
+            ),
+        )
+
+    def resolve_perp_pnl_deficit(self, market_index: int) -> int:
+        """Keeper: top up a perp market's pnl pool from the insurance fund when users' pnl
+        exceeds it (within the market's limits; never socialised). Returns the payment.
+
+        Source: programs/drift/src/instructions/keeper.rs::handle_resolve_perp_pnl_deficit
+        """
+        market = self.perp_market(market_index)
+
+        def action() -> int:
+            quote_market = self.spot_market(market.quote_spot_market_index)
+            self._accrue_interest(quote_market)
+            return self._resolve(
+                market.quote_spot_market_index,
+                lambda: resolve_perp_pnl_deficit(
+                    market_index, self.perp_markets, self.spot_markets, self.now, self.events
+                ),
+            )
+
+        return self._atomic((self.perp_markets, self.spot_markets, self._insurance_ledger), action)
+
     # --- reads ------------------------------------------------------------------------
+
+    def insurance_fund(self, market_index: int) -> dict[str, int]:
+        """The fund of a spot market: vault balance (token decimals), total, user and protocol
+        shares, the shares' decimal base, and the unstaking period (s)."""
+        fund = self.spot_market(market_index).insurance_fund
+        return {
+            "vault_amount": fund.vault_amount,
+            "total_shares": fund.total_shares,
+            "user_shares": fund.user_shares,
+            "protocol_shares": fund.total_shares - fund.user_shares,
+            "shares_base": fund.shares_base,
+            "unstaking_period": fund.unstaking_period,
+        }
+
+    def insurance_fund_stake_value(self, authority: str, market_index: int) -> int:
+        """What the stake is worth now (token decimals, floored)."""
+        spot_market = self.spot_market(market_index)
+        return calculate_if_stake_value(
+            self._stake(authority, market_index), spot_market, spot_market.insurance_fund.vault_amount
+        )
+
+    def insurance_fund_unstake_available_ts(self, authority: str, market_index: int) -> int | None:
+        """When a pending unstake request may be completed (unix s), or None without one."""
+        return calculate_if_unstake_available_ts(
+            self._stake(authority, market_index), self.spot_market(market_index)
+        )
 
     def margin_calculation(
         self,
@@ -1207,8 +1713,33 @@ class Exchange:
             }
             claims[index] = lines
             vault_difference[index] = spot_market.vault_amount - sum(lines.values())
+        mismatches.extend(self._insurance_mismatches())
         mismatches.extend(self._perp_mismatches())
         return AuditReport(vault_difference, claims, tuple(mismatches))
+
+    def _insurance_mismatches(self) -> list[str]:
+        mismatches = []
+        for index, spot_market in self.spot_markets.items():
+            fund = spot_market.insurance_fund
+            flows = self._insurance_ledger[index]
+            expected = (
+                flows["staked"] + flows["revenue_settled"] - flows["unstaked"] - flows["paid_out"]
+            )
+            if fund.vault_amount != expected:
+                mismatches.append(
+                    f"insurance fund {index}: vault {fund.vault_amount}, flows give {expected}"
+                )
+            staked_shares = sum(
+                stake.if_shares
+                for stake in self.insurance_fund_stakes.values()
+                if stake.market_index == index and stake.if_base == fund.shares_base
+            )
+            if not staked_shares <= fund.user_shares <= fund.total_shares:
+                mismatches.append(
+                    f"insurance fund {index}: stakes {staked_shares} <= user shares "
+                    f"{fund.user_shares} <= total shares {fund.total_shares} fails"
+                )
+        return mismatches
 
     def _perp_mismatches(self) -> list[str]:
         mismatches = []
