@@ -1,0 +1,1 @@
+"""The Exchange's instructions, grouped as the reference's `instructions/` modules."""
