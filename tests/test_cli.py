@@ -60,3 +60,13 @@ def test_bench_fills_result_names_its_provider_count():
 
     result = bench_fills(2, 20, lps=3)
     assert (result.lps, result.fills) == (3, 20)
+
+
+def test_bench_curie_reports_each_layer_and_crossing_count():
+    result = runner.invoke(app, ["bench", "curie", "--swaps", "20", "--positions", "4", "--runs", "1"])
+    assert result.exit_code == 0, result.stdout
+    assert [(row[0], row[1]) for row in _rows(result.stdout)] == [
+        ("pool", "0"), ("pool", "1"), ("pool", "10"),
+        ("clearing_house", "0"), ("clearing_house", "1"), ("clearing_house", "10"),
+    ]
+    assert "machine:" in result.stdout

@@ -89,3 +89,67 @@ def bench_fills_command(
             )
     console.print(table)
     console.print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
+
+
+@bench_app.command("curie")
+def bench_curie_command(
+    swaps: int = typer.Option(20_000, min=1, help="Pool swaps per run."),
+    positions: int = typer.Option(2_000, min=1, help="ClearingHouse.open_position calls per run."),
+    runs: int = typer.Option(3, min=1, help="Runs per row; the best is reported."),
+) -> None:
+    """Curie swaps per second crossing 0, 1 and 10 initialized ticks: the virtual Uniswap v3
+    pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards)."""
+    from ballast.bench_curie import CROSSINGS, bench_curie, machine_info
+
+    console = Console()
+    table = Table(title=f"bench curie: best of {runs} runs, alternating direction")
+    for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap"):
+        table.add_column(column, justify="right")
+    for layer, count in (("pool", swaps), ("clearing_house", positions)):
+        for ticks_crossed in CROSSINGS:
+            best = min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.seconds)
+            table.add_row(
+                layer,
+                str(ticks_crossed),
+                str(count),
+                f"{best.swaps_per_second:,.0f}",
+                f"{best.microseconds_per_swap:,.1f}",
+            )
+    console.print(table)
+    console.print(f"machine: {machine_info()}")
+
+
+@app.command("report")
+def report_command(
+    run_dir: str = typer.Argument(..., help="A run folder (runs/<run_id>/)."),
+    csv: bool = typer.Option(False, "--csv", help="Also write timeseries/agents/events/summary/providers CSV files."),
+) -> None:
+    """Rebuild a run folder's self-contained report.html (and CSV files with --csv)."""
+    from pathlib import Path
+
+    from ballast.report import build_report
+
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        raise typer.BadParameter(f"no run folder at {run_dir!r}", param_hint="RUN_DIR")
+    path = build_report(folder, csv=csv)
+    typer.echo(f"report: {path}")
+
+
+@app.command("replay")
+def replay_command(
+    events: str = typer.Argument(..., help="A drift-sim events.csv (event_name,timestamp,parameters)."),
+    oracle: str | None = typer.Option(None, "--oracle", help="Oracle CSV (blockchainTimestamp,oraclePrice)."),
+    out: str = typer.Option("runs", "--out", help="Folder that receives the run folder."),
+    base_liquidity: int = typer.Option(100_000, min=1, help="Each market's vAMM depth (base units of sqrt_k)."),
+) -> None:
+    """Replay a drift-sim event file on the Drift engine into a run folder with its report."""
+    from ballast.replay import ReplayError, replay
+
+    try:
+        folder = replay(events, oracle, out, base_liquidity=base_liquidity)
+    except (ReplayError, FileNotFoundError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"run: {folder}")
+    typer.echo(f"report: {folder / 'report.html'}")

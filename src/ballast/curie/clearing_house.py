@@ -17,8 +17,10 @@ indexTwap(900 s))). Index prices are inputs (`update_index_price`); an index TWA
 time-weighted mean of the recorded prices. `add_pool` records the pool's initial price as the
 first index price.
 
-Not here (added by a separate module): liquidation, bad debt, insurance-fund flows beyond the
-exchange-fee share, Pool Party rewards. See the "liquidation hooks" section below.
+Liquidation (two stages: `cancel_all_excess_orders` / `liquidate_maker`, then `liquidate`),
+bad debt and the insurance fund's wallet (`controller.liquidation`) and Pool Party rewards
+(`controller.rewards`: every swap, mint and burn also updates the volume accumulators) are in
+the "liquidation, insurance fund and rewards" section.
 
 Source: contracts/ClearingHouse.sol, Exchange.sol, OrderBook.sol, AccountBalance.sol,
 Vault.sol, MarketRegistry.sol
@@ -34,7 +36,9 @@ from typing import Any, TypeVar
 from ballast.curie.controller import account_balance as ab_controller
 from ballast.curie.controller import exchange as ex_controller
 from ballast.curie.controller import funding as funding_controller
+from ballast.curie.controller import liquidation as liquidation_controller
 from ballast.curie.controller import order_book as ob_controller
+from ballast.curie.controller import rewards as rewards_controller
 from ballast.curie.controller import vault as vault_controller
 from ballast.curie.events import (
     Deposited,
@@ -42,7 +46,14 @@ from ballast.curie.events import (
     FundingUpdated,
     LiquidityChanged,
     PositionChanged,
+    PositionLiquidated,
     Withdrawn,
+)
+from ballast.curie.liquidation_events import (
+    BadDebtSettled,
+    InsuranceFundRepaid,
+    RewardBudgetSet,
+    RewardsClaimed,
 )
 from ballast.curie.market_errors import (
     GreaterThanSettlementTokenBalanceCap,
@@ -65,7 +76,9 @@ from ballast.curie.market_errors import (
 )
 from ballast.curie.math import account_balance as ab_math
 from ballast.curie.math import funding as funding_math
+from ballast.curie.math import liquidation as liquidation_math
 from ballast.curie.math import order_book as ob_math
+from ballast.curie.math import rewards as rewards_math
 from ballast.curie.math import vault as vault_math
 from ballast.curie.math.exchange import is_reducing_position
 from ballast.curie.math.perp_math import (
@@ -82,6 +95,8 @@ from ballast.curie.state import (
     MarketState,
     VaultState,
 )
+from ballast.curie.state.insurance_fund import InsuranceFundState
+from ballast.curie.state.rewards import MarketRewards, RewardsState
 from ballast.curie.univ3 import pool as univ3_pool
 from ballast.curie.univ3 import tick_math
 from ballast.drift.atomic import restore, snapshot
@@ -136,13 +151,20 @@ class CurieAuditReport:
     tokens every order holds at the current price (Σ baseInPool, Σ quoteInPool); the makers'
     pending fees do not exceed the fees charged for them and not yet realized (the
     difference is fee-growth rounding kept by the system); the vault balance equals deposits
-    less withdrawals.
+    less withdrawals; the insurance fund's wallet is not negative; Pool Party, per market and
+    epoch: the makers' volumes (checkpointed + pending) sum exactly to the epoch's total, each
+    budget >= paid + still claimable, paid == Σ makers' paid, and Σ reward balances == Σ paid.
+
+    `insurance_fund` (informational, not summed): the fund's vault balance (6 dec), owed pnl
+    (18 dec), wallet (6 dec), capacity (6 dec), penalties received (18 dec), bad debt settled
+    and repaid (6 dec).
     """
 
     quote_difference: int
     base_difference: dict[str, int]
     lines: dict[str, int]
     mismatches: tuple[str, ...] = ()
+    insurance_fund: dict[str, int] = field(default_factory=dict)
 
     @property
     def balanced(self) -> bool:
@@ -167,6 +189,8 @@ class ClearingHouse:
     mark_prices: dict[str, int] = field(default_factory=dict)
     events: list = field(default_factory=list)
     insurance_fund: str = INSURANCE_FUND
+    insurance_fund_state: InsuranceFundState = field(default_factory=InsuranceFundState)
+    rewards: RewardsState = field(default_factory=RewardsState)
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -213,10 +237,25 @@ class ClearingHouse:
         return self.account(self.insurance_fund)
 
     def _touched(self, account: Account, *markets: MarketState) -> list[Any]:
-        touched: list[Any] = [account, self._if_account(), self.vault]
+        touched: list[Any] = [account, self._if_account(), self.vault, self.insurance_fund_state]
         for market in markets:
             touched.append(market)
+            touched.append(self._market_rewards(market.base_token))
         return touched
+
+    def _market_rewards(self, market: str) -> MarketRewards:
+        rewards = self.rewards.markets.get(market)
+        if rewards is None:
+            rewards = MarketRewards()
+            self.rewards.markets[market] = rewards
+        return rewards
+
+    def _roll_rewards(self, state: MarketState) -> MarketRewards:
+        """The market's Pool Party records, rolled to the epoch of `now` (checkpointing every
+        order of the market when a new epoch starts)."""
+        rewards = self._market_rewards(state.base_token)
+        rewards_controller.roll_epoch(rewards, state.base_token, self.accounts.values(), state.pool.tick, self.now)
+        return rewards
 
     # --- clock, index and mark prices -------------------------------------------------
 
@@ -391,11 +430,12 @@ class ClearingHouse:
                 ),
             )
             self.markets[market] = state
+            self._market_rewards(market)
             if not self.index_prices.get(market):
                 self.index_prices[market] = [(self.now, format_sqrt_price_x96_to_price_x10_18(sqrt_price_x96))]
             return state
 
-        return self._atomic([self.index_prices], action)
+        return self._atomic([self.index_prices, self.rewards.markets], action)
 
     # --- vault ------------------------------------------------------------------------
 
@@ -479,6 +519,8 @@ class ClearingHouse:
             self._check_price_spread(state)
             ab_controller.register_base_token(account, market, self.config.max_markets_per_account)
             growth = self._settle_funding(account, state)
+            rewards = self._roll_rewards(state)
+            rewards_controller.before_order_change(rewards, account, market, lower_tick, upper_tick, state.pool.tick)
             added_base, added_quote, fee, liquidity = ob_controller.add_liquidity(
                 account,
                 state,
@@ -490,6 +532,7 @@ class ClearingHouse:
                 self.now,
                 self.config.max_orders_per_market,
             )
+            rewards_controller.after_order_change(rewards, account, market, state.pool, lower_tick, upper_tick)
             self.events.append(
                 LiquidityChanged(
                     self.now, maker, market, lower_tick, upper_tick, added_base, added_quote, liquidity, fee
@@ -510,10 +553,14 @@ class ClearingHouse:
         contracts/OrderBook.sol::removeLiquidityByIds
         """
         total_base = total_quote = total_fee = taker_base = taker_quote = 0
+        rewards = self._roll_rewards(state)
+        name = state.base_token
         for lower, upper, liquidity in ranges:
+            rewards_controller.before_order_change(rewards, account, name, lower, upper, state.pool.tick)
             base, quote, fee, t_base, t_quote = ob_controller.remove_liquidity(
                 account, state, lower, upper, liquidity, self.now
             )
+            rewards_controller.after_order_change(rewards, account, name, state.pool, lower, upper)
             self.events.append(
                 LiquidityChanged(self.now, account.trader, state.base_token, lower, upper, -base, -quote, -liquidity, fee)
             )
@@ -667,6 +714,9 @@ class ClearingHouse:
     ) -> tuple[int, int]:
         ab_controller.register_base_token(account, state.base_token, self.config.max_markets_per_account)
         growth = self._settle_funding(account, state)
+        rewards = self._roll_rewards(state)
+        pool = state.pool
+        sqrt_before, tick_before, liquidity_before = pool.sqrt_price_x96, pool.tick, pool.liquidity
         result = ex_controller.open_position(
             account,
             self._if_account(),
@@ -678,6 +728,7 @@ class ClearingHouse:
             growth,
             self.now,
         )
+        rewards_controller.record_swap(rewards, pool, sqrt_before, tick_before, liquidity_before)
         self.events.append(
             PositionChanged(
                 self.now,
@@ -735,12 +786,227 @@ class ClearingHouse:
 
         return self._atomic(self._touched(account, state), action, n)
 
-    # --- liquidation hooks ------------------------------------------------------------
-    # Liquidation (spec 2.8), bad debt and the insurance fund's other flows (2.9) and Pool
-    # Party rewards live in a separate module that drives this facade through `_atomic`,
-    # `account`, `market`, `_settle_funding`, `_valuation`, `get_account_value`,
-    # `get_margin_requirement_for_liquidation`, `is_liquidatable` and the controllers
-    # (`controller.exchange.realize_maker_position`, `controller.account_balance.*`).
+    # --- liquidation, insurance fund and rewards ----------------------------------------
+
+    def _liquidation_context(self) -> liquidation_controller.LiquidationContext:
+        return liquidation_controller.LiquidationContext(
+            config=self.config,
+            valuation=self._valuation,
+            settle_funding=self._settle_funding,
+            insurance_fund=self._if_account(),
+            insurance_fund_state=self.insurance_fund_state,
+        )
+
+    def liquidate(
+        self, liquidator: str, trader: str, market: str, position_size: int = 0
+    ) -> liquidation_controller.LiquidationResult:
+        """Take over (part of) a liquidatable trader's position in `market` at the mark price
+        (stage 2; `position_size` 0 = as much as allowed, else at most that, same sign).
+
+        CH_CLWTISO while the trader has orders (cancel them first: `cancel_all_excess_orders`
+        or `liquidate_maker`), CH_EAV if not liquidatable, CH_PSZ without a position, CH_WLD on
+        a wrong sign, CH_IIC beyond the insurance fund's capacity, CH_NEFCI if the liquidator
+        lacks free collateral. The penalty (2.5 % of |notional|) goes half to the liquidator
+        and half to the insurance fund (all to the liquidator when the trader's account value
+        was negative); bad debt left is settled onto the insurance fund.
+
+        Source: contracts/ClearingHouse.sol::liquidate (spec 2.8 stage 2, 2.9)
+        """
+        _check_int("position_size", position_size)
+        state = self.market(market)
+        n = len(self.accounts)
+        trader_account = self.account(trader)
+        liquidator_account = self.account(liquidator)
+
+        def action() -> liquidation_controller.LiquidationResult:
+            result = liquidation_controller.liquidate(
+                self._liquidation_context(), trader_account, liquidator_account, state, position_size
+            )
+            sqrt_price = state.pool.sqrt_price_x96
+            for account, size, notional, fee, pnl in (
+                (trader_account, -result.position_size, result.position_notional, result.penalty,
+                 result.trader_realized_pnl),
+                (liquidator_account, result.position_size, -result.position_notional + result.to_liquidator, 0,
+                 result.liquidator_realized_pnl),
+            ):
+                info = account.markets.get(market)
+                self.events.append(
+                    PositionChanged(
+                        self.now, account.trader, market, size, notional, fee,
+                        info.taker_open_notional if info else 0, pnl, sqrt_price,
+                    )
+                )
+            self.events.append(
+                PositionLiquidated(
+                    self.now, trader, market, abs(result.position_notional), abs(result.position_size),
+                    result.penalty, liquidator,
+                )
+            )
+            if result.bad_debt:
+                self.events.append(BadDebtSettled(self.now, trader, result.bad_debt))
+            return result
+
+        touched = [*self._touched(trader_account, state), liquidator_account]
+        return self._atomic(touched, action, n)
+
+    def liquidate_maker(self, keeper: str, trader: str, max_liquidations: int = 64) -> list:
+        """Keeper helper for the two-stage maker liquidation -> the LiquidationResults.
+
+        Stage 1: `cancel_all_excess_orders` in every market where the trader has orders
+        (realizing the impermanent positions into taker positions). Stage 2: while the trader
+        is liquidatable, `liquidate` (keeper as liquidator) the position of largest
+        |value| at the mark price, at most `max_liquidations` times. Each step is its own atomic
+        instruction, as a keeper's separate transactions: a failing step raises and leaves the
+        earlier ones applied.
+
+        Source: docs "More on LPing" (2-stage liquidation), contracts/ClearingHouse.sol
+        """
+        _check_int("max_liquidations", max_liquidations, minimum=1)
+        account = self.accounts.get(trader)
+        if account is None:
+            return []
+        for market in [name for name, orders in account.orders.items() if orders]:
+            self.cancel_all_excess_orders(trader, market)
+        results = []
+        while len(results) < max_liquidations and self.is_liquidatable(trader):
+            markets, _, marks = self._valuation(account)
+            order = liquidation_math.liquidation_order(account, markets, marks)
+            if not order:
+                break
+            result = self.liquidate(keeper, trader, order[0])
+            results.append(result)
+            if result.position_size == 0:
+                break
+        return results
+
+    def get_liquidatable_position_size(self, trader: str, market: str) -> int:
+        """Largest size a liquidator may take over now (18 dec, signed), given the trader's
+        ClearingHouse account value. Source: AccountBalance.sol::getLiquidatablePositionSize"""
+        self.market(market)
+        account = self.accounts.get(trader) or Account(trader=trader)
+        markets, growths, marks = self._valuation(account)
+        value = vault_math.get_clearing_house_account_value(account, markets, growths, marks)
+        return liquidation_math.get_liquidatable_position_size(
+            account, markets, marks, market, value, self.config.mm_ratio
+        )
+
+    def settle_bad_debt(self, trader: str) -> int:
+        """Move a trader's negative settlement value (no registered market left) onto the
+        insurance fund -> USDC settled (6 dec). Source: contracts/Vault.sol::settleBadDebt"""
+        account = self.accounts.get(trader)
+        if account is None:
+            return 0
+
+        def action() -> int:
+            amount = liquidation_controller.settle_bad_debt(
+                account, self._if_account(), self.insurance_fund_state
+            )
+            if amount:
+                self.events.append(BadDebtSettled(self.now, trader, amount))
+            return amount
+
+        return self._atomic([account, self._if_account(), self.insurance_fund_state], action)
+
+    def fund_insurance_fund_wallet(self, amount: int) -> None:
+        """Send `amount` USDC (6 dec) to the InsuranceFund contract's own wallet (outside the
+        vault; it counts toward the fund's capacity). Source: InsuranceFund.sol (token balance)"""
+        _check_int("amount", amount, minimum=1)
+        self.insurance_fund_state.wallet += amount
+
+    def repay_insurance_fund(self) -> int:
+        """Deposit wallet USDC to cover a negative insurance-fund vault value -> USDC moved
+        (IF_RWNN if not negative, IF_NEB with an empty wallet). Source: InsuranceFund.sol::repay"""
+        insurance_fund = self._if_account()
+
+        def action() -> int:
+            amount = liquidation_controller.repay(insurance_fund, self.insurance_fund_state)
+            vault_controller.deposit(self.vault, insurance_fund, amount)
+            self.events.append(Deposited(self.now, SETTLEMENT_TOKEN, self.insurance_fund, amount))
+            self.events.append(InsuranceFundRepaid(self.now, amount, self.insurance_fund_state.wallet))
+            return amount
+
+        return self._atomic([insurance_fund, self.vault, self.insurance_fund_state], action)
+
+    def get_insurance_fund_capacity(self) -> int:
+        """The fund's vault settlement-token value plus its wallet (USDC 6 dec, signed).
+
+        Source: contracts/InsuranceFund.sol::getInsuranceFundCapacity
+        """
+        return liquidation_controller.get_insurance_fund_capacity(self._if_account(), self.insurance_fund_state)
+
+    def get_insurance_fund_account(self) -> Account:
+        """The insurance fund's account (vault balance, owed realized pnl). Read only."""
+        return self._if_account()
+
+    def set_reward_budget(self, market: str, epoch_start: int, amount: int) -> None:
+        """Admin: the Pool Party budget of `market` for the weekly epoch starting `epoch_start`
+        (a Monday 06:00 UTC, unix s; InvalidEpoch otherwise), in reward-token units. Once
+        claims were paid from it the budget may only grow (BudgetBelowPaid).
+
+        Source: docs "More on LPing" (Pool Party rewards, by market)
+        """
+        self.market(market)
+        _check_int("epoch_start", epoch_start)
+        _check_int("amount", amount, minimum=0)
+        rewards = self._market_rewards(market)
+
+        def action() -> None:
+            rewards_controller.set_budget(self.rewards, rewards, epoch_start, amount)
+            self.events.append(RewardBudgetSet(self.now, market, epoch_start, amount))
+
+        self._atomic([self.rewards], action)
+
+    def get_claimable_rewards(self, maker: str, market: str) -> int:
+        """Rewards the maker can claim now in `market`: Σ over closed epochs of
+        floor(budget·makerVolume/totalVolume) less what was paid (reward-token units).
+
+        Source: docs "More on LPing" (Pool Party), Ballast's proportional rule
+        """
+        state = self.market(market)
+        rewards = self._market_rewards(market)
+        account = self.accounts.get(maker)
+        orders = account.orders.get(market, ()) if account else ()
+        pending = rewards_math.get_pending_maker_volume_x96(rewards, maker, orders, state.pool.tick)
+        return rewards_math.get_claimable(rewards, maker, pending, self.now)
+
+    def get_epoch_rewards(self, maker: str, market: str) -> rewards_math.EpochRewards:
+        """The maker's standing in the running epoch of `market` (volumes so far, accrued share).
+
+        Source: docs "More on LPing" (estimated rewards)
+        """
+        state = self.market(market)
+        rewards = self._market_rewards(market)
+        current = rewards_math.get_epoch_start(self.now)
+        maker_volume = total = 0
+        if rewards.epoch_start == current:
+            account = self.accounts.get(maker)
+            orders = account.orders.get(market, ()) if account else ()
+            maker_volume = rewards.maker_volume_x96.get(maker, {}).get(current, 0)
+            maker_volume += rewards_math.get_pending_maker_volume_x96(rewards, maker, orders, state.pool.tick)
+            total = rewards.total_volume_x96.get(current, 0)
+        return rewards_math.EpochRewards(current, rewards.budgets.get(current, 0), maker_volume, total)
+
+    def claim_rewards(self, maker: str, market: str) -> int:
+        """Pay the maker's claimable rewards of `market` into its reward balance -> amount.
+
+        Source: docs "More on LPing" (claimable rewards), Ballast's proportional rule
+        """
+        state = self.market(market)
+        account = self.accounts.get(maker)
+
+        def action() -> int:
+            rewards = self._roll_rewards(state)
+            orders = account.orders.get(market, ()) if account else ()
+            amount = rewards_controller.claim(self.rewards, rewards, maker, orders, state.pool.tick, self.now)
+            if amount:
+                self.events.append(RewardsClaimed(self.now, maker, market, amount))
+            return amount
+
+        return self._atomic([self.rewards], action)
+
+    def get_reward_balance(self, maker: str) -> int:
+        """The maker's claimed Pool Party rewards (reward-token units)."""
+        return self.rewards.balances.get(maker, 0)
 
     # --- reads ------------------------------------------------------------------------
 
@@ -897,7 +1163,65 @@ class ClearingHouse:
                 f"vault balance {self.vault.balance} != deposits {self.vault.total_deposited} "
                 f"- withdrawals {self.vault.total_withdrawn}"
             )
-        return CurieAuditReport(sum(lines.values()), base_difference, lines, tuple(mismatches))
+        mismatches.extend(self._audit_rewards())
+        fund, fund_state = self._if_account(), self.insurance_fund_state
+        if fund_state.wallet < 0:
+            mismatches.append(f"insurance fund wallet {fund_state.wallet} < 0")
+        insurance_fund = {
+            "balance_6": fund.balance,
+            "owed_realized_pnl": fund.owed_realized_pnl,
+            "wallet_6": fund_state.wallet,
+            "capacity_6": self.get_insurance_fund_capacity(),
+            "penalty_received": fund_state.penalty_received,
+            "bad_debt_settled_6": fund_state.bad_debt_settled,
+            "repaid_6": fund_state.repaid,
+        }
+        return CurieAuditReport(sum(lines.values()), base_difference, lines, tuple(mismatches), insurance_fund)
+
+    def _audit_rewards(self) -> list[str]:
+        """Pool Party identities (see CurieAuditReport)."""
+        mismatches: list[str] = []
+        total_budget = total_paid = 0
+        for name, rewards in self.rewards.markets.items():
+            state = self.markets.get(name)
+            tick = state.pool.tick if state is not None else 0
+            makers: dict[str, dict[int, int]] = {m: dict(v) for m, v in rewards.maker_volume_x96.items()}
+            for account in self.accounts.values():
+                orders = account.orders.get(name, ())
+                pending = rewards_math.get_pending_maker_volume_x96(rewards, account.trader, orders, tick)
+                if pending:
+                    by_epoch = makers.setdefault(account.trader, {})
+                    by_epoch[rewards.epoch_start] = by_epoch.get(rewards.epoch_start, 0) + pending
+            epochs = set(rewards.total_volume_x96) | set(rewards.budgets) | set(rewards.paid)
+            for by_epoch in makers.values():
+                epochs |= set(by_epoch)
+            for epoch in sorted(epochs):
+                volume = sum(by_epoch.get(epoch, 0) for by_epoch in makers.values())
+                total = rewards.total_volume_x96.get(epoch, 0)
+                if volume != total:
+                    mismatches.append(f"{name} epoch {epoch}: makers' volume {volume} != total {total}")
+                budget = rewards.budgets.get(epoch, 0)
+                paid = rewards.paid.get(epoch, 0)
+                makers_paid = sum(p.get(epoch, 0) for p in rewards.maker_paid.values())
+                if paid != makers_paid:
+                    mismatches.append(f"{name} epoch {epoch}: paid {paid} != makers' paid {makers_paid}")
+                owed = sum(
+                    rewards_math.calc_reward_share(budget, by_epoch.get(epoch, 0), total)
+                    - rewards.maker_paid.get(maker, {}).get(epoch, 0)
+                    for maker, by_epoch in makers.items()
+                )
+                if budget < paid + owed:
+                    mismatches.append(f"{name} epoch {epoch}: budget {budget} < paid {paid} + claimable {owed}")
+                total_budget += budget
+                total_paid += paid
+        if total_budget != self.rewards.total_budget:
+            mismatches.append(f"reward budgets {total_budget} != recorded total {self.rewards.total_budget}")
+        balances = sum(self.rewards.balances.values())
+        if not total_paid == self.rewards.total_paid == balances:
+            mismatches.append(
+                f"rewards paid {total_paid} / recorded {self.rewards.total_paid} / balances {balances} differ"
+            )
+        return mismatches
 
     def state_digest(self) -> str:
         """SHA-256 of every account, market, price input, the vault and the clock."""
@@ -910,6 +1234,8 @@ class ClearingHouse:
                 self.vault,
                 sorted(self.index_prices.items()),
                 sorted(self.mark_prices.items()),
+                self.insurance_fund_state,
+                self.rewards,
             )
         )
         return hashlib.sha256(payload.encode()).hexdigest()

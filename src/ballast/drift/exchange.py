@@ -522,6 +522,8 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
                 sorted(self.users.items()),
                 sorted(self.user_stats.items()),
                 sorted(self.oracle_map.readings.items(), key=lambda item: (item[0][0].value, item[0][1])),
+                sorted(self.insurance_fund_stakes.items()),
+                sorted(self._insurance_ledger.items()),
             )
         )
         return hashlib.sha256(payload.encode()).hexdigest()

@@ -141,13 +141,19 @@ class InsuranceFundHistory:
         `start` the latest sample at or before `end.ts - window_seconds` (the first sample when
         the history is shorter). Raises InvalidAmount for a negative or non-integer window or a
         market without samples."""
-        if not isinstance(window_seconds, int) or isinstance(window_seconds, bool) or window_seconds < 0:
+        if (
+            not isinstance(window_seconds, int)
+            or isinstance(window_seconds, bool)
+            or window_seconds < 0
+        ):
             raise InvalidAmount(
                 f"window_seconds must be a non-negative integer, got {window_seconds!r}"
             )
         samples = self._samples.get(market_index)
         if not samples:
-            raise InvalidAmount(f"no insurance fund samples recorded for spot market {market_index}")
+            raise InvalidAmount(
+                f"no insurance fund samples recorded for spot market {market_index}"
+            )
         end = samples[-1]
         start = samples[0]
         for sample in reversed(samples):

@@ -28,8 +28,8 @@ class MarketRewards:
     the other side (Tick.cross technique). `last_volume_growth_inside_x96`: per order
     `(maker, lower, upper)`, the inside growth at its last checkpoint.
     `total_volume_x96[epoch]`: Σ L·dS of the epoch. `maker_volume_x96[maker][epoch]`: the
-    maker's checkpointed volume not yet claimed. `budgets[epoch]`: reward budget.
-    `paid[epoch]`: rewards already claimed from that budget.
+    maker's checkpointed volume. `budgets[epoch]`: reward budget. `paid[epoch]`: rewards
+    already claimed from that budget; `maker_paid[maker][epoch]`: the maker's part of it.
     """
 
     epoch_start: int = -1
@@ -40,6 +40,7 @@ class MarketRewards:
     maker_volume_x96: dict[str, dict[int, int]] = field(default_factory=dict)
     budgets: dict[int, int] = field(default_factory=dict)
     paid: dict[int, int] = field(default_factory=dict)
+    maker_paid: dict[str, dict[int, int]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

@@ -1,0 +1,67 @@
+"""The run report: `build_report(run_dir)` writes `run_dir/report.html` (self-contained, works
+offline) from the files of a run folder; with `csv=True` it also writes CSV copies of the
+timeseries, agents, events, summary and provider statistics next to them."""
+
+from __future__ import annotations
+
+import csv as _csv
+from pathlib import Path
+
+import pyarrow.csv as pacsv
+
+__all__ = ["REPORT_FILE", "build_report"]
+
+REPORT_FILE = "report.html"
+
+
+def _write_csvs(run) -> list[Path]:
+    from ballast.report.html import _provider_stats
+    from ballast.report.stats import pnl_decomposition
+
+    folder = run.run_dir
+    written = []
+    for name, table in (("timeseries", run.timeseries), ("agents", run.agents), ("events", run.events)):
+        path = folder / f"{name}.csv"
+        pacsv.write_csv(table, path)
+        written.append(path)
+
+    path = folder / "summary.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = _csv.writer(handle)
+        writer.writerow(["statistic", "value"])
+        for key in sorted(run.summary):
+            writer.writerow([key, run.summary[key]])
+    written.append(path)
+
+    path = folder / "providers.csv"
+    parts = {(d.venue, d.agent): d for d in pnl_decomposition(run.agents)}
+    stat_names = [
+        "start_nav_usd", "end_nav_usd", "pnl_usd", "duration_days", "total_return_pct", "apr_pct",
+        "annualised_return_pct", "annualised_volatility_pct", "sharpe_ratio", "max_drawdown_pct",
+    ]
+    part_names = ["fees_usd", "funding_usd", "inventory_pnl_usd", "removal_fees_usd", "residual_usd"]
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = _csv.writer(handle)
+        writer.writerow(["venue", "provider", *stat_names, *part_names])
+        for venue, agent, stats in _provider_stats(run):
+            d = parts.get((venue, agent))
+            writer.writerow(
+                [venue, agent, *(stats.get(n) for n in stat_names),
+                 *((getattr(d, n) if d else None) for n in part_names)]
+            )
+    written.append(path)
+    return written
+
+
+def build_report(run_dir: str | Path, csv: bool = False) -> Path:
+    """Rebuild `run_dir/report.html` from the run folder; return its path. With `csv`, also
+    write timeseries.csv, agents.csv, events.csv, summary.csv and providers.csv."""
+    from ballast.report.html import render_report
+    from ballast.store.run_folder import load_run
+
+    run = load_run(run_dir)
+    path = run.run_dir / REPORT_FILE
+    path.write_text(render_report(run), encoding="utf-8")
+    if csv:
+        _write_csvs(run)
+    return path

@@ -1,0 +1,436 @@
+"""One self-contained HTML page for a run: inline CSS, plots as inline PNG data URIs, no
+script, no external URL (the letters "http" never appear: text that holds them is written with
+a character reference, which the browser shows unchanged).
+
+Sections: Summary (statistics with units), Provider outcomes (one row per provider: PnL, APR,
+drawdown, Sharpe and the PnL parts), Price and mark, Provider NAV and drawdown, PnL
+decomposition, BAL performance (7D / 30D), Funding rates, Liquidations, Pools and insurance
+fund, Side by side (when the run has several venues), Run (manifest and scenario).
+
+Columns are read by name; a section whose columns are missing says so instead of failing.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from ballast.report import plots
+from ballast.report.stats import (
+    SECONDS_PER_DAY,
+    column,
+    drawdown_pct,
+    group_rows,
+    nav_stats,
+    pnl_decomposition,
+    provider_rows,
+)
+from ballast.store.run_folder import RunData
+
+__all__ = ["SECTION_TITLES", "render_report", "unit_of"]
+
+SECTION_TITLES = (
+    "Summary",
+    "Provider outcomes",
+    "Price and mark",
+    "Provider NAV and drawdown",
+    "PnL decomposition",
+    "BAL performance (7D / 30D)",
+    "Funding rates",
+    "Liquidations",
+    "Pools and insurance fund",
+    "Side by side",
+    "Run",
+)
+
+_UNITS = (
+    ("_pct", "%"),
+    ("_usd", "USD"),
+    ("_quote", "quote (1e6)"),
+    ("_base", "base"),
+    ("_days", "days"),
+    ("_seconds", "s"),
+    ("_hours", "h"),
+    ("_count", "count"),
+    ("_ratio", "ratio"),
+    ("_bps", "bp"),
+    ("_shares", "shares"),
+)
+
+_CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+h1{font-size:22px} h2{font-size:17px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
+table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px}
+th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
+img{max-width:100%} .note{color:#777;font-size:13px} pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}
+"""
+
+
+def unit_of(name: str) -> str:
+    """The unit a statistic's name carries (its suffix), or "" when it names none."""
+    for suffix, unit in _UNITS:
+        if name.endswith(suffix):
+            return unit
+    if name.endswith("sharpe") or "sharpe" in name or "sortino" in name:
+        return "ratio"
+    return ""
+
+
+def _esc(text: Any) -> str:
+    """HTML-escaped text in which "http" (any case) is written with a character reference."""
+    out = _html.escape(str(text), quote=True)
+    lowered = out.lower()
+    if "http" not in lowered:
+        return out
+    pieces = []
+    index = 0
+    while True:
+        found = lowered.find("http", index)
+        if found < 0:
+            pieces.append(out[index:])
+            break
+        pieces.append(out[index:found])
+        pieces.append(f"&#{ord(out[found])};{out[found + 1:found + 4]}")
+        index = found + 4
+    return "".join(pieces)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return _esc(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return _esc(value)
+        if value != 0 and (abs(value) >= 1e9 or abs(value) < 1e-4):
+            return f"{value:.4e}"
+        return f"{value:,.4f}"
+    return _esc(value)
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in header)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="n">{_fmt(c)}</td>' if isinstance(c, (int, float)) and not isinstance(c, bool)
+            else f"<td>{_fmt(c)}</td>"
+            for c in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _img(uri: str | None, alt: str) -> str:
+    if uri is None:
+        return f'<p class="note">{_esc(alt)}: nothing to plot.</p>'
+    return f'<img alt="{_esc(alt)}" src="{uri}">'
+
+
+def _missing(names: Iterable[str]) -> str:
+    return f'<p class="note">Not available in this run (missing columns: {_esc(", ".join(names))}).</p>'
+
+
+def _section(title: str, body: str) -> str:
+    anchor = title.lower().replace(" ", "-").replace("(", "").replace(")", "").replace("/", "")
+    return f'<section id="{_esc(anchor)}"><h2>{_esc(title)}</h2>{body}</section>'
+
+
+# --- data extraction --------------------------------------------------------------------------
+
+
+def _markets(timeseries: pa.Table) -> dict[str, dict[str, list]]:
+    """Timeseries rows grouped by venue/market, labelled "venue market"."""
+    groups = group_rows(timeseries, ("venue", "market"))
+    return {" ".join(str(k) for k in key if k != "").strip() or "market": rows for key, rows in groups.items()}
+
+
+def _series(rows: Mapping[str, list], name: str) -> tuple[list, list] | None:
+    values = rows.get(name)
+    ts = rows.get("ts")
+    if values is None or ts is None or all(v is None for v in values):
+        return None
+    return ts, values
+
+
+def _span(run: RunData) -> tuple[int, int]:
+    ts = column(run.timeseries, "ts") or column(run.agents, "ts") or [0]
+    return min(ts), max(ts)
+
+
+def _is_integer_column(table: pa.Table, name: str) -> bool:
+    return name in table.column_names and pa.types.is_integer(table.schema.field(name).type)
+
+
+def _trailing_performance(
+    ts: Sequence[int], index: Sequence[float], value: Sequence[float] | None, window: int
+) -> list[float | None]:
+    """At each sample: index change since the latest sample at or before ts - window (the first
+    sample when the history is shorter), in % of the share value at that start when `value` is
+    given, else in the index's own unit (the BAL page's 7D/30D figure, BalPerformance)."""
+    out: list[float | None] = []
+    start = 0
+    for i, t in enumerate(ts):
+        while start + 1 <= i and ts[start + 1] <= t - window:
+            start += 1
+        if index[i] is None or index[start] is None:
+            out.append(None)
+            continue
+        change = float(index[i]) - float(index[start])
+        if value is None:
+            out.append(change)
+        else:
+            base = value[start]
+            out.append(100.0 * change / float(base) if base else None)
+    return out
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+
+def _summary_section(run: RunData) -> str:
+    if not run.summary:
+        return '<p class="note">No summary statistics.</p>'
+    rows = []
+    for name in sorted(run.summary):
+        value = run.summary[name]
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, sort_keys=True)
+        rows.append((name, value, unit_of(name)))
+    return _table(("statistic", "value", "unit"), rows)
+
+
+def _provider_stats(run: RunData) -> list[tuple[str, str, dict[str, float]]]:
+    out = []
+    for (venue, agent), rows in provider_rows(run.agents).items():
+        ts, nav = rows.get("ts"), rows.get("nav_usd")
+        if ts is None or nav is None:
+            continue
+        out.append((venue, agent, nav_stats(ts, nav)))
+    return out
+
+
+def _providers_section(run: RunData) -> str:
+    stats = _provider_stats(run)
+    if not stats:
+        return _missing(["agents: ts, nav_usd"])
+    parts = {(d.venue, d.agent): d for d in pnl_decomposition(run.agents)}
+    header = (
+        "venue", "provider", "start_nav_usd", "end_nav_usd", "pnl_usd", "apr_pct",
+        "annualised_return_pct", "max_drawdown_pct", "annualised_volatility_pct", "sharpe_ratio",
+        "fees_usd", "funding_usd", "inventory_pnl_usd", "removal_fees_usd", "residual_usd",
+    )
+    rows = []
+    for venue, agent, s in stats:
+        d = parts.get((venue, agent))
+        rows.append(
+            (
+                venue, agent, s.get("start_nav_usd"), s.get("end_nav_usd"), s.get("pnl_usd"),
+                s.get("apr_pct"), s.get("annualised_return_pct"), s.get("max_drawdown_pct"),
+                s.get("annualised_volatility_pct"), s.get("sharpe_ratio"),
+                d.fees_usd if d else None, d.funding_usd if d else None,
+                d.inventory_pnl_usd if d else None, d.removal_fees_usd if d else None,
+                d.residual_usd if d else None,
+            )
+        )
+    note = (
+        '<p class="note">Returns on the NAV in USD; APR simple on 365 days, annualised return '
+        "compounded on 365 days; volatility and Sharpe on the daily resample (risk-free 0); "
+        "drawdown in % of the running peak. Removal fees are a cost (positive = paid).</p>"
+    )
+    return _table(header, rows) + note
+
+
+def _price_section(run: RunData) -> str:
+    wanted = {"oracle": "oracle_price_usd", "mark": "mark_price_usd", "bid": "bid_price_usd", "ask": "ask_price_usd"}
+    markets = {}
+    for label, rows in _markets(run.timeseries).items():
+        lines = {key: s for key, name in wanted.items() if (s := _series(rows, name)) is not None}
+        if lines:
+            markets[label] = lines
+    if not markets:
+        return _missing(["ts", "oracle_price_usd", "mark_price_usd"])
+    return _img(plots.price_mark_plot(markets), "price and mark")
+
+
+def _nav_section(run: RunData) -> str:
+    navs, drawdowns = {}, {}
+    for (venue, agent), rows in provider_rows(run.agents).items():
+        series = _series(rows, "nav_usd")
+        if series is None:
+            continue
+        label = f"{venue} {agent}".strip()
+        ts, nav = [], []
+        for t, v in zip(*series, strict=True):
+            if v is not None:
+                ts.append(t)
+                nav.append(float(v))
+        navs[label] = (ts, nav)
+        drawdowns[label] = (ts, drawdown_pct(nav))
+    if not navs:
+        return _missing(["agents: ts, nav_usd"])
+    return _img(plots.nav_drawdown_plot(navs, drawdowns), "provider NAV and drawdown")
+
+
+def _pnl_section(run: RunData) -> str:
+    parts = pnl_decomposition(run.agents)
+    if not parts:
+        return _missing(["agents: nav_usd, fees_usd, funding_usd, inventory_pnl_usd, removal_fees_usd"])
+    rows = {f"{d.venue} {d.agent}".strip(): d.contributions() for d in parts}
+    note = (
+        '<p class="note">Signed contributions to each provider\'s PnL (USD): fees, funding, '
+        "inventory, removal (residual-burn) fees as a cost, and the residual the parts do not "
+        "explain. Parts missing from the run count as 0 and show in the residual.</p>"
+    )
+    return _img(plots.pnl_decomposition_plot(rows), "PnL decomposition") + note
+
+
+def _bal_section(run: RunData) -> str:
+    index_name = "bal_index_quote"
+    value_names = ("bal_share_value_quote", "share_value_quote")
+    if index_name not in run.timeseries.column_names:
+        return _missing([index_name])
+    value_name = next((n for n in value_names if n in run.timeseries.column_names), None)
+    scale = 1e6 if _is_integer_column(run.timeseries, index_name) else 1.0
+    markets = {}
+    for label, rows in _markets(run.timeseries).items():
+        ts, index = rows["ts"], rows[index_name]
+        if all(v is None for v in index):
+            continue
+        value = rows.get(value_name) if value_name else None
+        lines = {}
+        for window_label, days in (("7D", 7), ("30D", 30)):
+            perf = _trailing_performance(ts, index, value, days * SECONDS_PER_DAY)
+            if value is None:
+                perf = [p / scale if p is not None else None for p in perf]
+            lines[window_label] = (ts, perf)
+        markets[label] = lines
+    unit = "% of share value" if value_name else "USD per share"
+    note = (
+        '<p class="note">Performance of ONE BAL share over the trailing 7 and 30 days at each '
+        "sample, as the BAL page shows it: the change of the share index (fees and inventory at "
+        "the oracle, plus funding) "
+        + ("divided by the value of the liquidity the share represented at the window start."
+           if value_name else "in USD per share (the run carries no share value column).")
+        + "</p>"
+    )
+    return _img(plots.bal_performance_plot(markets, unit), "BAL performance") + note
+
+
+def _funding_section(run: RunData) -> str:
+    markets = {
+        label: s for label, rows in _markets(run.timeseries).items()
+        if (s := _series(rows, "funding_rate")) is not None
+    }
+    if not markets:
+        return _missing(["funding_rate"])
+    unit = "funding rate (as recorded)"
+    return _img(plots.funding_plot(markets, unit), "funding rates")
+
+
+def _liquidations_section(run: RunData) -> str:
+    records = run.event_records("LiquidationRecord")
+    span = _span(run)
+    if not records:
+        return '<p class="note">No liquidations in this run.</p>'
+    times: dict[str, list[int]] = {}
+    bankrupt = 0
+    by_type: dict[str, int] = {}
+    for record in records:
+        label = f"{record.get('venue', '')} market {record.get('market_index', '')}".strip()
+        times.setdefault(label, []).append(int(record.get("ts") or span[0]))
+        bankrupt += bool(record.get("bankrupt"))
+        kind = str(record.get("liquidation_type", ""))
+        by_type[kind] = by_type.get(kind, 0) + 1
+    table = _table(
+        ("liquidation type", "count"), sorted(by_type.items())
+    ) + f'<p class="note">{len(records)} liquidations, {bankrupt} leaving the user bankrupt.</p>'
+    return _img(plots.liquidations_plot(times, span), "liquidations") + table
+
+
+def _pools_section(run: RunData) -> str:
+    names = ("pnl_pool_usd", "fee_pool_usd", "revenue_pool_usd", "insurance_fund_usd")
+    lines = {}
+    for label, rows in _markets(run.timeseries).items():
+        for name in names:
+            series = _series(rows, name)
+            if series is not None:
+                lines[f"{label} {name.removesuffix('_usd')}"] = series
+    if not lines:
+        return _missing(names)
+    return _img(plots.pools_plot(lines), "pools and insurance fund")
+
+
+def _side_by_side_section(run: RunData) -> str | None:
+    venues = sorted({str(v) for v in (column(run.timeseries, "venue") or []) + (column(run.agents, "venue") or [])})
+    if len(venues) < 2:
+        return None
+    stats = _provider_stats(run)
+    rows = []
+    for venue in venues:
+        own = [s for v, _a, s in stats if v == venue]
+        pnl = sum(s.get("pnl_usd", 0.0) for s in own)
+        start = sum(s.get("start_nav_usd", 0.0) for s in own)
+        worst = max((s.get("max_drawdown_pct", 0.0) for s in own), default=0.0)
+        days = max((s.get("duration_days", 0.0) for s in own), default=0.0)
+        apr = 100.0 * pnl / start * 365 / days if start > 0 and days > 0 else 0.0
+        liquidations = sum(1 for r in run.event_records("LiquidationRecord") if r.get("venue") == venue)
+        rows.append((venue, len(own), start, pnl, apr, worst, liquidations))
+    table = _table(
+        ("venue", "providers_count", "capital_usd", "pnl_usd", "apr_pct", "worst_max_drawdown_pct", "liquidations_count"),
+        rows,
+    )
+    navs = {}
+    for (venue, agent), group in provider_rows(run.agents).items():
+        series = _series(group, "nav_usd")
+        if series is not None:
+            navs[f"{venue} {agent}"] = series
+    drawdowns = {
+        label: (ts, drawdown_pct([float(v) for v in values if v is not None]))
+        for label, (ts, values) in navs.items()
+        if all(v is not None for v in values)
+    }
+    note = '<p class="note">The same price path and flow on each venue; every provider on one chart.</p>'
+    return table + note + _img(plots.nav_drawdown_plot(navs, drawdowns) if navs else None, "providers side by side")
+
+
+def _run_section(run: RunData) -> str:
+    manifest = json.dumps(run.manifest, sort_keys=True, indent=2)
+    scenario = json.dumps(run.scenario, sort_keys=True, indent=2)
+    return f"<h3>manifest.json</h3><pre>{_esc(manifest)}</pre><h3>scenario (resolved)</h3><pre>{_esc(scenario)}</pre>"
+
+
+def render_report(run: RunData) -> str:
+    """The whole page as a string."""
+    sections = [
+        ("Summary", _summary_section(run)),
+        ("Provider outcomes", _providers_section(run)),
+        ("Price and mark", _price_section(run)),
+        ("Provider NAV and drawdown", _nav_section(run)),
+        ("PnL decomposition", _pnl_section(run)),
+        ("BAL performance (7D / 30D)", _bal_section(run)),
+        ("Funding rates", _funding_section(run)),
+        ("Liquidations", _liquidations_section(run)),
+        ("Pools and insurance fund", _pools_section(run)),
+    ]
+    side = _side_by_side_section(run)
+    if side is not None:
+        sections.append(("Side by side", side))
+    sections.append(("Run", _run_section(run)))
+    start, end = _span(run)
+    days = (end - start) / SECONDS_PER_DAY
+    title = f"Ballast run {run.run_id}"
+    nav = " · ".join(_esc(t) for t, _ in sections)
+    body = "".join(_section(t, b) for t, b in sections)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{_esc(title)}</h1><p class=\"note\">{_fmt(days)} days covered. Sections: {nav}</p>"
+        f"{body}</body></html>\n"
+    )

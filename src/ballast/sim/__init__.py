@@ -1,0 +1,27 @@
+"""Backtests: scenario files, price paths, agents, keepers and venues.
+
+    from ballast.sim import Backtest, load_scenario
+    result = Backtest(load_scenario("examples/sol_bal_30d.toml")).run()
+    result.summary, result.timeseries, result.agents, result.events, result.report()
+"""
+
+from ballast.sim.runner import AuditFailure, Backtest, BacktestResult, SimEvent
+from ballast.sim.scenario import (
+    Scenario,
+    ScenarioError,
+    dump_scenario,
+    load_scenario,
+    parse_scenario,
+)
+
+__all__ = [
+    "AuditFailure",
+    "Backtest",
+    "BacktestResult",
+    "Scenario",
+    "ScenarioError",
+    "SimEvent",
+    "dump_scenario",
+    "load_scenario",
+    "parse_scenario",
+]

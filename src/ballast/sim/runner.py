@@ -1,0 +1,369 @@
+"""`Backtest(scenario).run()`: drive every venue through the scenario and collect the results.
+
+Per step (ts = start_ts + step * step_seconds), on each venue: advance the clock and publish the
+oracle prices, let the agents act (insurance stakers, BAL providers, then takers in scenario
+order), run the keepers, optionally audit, and record. Venues run one after the other with
+their own agents, built from the same seeds, so they see the same price path and the same
+exogenous taker flow.
+
+Recorded: `timeseries` one row per (step, venue, market), every step; `agents` one row per
+(venue, agent) at step 0 before anyone acts (NAV = the starting capital, every PnL part 0) and
+then every `outputs.agents_every_steps` steps and at the last step; `events` the engine's
+typed records paired with their venue. Money in dollars (floats) at this edge only.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pyarrow as pa
+
+from ballast.drift.bal import SEVEN_DAYS, THIRTY_DAYS
+from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
+from ballast.sim.agents import Agent, BalProvider, InsuranceStaker, make_agent
+from ballast.sim.keepers import Keepers
+from ballast.sim.paths import PathError, gbm_path, load_price_csv, prices_at
+from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError
+from ballast.sim.venues import make_venue
+
+__all__ = ["Backtest", "BacktestResult", "AuditFailure", "SimEvent", "price_paths"]
+
+_Q = float(QUOTE_PRECISION)
+_P = float(PRICE_PRECISION)
+_B = float(BASE_PRECISION)
+
+
+class AuditFailure(RuntimeError):
+    """`--check`: the engine's audit failed; names the step, venue and mismatch."""
+
+
+class SimEvent(NamedTuple):
+    """An engine event (a typed record of ballast.drift.events) and the venue it came from."""
+
+    venue: str
+    event: Any
+
+
+@dataclass
+class BacktestResult:
+    scenario: Scenario
+    seed: int
+    timeseries: pa.Table
+    agents: pa.Table
+    events: list[SimEvent]
+    summary: dict[str, Any]
+    state_digests: dict[str, str] = field(default_factory=dict)
+
+    def report(self, out_dir: str | Path | None = None) -> Path:
+        """Write the run folder (ballast.store) under `out_dir` (default `runs/`) and build its
+        HTML report (ballast.report); return the report's path."""
+        from ballast.report import REPORT_FILE
+        from ballast.store.run_folder import write_run
+
+        folder = write_run(self, out_dir if out_dir is not None else "runs", report=True)
+        return Path(folder) / REPORT_FILE
+
+
+def price_paths(scenario: Scenario) -> dict[str, list[int]]:
+    """Oracle price (1e6) of every market at every step (n_steps + 1 points)."""
+    n = scenario.n_steps
+    step_ts = [scenario.start_ts + i * scenario.step_seconds for i in range(n + 1)]
+    out = {}
+    for market in scenario.markets:
+        oracle = market.oracle
+        if isinstance(oracle, CsvOracle):
+            path = Path(oracle.path)
+            if not path.is_absolute():
+                path = Path(scenario.base_dir) / path
+            try:
+                out[market.name] = prices_at(load_price_csv(path, oracle.max_gap_seconds), step_ts, oracle.max_gap_seconds)
+            except PathError as error:
+                raise ScenarioError(f"markets.{market.name}.oracle.path: {error}") from None
+        else:
+            out[market.name] = gbm_path(
+                f"{scenario.seed}/oracle/{market.name}",
+                oracle.start_price_usd,
+                scenario.start_ts,
+                scenario.step_seconds,
+                n,
+                drift_annual=oracle.drift_annual_pct / 100,
+                vol_regimes=[(r.start_day, r.vol_annual_pct / 100) for r in oracle.regimes],
+                jumps_per_day=oracle.jumps_per_day,
+                jump_mean=oracle.jump_mean_pct / 100,
+                jump_std=oracle.jump_std_pct / 100,
+                scheduled_moves=[(m.at_day, m.change_pct / 100, m.over_minutes) for m in oracle.scheduled_moves],
+            )
+    return out
+
+
+_TS_COLUMNS = (
+    "step", "ts", "venue", "market", "oracle_price_usd", "mark_price_usd", "bid_price_usd", "ask_price_usd",
+    "oi_long_base", "oi_short_base", "amm_base", "lp_unsettled_base", "lp_shares_total",
+    "bal_index_quote", "bal_share_value_quote", "funding_rate", "cumulative_funding_rate_long",
+    "pnl_pool_usd", "fee_pool_usd", "revenue_pool_usd", "insurance_fund_usd",
+)
+_AGENT_COLUMNS = (
+    "step", "ts", "venue", "agent", "kind", "nav_usd", "fees_usd", "funding_usd", "inventory_pnl_usd",
+    "removal_fees_usd", "base_position", "lp_shares",
+)
+
+
+class Backtest:
+    """`Backtest(scenario, seed=None, check=False).run()`; `seed` overrides the scenario's and
+    `check` runs the engine's audit after every step (AuditFailure names the step)."""
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, check: bool = False,
+                 progress: bool | None = None) -> None:
+        if seed is not None:
+            scenario = scenario.model_copy(update={"seed": seed})
+        self.scenario = scenario
+        self.seed = scenario.seed
+        self.check = check
+        self.progress = sys.stdout.isatty() if progress is None else progress
+
+    def run(self) -> BacktestResult:
+        scenario = self.scenario
+        paths = price_paths(scenario)
+        ts_cols: dict[str, list] = {name: [] for name in _TS_COLUMNS}
+        ag_cols: dict[str, list] = {name: [] for name in _AGENT_COLUMNS}
+        events: list[SimEvent] = []
+        per_venue: dict[str, dict[str, Any]] = {}
+        digests: dict[str, str] = {}
+        n = scenario.n_steps
+        total = n * len(scenario.venues)
+        bar = _Progress(total, scenario.name) if self.progress else None
+        for venue_config in scenario.venues:
+            venue = make_venue(venue_config)
+            venue.setup(scenario, {name: path[0] for name, path in paths.items()})
+            agents = [make_agent(a, scenario.seed, scenario.step_seconds) for a in scenario.agents]
+            order = sorted(range(len(agents)), key=lambda i: _ORDER.get(agents[i].role, 9))
+            agents = [agents[i] for i in order]
+            for agent in agents:
+                agent.setup(venue, scenario.start_ts)
+            keepers = Keepers(scenario.keepers, venue, agents, scenario.step_seconds,
+                              venue_config.insurance_fund is not None)
+            self._record_agents(ag_cols, venue, agents, 0, scenario.start_ts)
+            every = scenario.outputs.agents_every_steps
+            for step in range(n + 1):
+                ts = scenario.start_ts + step * scenario.step_seconds
+                venue.step(ts, {name: path[step] for name, path in paths.items()})
+                for agent in agents:
+                    agent.act(step, ts)
+                keepers.run(step, ts)
+                venue.process_events()
+                if self.check:
+                    error = venue.audit_error()
+                    if error is not None:
+                        raise AuditFailure(f"audit failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
+                self._record_markets(ts_cols, venue, step, ts)
+                if step > 0 and (step % every == 0 or step == n):
+                    self._record_agents(ag_cols, venue, agents, step, ts)
+                if bar is not None and step % 500 == 0:
+                    bar.advance(min(500, n - step + 1))
+            events.extend(SimEvent(venue.name, e) for e in venue.events)
+            digests[venue.name] = venue.state_digest()
+            per_venue[venue.name] = {"venue": venue, "agents": agents}
+        if bar is not None:
+            bar.close()
+        timeseries = pa.table(ts_cols)
+        agents_table = pa.table(ag_cols)
+        summary = _summary(scenario, per_venue, ts_cols, ag_cols, digests)
+        return BacktestResult(scenario, scenario.seed, timeseries, agents_table, events, summary, digests)
+
+    @staticmethod
+    def _record_markets(cols: dict[str, list], venue, step: int, ts: int) -> None:
+        ex = venue.exchange
+        for name, index in venue.markets.items():
+            market = ex.perp_markets[index]
+            amm = market.amm
+            sample = venue.bal.record(ex, index)
+            mid, bid, ask = venue.quotes(name)
+            pnl_pool, fee_pool, revenue_pool, fund = venue.pools(index)
+            cols["step"].append(step)
+            cols["ts"].append(ts)
+            cols["venue"].append(venue.name)
+            cols["market"].append(name)
+            cols["oracle_price_usd"].append(sample.oracle_price / _P)
+            cols["mark_price_usd"].append(mid / _P)
+            cols["bid_price_usd"].append(bid / _P)
+            cols["ask_price_usd"].append(ask / _P)
+            cols["oi_long_base"].append(amm.base_asset_amount_long / _B)
+            cols["oi_short_base"].append(amm.base_asset_amount_short / _B)
+            cols["amm_base"].append(amm.base_asset_amount_with_amm / _B)
+            cols["lp_unsettled_base"].append(amm.base_asset_amount_with_unsettled_lp / _B)
+            cols["lp_shares_total"].append(amm.user_lp_shares / _B)
+            cols["bal_index_quote"].append(sample.index_quote / _Q)
+            cols["bal_share_value_quote"].append(sample.share_value_quote / _Q)
+            cols["funding_rate"].append(amm.last_funding_rate / 1e9)
+            cols["cumulative_funding_rate_long"].append(amm.cumulative_funding_rate_long / 1e9)
+            cols["pnl_pool_usd"].append(pnl_pool / _Q)
+            cols["fee_pool_usd"].append(fee_pool / _Q)
+            cols["revenue_pool_usd"].append(revenue_pool / _Q)
+            cols["insurance_fund_usd"].append(fund / _Q)
+
+    @staticmethod
+    def _record_agents(cols: dict[str, list], venue, agents: list[Agent], step: int, ts: int) -> None:
+        for agent in agents:
+            parts = agent.breakdown()
+            cols["step"].append(step)
+            cols["ts"].append(ts)
+            cols["venue"].append(venue.name)
+            cols["agent"].append(agent.name)
+            cols["kind"].append(agent.role)
+            cols["nav_usd"].append(parts["nav"] / _Q)
+            cols["fees_usd"].append(parts["fees"] / _Q)
+            cols["funding_usd"].append(parts["funding"] / _Q)
+            cols["inventory_pnl_usd"].append(parts["inventory"] / _Q)
+            cols["removal_fees_usd"].append(parts["removal_fees"] / _Q)
+            base = 0 if isinstance(agent, InsuranceStaker) else venue.base_position(agent.name, agent.market)
+            cols["base_position"].append(base / _B)
+            cols["lp_shares"].append(parts["lp_shares"] / _B)
+
+
+_ORDER = {"insurance_staker": 0, "bal_provider": 1, "arbitrageur": 2, "noise_taker": 3, "trend_follower": 4}
+
+
+class _Progress:
+    def __init__(self, total: int, name: str) -> None:
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(f"backtest {name}", total=total)
+
+    def advance(self, n: int) -> None:
+        self._progress.advance(self._task, n)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+# --- summary ------------------------------------------------------------------------------------
+
+
+def _daily(ts: list[int], nav: list[float]) -> list[float]:
+    """Last NAV of each day (UTC day boundaries from the first sample)."""
+    out: list[float] = []
+    day_of_last = None
+    for t, v in zip(ts, nav, strict=True):
+        day = (t - ts[0]) // 86_400
+        if day == day_of_last:
+            out[-1] = v
+        else:
+            out.append(v)
+            day_of_last = day
+    return out
+
+
+def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = None) -> dict[str, float]:
+    """Return, simple APR (365 days), max drawdown, and a Sharpe ratio on daily returns
+    (annualised with sqrt(365), zero risk-free rate) of a NAV series."""
+    if not nav:
+        return {}
+    start = start_value if start_value else nav[0]
+    days = (ts[-1] - ts[0]) / 86_400
+    ret = 100.0 * (nav[-1] - start) / start if start else 0.0
+    peak, drawdown = -math.inf, 0.0
+    for v in nav:
+        peak = max(peak, v)
+        if peak > 0:
+            drawdown = max(drawdown, 100.0 * (peak - v) / peak)
+    daily = _daily(ts, nav)
+    rets = [(b - a) / a for a, b in zip(daily, daily[1:], strict=False) if a]
+    sharpe = 0.0
+    if len(rets) >= 2:
+        mean = sum(rets) / len(rets)
+        var = sum((r - mean) ** 2 for r in rets) / (len(rets) - 1)
+        sharpe = mean / math.sqrt(var) * math.sqrt(365) if var > 0 else 0.0
+    return {
+        "return_pct": ret,
+        "apr_pct": ret * 365 / days if days > 0 else 0.0,
+        "max_drawdown_pct": drawdown,
+        "sharpe_ratio": sharpe,
+    }
+
+
+def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
+    by_agent: dict[tuple[str, str], dict[str, list]] = {}
+    for i, venue in enumerate(ag_cols["venue"]):
+        rows = by_agent.setdefault((venue, ag_cols["agent"][i]), {"ts": [], "nav": [], "i": []})
+        rows["ts"].append(ag_cols["ts"][i])
+        rows["nav"].append(ag_cols["nav_usd"][i])
+        rows["i"].append(i)
+    venues: dict[str, dict[str, Any]] = {}
+    for venue_name, data in per_venue.items():
+        venue, agents = data["venue"], data["agents"]
+        ex = venue.exchange
+        stats: dict[str, Any] = {}
+        first_market = next(iter(venue.markets.values()))
+        stats["total_fees_usd"] = sum(m.amm.total_exchange_fee for m in ex.perp_markets.values()) / _Q
+        stats["liquidations"] = venue.liquidations
+        stats["insurance_fund_end_usd"] = ex.spot_markets[0].insurance_fund.vault_amount / _Q
+        stats["pnl_pool_end_usd"], stats["fee_pool_end_usd"], stats["revenue_pool_end_usd"], _f = (
+            v / _Q for v in venue.pools(first_market)
+        )
+        stats["bal_return_7d_pct"] = venue.bal.lp_performance(first_market, SEVEN_DAYS)["return_pct"]
+        stats["bal_return_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["return_pct"]
+        stats["bal_apr_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["apr_pct"]
+        agent_stats = {}
+        lp_capital = lp_pnl = lp_fees = 0.0
+        worst_dd = 0.0
+        lp_apr_weighted = 0.0
+        for agent in agents:
+            rows = by_agent[(venue_name, agent.name)]
+            last = rows["i"][-1]
+            ts_list, nav = rows["ts"], rows["nav"]
+            if isinstance(agent, BalProvider) and agent.entry_nav is not None:
+                # performance from entry: the late entrant's clock starts at its entry
+                keep = [k for k, t in enumerate(ts_list) if t >= agent.enter_ts]
+                ts_list = [ts_list[k] for k in keep]
+                nav = [nav[k] for k in keep]
+            s = nav_statistics(ts_list, nav, agent.initial / _Q)
+            s.update(
+                nav_end_usd=ag_cols["nav_usd"][last],
+                fees_usd=ag_cols["fees_usd"][last],
+                funding_usd=ag_cols["funding_usd"][last],
+                inventory_pnl_usd=ag_cols["inventory_pnl_usd"][last],
+                removal_fees_usd=ag_cols["removal_fees_usd"][last],
+                liquidations=venue.books[agent.name].liquidated,
+                rejected_orders=venue.books[agent.name].rejected,
+                kind=agent.role,
+            )
+            agent_stats[agent.name] = s
+            if isinstance(agent, BalProvider) and agent.entry_nav is not None:
+                capital = agent.initial / _Q
+                lp_capital += capital
+                lp_pnl += s["nav_end_usd"] - capital
+                lp_fees += s["fees_usd"]
+                lp_apr_weighted += s["apr_pct"] * capital
+                worst_dd = max(worst_dd, s["max_drawdown_pct"])
+        stats["lp_apr_pct"] = lp_apr_weighted / lp_capital if lp_capital else 0.0
+        stats["lp_pnl_usd"] = lp_pnl
+        stats["lp_fees_usd"] = lp_fees
+        stats["max_drawdown_pct"] = worst_dd
+        stats["agents"] = agent_stats
+        stats["state_digest"] = digests[venue_name]
+        venues[venue_name] = stats
+    first = venues[scenario.venues[0].name]
+    summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "steps": scenario.n_steps,
+        "step_seconds": scenario.step_seconds,
+        "duration_days": scenario.n_steps * scenario.step_seconds / 86_400,
+    }
+    summary.update({k: v for k, v in first.items() if k not in ("agents",)})
+    summary["venues"] = venues
+    return summary
+
+
+def run_timed(scenario: Scenario, **kwargs) -> tuple[BacktestResult, float]:
+    """Run and return (result, wall seconds) — for the CLI's progress line, not the summary."""
+    started = time.perf_counter()
+    result = Backtest(scenario, **kwargs).run()
+    return result, time.perf_counter() - started

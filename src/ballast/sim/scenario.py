@@ -1,0 +1,404 @@
+"""A backtest scenario: pydantic v2 models read from TOML.
+
+Every model forbids unknown keys and is frozen. `load_scenario(path)` turns a
+`pydantic.ValidationError` into a `ScenarioError` whose message names each offending key path
+(e.g. `agents.2.arrivals_per_hour`) and the bad value. `dump_scenario` writes the resolved
+scenario (defaults filled in) back to TOML.
+
+Units are in the key names where not obvious: `_usd` dollars, `_base` base units (SOL),
+`_pct` percent, `_day` / `_days` days since the start, `_seconds`, `_minutes`. Engine
+parameters (spreads, fees, margin ratios) are the engine's integers (1e6 for spreads and fees,
+1e4 for margin ratios) and keep the engine's names.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import tomli_w
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "ScenarioError",
+    "Scenario",
+    "MarketConfig",
+    "MarketOverrides",
+    "VenueConfig",
+    "InsuranceFundConfig",
+    "GbmOracle",
+    "CsvOracle",
+    "VolRegime",
+    "ScheduledMove",
+    "Arbitrageur",
+    "NoiseTaker",
+    "TrendFollower",
+    "BalProvider",
+    "InsuranceStaker",
+    "KeepersConfig",
+    "OutputsConfig",
+    "load_scenario",
+    "parse_scenario",
+    "dump_scenario",
+]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot run; the message names the key path and the bad value."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+
+
+# --- oracle paths -----------------------------------------------------------------------------
+
+
+class VolRegime(_Model):
+    """From `start_day` on (until the next regime), annualised volatility `vol_annual_pct`."""
+
+    start_day: NonNegFloat = 0.0
+    vol_annual_pct: NonNegFloat = 80.0
+
+
+class ScheduledMove(_Model):
+    """A deterministic move of `change_pct` (e.g. -90) spread evenly (in log) over
+    `over_minutes`, starting at `at_day`: a crash or a squeeze on a known date."""
+
+    at_day: NonNegFloat
+    change_pct: Annotated[float, Field(gt=-100)]
+    over_minutes: Annotated[int, Field(ge=1)] = 1
+
+
+class GbmOracle(_Model):
+    """Seeded geometric Brownian motion with Poisson jumps, volatility regimes and scheduled
+    moves (see `ballast.sim.paths.gbm_path`)."""
+
+    kind: Literal["gbm"] = "gbm"
+    start_price_usd: PositiveFloat = 100.0
+    drift_annual_pct: float = 0.0
+    regimes: tuple[VolRegime, ...] = (VolRegime(),)
+    jumps_per_day: NonNegFloat = 0.0
+    jump_mean_pct: float = 0.0
+    jump_std_pct: NonNegFloat = 5.0
+    scheduled_moves: tuple[ScheduledMove, ...] = ()
+
+    @field_validator("regimes")
+    @classmethod
+    def _regimes_sorted(cls, regimes: tuple[VolRegime, ...]) -> tuple[VolRegime, ...]:
+        if not regimes:
+            raise ValueError("at least one volatility regime is needed")
+        if regimes[0].start_day != 0:
+            raise ValueError(f"the first regime must start at day 0, got {regimes[0].start_day}")
+        for a, b in zip(regimes, regimes[1:], strict=False):
+            if b.start_day <= a.start_day:
+                raise ValueError(f"regimes must have increasing start_day, got {a.start_day} then {b.start_day}")
+        return regimes
+
+
+class CsvOracle(_Model):
+    """Prices from a CSV file of `timestamp,price` rows (unix seconds, dollars), sorted,
+    positive, with no gap above `max_gap_seconds`. A relative path is taken from the scenario
+    file's folder. The price at a step is the last row at or before it."""
+
+    kind: Literal["csv"] = "csv"
+    path: str
+    max_gap_seconds: Annotated[int, Field(ge=1)] = 300
+
+
+# --- markets and venues -----------------------------------------------------------------------
+
+
+class MarketConfig(_Model):
+    """A perp market: the engine's parameters (ints in engine units) and its oracle path."""
+
+    name: str = "SOL-PERP"
+    base_liquidity_base: Annotated[int, Field(ge=1)] = 100_000
+    base_spread: Annotated[int, Field(ge=0)] = 1000
+    max_spread: Annotated[int, Field(ge=0)] = 50_000
+    margin_ratio_initial: Annotated[int, Field(ge=1)] = 1000
+    margin_ratio_maintenance: Annotated[int, Field(ge=1)] = 500
+    liquidator_fee: Annotated[int, Field(ge=0)] = 10_000
+    if_liquidation_fee: Annotated[int, Field(ge=0)] = 10_000
+    curve_update_intensity: Annotated[int, Field(ge=0, le=200)] = 0
+    lp_fee_slice: tuple[int, int] | None = None
+    quote_max_insurance_usd: NonNegFloat = 0.0
+    max_revenue_withdraw_per_period_usd: NonNegFloat = 0.0
+    oracle: Annotated[GbmOracle | CsvOracle, Field(discriminator="kind")] = GbmOracle()
+
+    @field_validator("lp_fee_slice")
+    @classmethod
+    def _slice(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not (value[1] >= 1 and 0 <= value[0] <= value[1]):
+            raise ValueError(f"lp_fee_slice must be [numerator, denominator] with 0 <= n <= d, d >= 1, got {list(value)}")
+        return value
+
+
+class MarketOverrides(_Model):
+    """Per-venue changes to a market's engine parameters (the oracle path stays shared)."""
+
+    base_liquidity_base: Annotated[int, Field(ge=1)] | None = None
+    base_spread: Annotated[int, Field(ge=0)] | None = None
+    max_spread: Annotated[int, Field(ge=0)] | None = None
+    margin_ratio_initial: Annotated[int, Field(ge=1)] | None = None
+    margin_ratio_maintenance: Annotated[int, Field(ge=1)] | None = None
+    liquidator_fee: Annotated[int, Field(ge=0)] | None = None
+    if_liquidation_fee: Annotated[int, Field(ge=0)] | None = None
+    curve_update_intensity: Annotated[int, Field(ge=0, le=200)] | None = None
+    lp_fee_slice: tuple[int, int] | None = None
+    quote_max_insurance_usd: NonNegFloat | None = None
+    max_revenue_withdraw_per_period_usd: NonNegFloat | None = None
+
+
+class InsuranceFundConfig(_Model):
+    """The quote (USDC) market's insurance fund: revenue share factors (1e6 = 100%), the
+    stakers' unstaking period and the revenue settlement period."""
+
+    total_if_factor: Annotated[int, Field(ge=0, le=1_000_000)] = 1_000_000
+    user_if_factor: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    unstaking_period_days: NonNegFloat = 13.0
+    revenue_settle_period_seconds: Annotated[int, Field(ge=1)] = 3600
+
+
+class VenueConfig(_Model):
+    """One venue the scenario runs on. `kind` "drift" is Drift v2 with BAL; "curie" is not
+    yet supported (rejected). `market_overrides` maps a market name to parameter changes."""
+
+    name: str = "drift"
+    kind: str = "drift"
+    lp_cooldown_seconds: Annotated[int, Field(ge=0)] = 0
+    insurance_fund: InsuranceFundConfig | None = None
+    market_overrides: dict[str, MarketOverrides] = {}
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, kind: str) -> str:
+        if kind == "curie":
+            raise ValueError("venue kind 'curie' is not yet supported (the Curie engine has not landed)")
+        if kind != "drift":
+            raise ValueError(f"unknown venue kind {kind!r}; expected 'drift'")
+        return kind
+
+
+# --- agents -----------------------------------------------------------------------------------
+
+
+class _Agent(_Model):
+    name: str
+    market: str = "SOL-PERP"
+    collateral_usd: PositiveFloat = 10_000.0
+
+
+class Arbitrageur(_Agent):
+    """Trades the mark toward the oracle when the edge beats fees; see agents.Arbitrageur."""
+
+    kind: Literal["arbitrageur"] = "arbitrageur"
+    check_every_minutes: Annotated[int, Field(ge=1)] = 5
+    min_edge_bps: NonNegFloat = 5.0
+    close_fraction_pct: Annotated[float, Field(gt=0, le=100)] = 50.0
+    max_trade_base: PositiveFloat = 200.0
+    max_position_base: PositiveFloat = 2_000.0
+
+
+class NoiseTaker(_Agent):
+    """Poisson arrivals with Pareto sizes; see agents.NoiseTaker."""
+
+    kind: Literal["noise_taker"] = "noise_taker"
+    arrivals_per_hour: PositiveFloat = 20.0
+    min_size_base: PositiveFloat = 0.1
+    pareto_alpha: Annotated[float, Field(gt=1)] = 1.5
+    max_size_base: PositiveFloat = 100.0
+    max_position_base: PositiveFloat = 500.0
+
+
+class TrendFollower(_Agent):
+    """Leveraged trend follower (or a one-way leveraged holder); see agents.TrendFollower."""
+
+    kind: Literal["trend_follower"] = "trend_follower"
+    mode: Literal["trend", "long", "short"] = "trend"
+    leverage: Annotated[float, Field(gt=0, le=20)] = 5.0
+    lookback_minutes: Annotated[int, Field(ge=1)] = 240
+    check_every_minutes: Annotated[int, Field(ge=1)] = 60
+    threshold_pct: NonNegFloat = 1.0
+
+
+class BalProvider(_Agent):
+    """Adds BAL shares at `enter_at_day` and removes them at `exit_at_day`; see
+    agents.BalProvider. `add_by` "amount": shares that `amount_usd` of margin supports;
+    "leverage": shares using `leverage_pct` percent of free collateral."""
+
+    kind: Literal["bal_provider"] = "bal_provider"
+    enter_at_day: NonNegFloat = 0.0
+    exit_at_day: NonNegFloat | None = None
+    add_by: Literal["amount", "leverage"] = "amount"
+    amount_usd: PositiveFloat | None = None
+    leverage_pct: Annotated[int, Field(ge=1, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _mode(self) -> BalProvider:
+        if self.add_by == "amount" and self.amount_usd is None:
+            raise ValueError("add_by = 'amount' needs amount_usd")
+        if self.add_by == "leverage" and self.leverage_pct is None:
+            raise ValueError("add_by = 'leverage' needs leverage_pct")
+        if self.exit_at_day is not None and self.exit_at_day <= self.enter_at_day:
+            raise ValueError(f"exit_at_day {self.exit_at_day} must be after enter_at_day {self.enter_at_day}")
+        return self
+
+
+class InsuranceStaker(_Agent):
+    """Stakes into the quote insurance fund; see agents.InsuranceStaker."""
+
+    kind: Literal["insurance_staker"] = "insurance_staker"
+    stake_usd: PositiveFloat = 10_000.0
+    stake_at_day: NonNegFloat = 0.0
+    request_unstake_at_day: NonNegFloat | None = None
+
+
+AgentConfig = Annotated[
+    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | InsuranceStaker,
+    Field(discriminator="kind"),
+]
+
+
+# --- keepers and outputs ----------------------------------------------------------------------
+
+
+class KeepersConfig(_Model):
+    """Permissionless keepers: funding updates when due, settle_lp and settle_pnl (TrySettle)
+    on schedule, liquidations of users below maintenance, hourly revenue settlement to the
+    insurance fund when the venue has one."""
+
+    funding: bool = True
+    settle_lp_every_minutes: Annotated[int, Field(ge=1)] | None = 60
+    settle_pnl_every_minutes: Annotated[int, Field(ge=1)] | None = 60
+    liquidations: bool = True
+    liquidation_check_every_minutes: Annotated[int, Field(ge=1)] = 1
+    liquidator_collateral_usd: PositiveFloat = 1_000_000.0
+    revenue_settlement: bool = True
+
+
+class OutputsConfig(_Model):
+    """What the run records: the agents table every `agents_every_steps` steps (the market
+    timeseries is recorded every step) and whether the engine events are kept."""
+
+    agents_every_steps: Annotated[int, Field(ge=1)] = 1
+    keep_events: bool = True
+
+
+# --- the scenario -----------------------------------------------------------------------------
+
+
+class Scenario(_Model):
+    """A whole backtest: venues, markets with their oracle paths, agents, keepers, time."""
+
+    name: str = "scenario"
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+    start_ts: Annotated[int, Field(ge=0)] = 1_700_000_000
+    duration_days: PositiveFloat = 1.0
+    step_seconds: Annotated[int, Field(ge=1, le=86_400)] = 60
+    venues: tuple[VenueConfig, ...] = (VenueConfig(),)
+    markets: tuple[MarketConfig, ...] = (MarketConfig(),)
+    agents: tuple[AgentConfig, ...] = ()
+    keepers: KeepersConfig = KeepersConfig()
+    outputs: OutputsConfig = OutputsConfig()
+    base_dir: str = Field(default=".", exclude=True)
+
+    @property
+    def n_steps(self) -> int:
+        return int(round(self.duration_days * 86_400)) // self.step_seconds
+
+    @model_validator(mode="after")
+    def _cross_refs(self) -> Scenario:
+        def unique(kind: str, names: list[str]) -> None:
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"duplicate {kind} name {name!r}")
+                seen.add(name)
+
+        unique("venue", [v.name for v in self.venues])
+        unique("market", [m.name for m in self.markets])
+        unique("agent", [a.name for a in self.agents])
+        if not self.venues:
+            raise ValueError("at least one venue is needed")
+        if not self.markets:
+            raise ValueError("at least one market is needed")
+        markets = {m.name for m in self.markets}
+        for agent in self.agents:
+            if agent.market not in markets:
+                raise ValueError(f"agent {agent.name!r} trades unknown market {agent.market!r}")
+            if agent.name.startswith("keeper"):
+                raise ValueError(f"agent name {agent.name!r} is reserved for keepers")
+        for venue in self.venues:
+            for market in venue.market_overrides:
+                if market not in markets:
+                    raise ValueError(f"venue {venue.name!r} overrides unknown market {market!r}")
+            if any(isinstance(a, InsuranceStaker) for a in self.agents) and venue.insurance_fund is None:
+                raise ValueError(f"venue {venue.name!r} needs [insurance_fund] for insurance stakers")
+        if self.n_steps < 1:
+            raise ValueError(f"duration_days {self.duration_days} is shorter than one step of {self.step_seconds} s")
+        return self
+
+    def market_for(self, venue: VenueConfig, market: MarketConfig) -> MarketConfig:
+        """The market's parameters on `venue` (its overrides applied)."""
+        override = venue.market_overrides.get(market.name)
+        if override is None:
+            return market
+        return market.model_copy(update=override.model_dump(exclude_none=True))
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        loc = ".".join(str(part) for part in item["loc"]) or "(scenario)"
+        value = item.get("input")
+        if item["type"] == "extra_forbidden":
+            lines.append(f"{loc}: unknown key (value {value!r})")
+        else:
+            shown = repr(value) if not isinstance(value, dict) else "{...}"
+            lines.append(f"{loc} = {shown}: {item['msg']}")
+    return "; ".join(lines)
+
+
+def parse_scenario(data: dict[str, Any], base_dir: str | Path = ".") -> Scenario:
+    """Validate a scenario mapping (as read from TOML); ScenarioError names the bad keys."""
+    try:
+        return Scenario.model_validate({**data, "base_dir": str(base_dir)})
+    except ValidationError as error:
+        raise ScenarioError(f"invalid scenario: {_describe(error)}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as error:
+        raise ScenarioError(f"cannot read scenario {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"scenario {path} is not valid TOML: {error}") from None
+    if "base_dir" in data:
+        raise ScenarioError("invalid scenario: base_dir: unknown key")
+    return parse_scenario(data, path.resolve().parent)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """The resolved scenario (defaults included) as TOML text; None values are omitted."""
+    return tomli_w.dumps(_drop_none(scenario.model_dump(mode="json")))

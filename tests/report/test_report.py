@@ -1,0 +1,193 @@
+"""The report: a self-contained page from a small synthetic run, and the statistics on
+hand-made series."""
+
+import math
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pytest
+
+from ballast.drift.events import LiquidationRecord, LiquidationType
+from ballast.report import build_report
+from ballast.report.html import _esc, unit_of
+from ballast.report.stats import (
+    annualised_return_pct,
+    annualised_volatility_pct,
+    apr_pct,
+    daily_resample,
+    max_drawdown_pct,
+    nav_stats,
+    pnl_decomposition,
+    sharpe_ratio,
+)
+from ballast.store import write_run
+
+DAY = 86_400
+T0 = 1_700_000_000 - 1_700_000_000 % DAY
+
+
+@dataclass
+class Result:
+    scenario: dict
+    seed: int
+    timeseries: pa.Table
+    agents: pa.Table
+    events: list
+    summary: dict
+
+
+def _result(venues=("drift",)) -> Result:
+    ts_rows, agent_rows = [], []
+    for venue in venues:
+        for i in range(24 * 10):  # ten days, hourly
+            t = T0 + 3600 * i
+            price = 100 + 5 * math.sin(i / 24)
+            ts_rows.append(
+                {
+                    "ts": t, "venue": venue, "market": "SOL-PERP", "oracle_price_usd": price,
+                    "mark_price_usd": price * 1.001, "bid_price_usd": price * 0.999,
+                    "ask_price_usd": price * 1.002, "funding_rate": 1e-4 * math.cos(i / 12),
+                    "bal_index_quote": 500 * i, "pnl_pool_usd": 100.0 + i, "fee_pool_usd": 10.0 + i / 4,
+                    "revenue_pool_usd": 5.0, "insurance_fund_usd": 1000.0,
+                }
+            )
+            for agent, kind in (("alice", "bal_lp"), ("bob", "taker")):
+                agent_rows.append(
+                    {
+                        "ts": t, "venue": venue, "agent": agent, "kind": kind,
+                        "nav_usd": 10_000 + i + 20 * math.sin(i / 10), "fees_usd": i * 0.6,
+                        "funding_usd": i * 0.1, "inventory_pnl_usd": 20 * math.sin(i / 10),
+                        "removal_fees_usd": 0.0,
+                    }
+                )
+    events = [
+        (venues[0], LiquidationRecord(T0 + 3 * DAY, LiquidationType.LiquidatePerp, "bob/0", "liq/0", 0, 1, 2, 3, 1, False)),
+    ]
+    return Result(
+        {"name": "synthetic", "source": "https://example.org/prices.csv"}, 1,
+        pa.Table.from_pylist(ts_rows), pa.Table.from_pylist(agent_rows), events,
+        {"lp_apr_pct": 36.5, "max_drawdown_pct": 1.2},
+    )
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory):
+    folder = write_run(_result(), tmp_path_factory.mktemp("runs"), report=False)
+    return build_report(folder).read_text(encoding="utf-8")
+
+
+def test_report_contains_no_http_at_all(report_html):
+    assert "http" not in report_html.lower()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Summary", "Provider outcomes", "Price and mark", "Provider NAV and drawdown",
+        "PnL decomposition", "BAL performance (7D / 30D)", "Funding rates", "Liquidations",
+        "Pools and insurance fund",
+    ],
+)
+def test_report_has_section(report_html, title):
+    assert f"<h2>{title}</h2>" in report_html
+
+
+def test_report_images_are_inline_pngs(report_html):
+    assert report_html.count('src="data:image/png;base64,') >= 7
+    assert "<script" not in report_html
+
+
+def test_summary_table_shows_units(report_html):
+    assert "<td>lp_apr_pct</td><td class=\"n\">36.5000</td><td>%</td>" in report_html
+
+
+def test_side_by_side_appears_only_with_several_venues(tmp_path):
+    single = build_report(write_run(_result(), tmp_path / "one", report=False)).read_text()
+    double = build_report(write_run(_result(("drift", "curie")), tmp_path / "two", report=False)).read_text()
+    assert "<h2>Side by side</h2>" not in single
+    assert "<h2>Side by side</h2>" in double
+
+
+def test_report_survives_missing_columns(tmp_path):
+    result = _result()
+    result.timeseries = result.timeseries.select(["ts", "venue", "market"])
+    result.agents = pa.table({})
+    html = build_report(write_run(result, tmp_path, report=False)).read_text()
+    assert "missing columns" in html
+
+
+def test_csv_option_writes_csv_files(tmp_path):
+    folder = write_run(_result(), tmp_path, report=False)
+    build_report(folder, csv=True)
+    for name in ("timeseries.csv", "agents.csv", "events.csv", "summary.csv", "providers.csv"):
+        assert (folder / name).stat().st_size > 0
+
+
+def test_escaped_text_hides_http_but_reads_the_same():
+    assert "http" not in _esc("see HTTPS://x and http://y").lower()
+
+
+@pytest.mark.parametrize(
+    "name, unit", [("lp_apr_pct", "%"), ("pnl_usd", "USD"), ("duration_days", "days"), ("sharpe_ratio", "ratio")]
+)
+def test_unit_comes_from_the_name(name, unit):
+    assert unit_of(name) == unit
+
+
+# --- statistics on hand-made series -------------------------------------------------------
+
+
+def test_max_drawdown_is_the_largest_fall_from_a_peak_in_pct():
+    assert max_drawdown_pct([100, 120, 90, 130, 117]) == pytest.approx(25.0)
+
+
+def test_max_drawdown_of_a_rising_series_is_zero():
+    assert max_drawdown_pct([1, 2, 3]) == 0.0
+
+
+def test_apr_is_simple_on_365_days():
+    assert apr_pct(100.0, 101.0, 36.5) == pytest.approx(10.0)
+
+
+def test_annualised_return_compounds_on_365_days():
+    assert annualised_return_pct(100.0, 121.0, 730) == pytest.approx(10.0)
+
+
+def test_volatility_annualises_daily_returns_with_sqrt_365():
+    returns = [0.01, -0.01, 0.01, -0.01]
+    stdev = math.sqrt(sum(r * r for r in returns) / 3)
+    assert annualised_volatility_pct(returns) == pytest.approx(100 * stdev * math.sqrt(365))
+
+
+def test_sharpe_is_mean_over_stdev_times_sqrt_365():
+    returns = [0.02, 0.0, 0.01]
+    assert sharpe_ratio(returns) == pytest.approx(0.01 / 0.01 * math.sqrt(365))
+
+
+def test_daily_resample_keeps_the_last_value_of_each_day():
+    ts = [T0, T0 + 3600, T0 + DAY + 5, T0 + 2 * DAY - 1, T0 + 3 * DAY]
+    assert daily_resample(ts, [1, 2, 3, 4, 5]) == ([T0, T0 + DAY, T0 + 3 * DAY], [2.0, 4.0, 5.0])
+
+
+def test_nav_stats_risk_ratios_use_the_daily_resample():
+    hourly_ts = [T0 + 3600 * h for h in range(24 * 3 + 1)]
+    nav = [100.0 + (h % 2) * 50 for h in range(len(hourly_ts))]  # noisy within days
+    stats = nav_stats(hourly_ts, nav)
+    daily = [100.0, 150.0, 150.0, 150.0]  # the start, then each day's last value
+    expected = [b / a - 1 for a, b in zip(daily, daily[1:])]
+    assert stats["sharpe_ratio"] == pytest.approx(sharpe_ratio(expected))
+    assert stats["max_drawdown_pct"] == pytest.approx(100 * 50 / 150)
+
+
+def test_pnl_decomposition_residual_closes_the_nav_change():
+    agents = pa.table(
+        {
+            "ts": [0, DAY], "venue": ["d", "d"], "agent": ["a", "a"], "kind": ["bal_lp"] * 2,
+            "nav_usd": [1000.0, 1010.0], "fees_usd": [0.0, 8.0], "funding_usd": [0.0, 3.0],
+            "inventory_pnl_usd": [0.0, -2.0], "removal_fees_usd": [0.0, 0.5],
+        }
+    )
+    (row,) = pnl_decomposition(agents)
+    assert row.pnl_usd == pytest.approx(10.0)
+    assert row.residual_usd == pytest.approx(10.0 - (8 + 3 - 2 - 0.5))
+    assert sum(row.contributions().values()) == pytest.approx(10.0)
