@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo walkthrough test bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/ballast backtest examples/sol_bal_30d.toml
+
+walkthrough: $(STAMP)
 	$(BIN)/ballast demo
 
 test: $(STAMP)
@@ -23,4 +26,4 @@ bench: $(STAMP)
 	$(BIN)/ballast bench fills
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache runs

@@ -119,6 +119,35 @@ def bench_curie_command(
     console.print(f"machine: {machine_info()}")
 
 
+@app.command("backtest")
+def backtest_command(
+    scenario: str = typer.Argument(..., help="A scenario TOML file (see examples/)."),
+    out: str = typer.Option("runs", "--out", help="Folder that receives runs/<run_id>/."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    check: bool = typer.Option(False, "--check", help="Run the engine's audit() every step."),
+) -> None:
+    """Run a backtest: simulate the scenario, write its run folder and report, print a summary."""
+    from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
+
+    try:
+        loaded = load_scenario(scenario)
+        result = Backtest(loaded, seed=seed, check=check).run()
+    except (ScenarioError, AuditFailure, FileNotFoundError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    report_path = result.report(out)
+    console = Console()
+    table = Table(title=f"backtest {scenario}")
+    table.add_column("statistic")
+    table.add_column("value", justify="right")
+    for name, value in result.summary.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            table.add_row(name, f"{value:,.4f}" if isinstance(value, float) else f"{value:,}")
+    console.print(table)
+    console.print(f"run: {report_path.parent}")
+    console.print(f"report: {report_path}")
+
+
 @app.command("report")
 def report_command(
     run_dir: str = typer.Argument(..., help="A run folder (runs/<run_id>/)."),
@@ -142,12 +171,15 @@ def replay_command(
     oracle: str | None = typer.Option(None, "--oracle", help="Oracle CSV (blockchainTimestamp,oraclePrice)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives the run folder."),
     base_liquidity: int = typer.Option(100_000, min=1, help="Each market's vAMM depth (base units of sqrt_k)."),
+    price: str | None = typer.Option(
+        None, "--price", help="Initial price (dollars) of markets the files give no price for."
+    ),
 ) -> None:
     """Replay a drift-sim event file on the Drift engine into a run folder with its report."""
     from ballast.replay import ReplayError, replay
 
     try:
-        folder = replay(events, oracle, out, base_liquidity=base_liquidity)
+        folder = replay(events, oracle, out, base_liquidity=base_liquidity, initial_price=price)
     except (ReplayError, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

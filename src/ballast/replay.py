@@ -53,7 +53,9 @@ new slot (a continuous feed, as drift-sim refreshes stale oracles), and the keep
 
 Markets: every market index the file names gets a perp market (the presets' SOL-PERP shape:
 `base_liquidity` base of reserves at the peg, 10x/20x margins) pegged at its first known price
-(first oracle_price row, else the oracle file); a market with no price at all is a ReplayError.
+(first oracle_price row, else the oracle file, else `initial_price`); a market with no price at
+all is a ReplayError. (drift-sim takes its markets from a separate markets_json.csv, which is
+not read.)
 The LP cooldown is 0, as in drift-sim's backtest.
 
 Errors: a malformed file (missing column, unknown event name, parameters that are not a JSON
@@ -336,8 +338,10 @@ class _Replayer:
         oracle: Sequence[tuple[int, int, int]],
         start_ts: int,
         base_liquidity: int,
+        initial_price: int | None = None,
     ) -> None:
         self.rows = rows
+        self.initial_price = initial_price
         absolute = bool(rows) and rows[0].timestamp >= ABSOLUTE_TS_THRESHOLD
         self.base_ts = 0 if absolute else start_ts
         shift = 0
@@ -380,10 +384,11 @@ class _Replayer:
         for _, market, price in self.oracle:
             first_price.setdefault(market, price)
         for index in range(max(indices) + 1):
-            price = first_price.get(index)
+            price = first_price.get(index, self.initial_price)
             if price is None:
                 raise ReplayError(
-                    f"perp market {index} has no price: give an oracle_price row for it or an oracle file"
+                    f"perp market {index} has no price: give an oracle_price row for it, an "
+                    "oracle file or an initial price"
                 )
             if price <= 0:
                 raise ReplayError(f"perp market {index}: first price {price / PRICE_PRECISION} must be positive")
@@ -731,9 +736,12 @@ def run_replay(
     base_liquidity: int = 100_000,
     scenario: dict[str, Any] | None = None,
     data_digest: str = "",
+    initial_price: float | str | Decimal | None = None,
 ) -> ReplayResult:
-    """Execute validated rows on a fresh Drift exchange; return the result for the store."""
-    replayer = _Replayer(rows, oracle, start_ts, base_liquidity)
+    """Execute validated rows on a fresh Drift exchange; return the result for the store.
+    `initial_price` (dollars) pegs markets the rows and oracle give no price for."""
+    peg = None if initial_price is None else _price_to_int(initial_price, "initial price")
+    replayer = _Replayer(rows, oracle, start_ts, base_liquidity, peg)
     replayer.run()
     from ballast.report.stats import nav_stats, provider_rows
 
@@ -790,6 +798,7 @@ def replay(
     *,
     start_ts: int = GENESIS_TS,
     base_liquidity: int = 100_000,
+    initial_price: float | str | Decimal | None = None,
     report: bool = True,
 ) -> Path:
     """Replay a drift-sim events.csv (and optional oracle CSV) into a run folder under
@@ -808,11 +817,12 @@ def replay(
         "oracle_file": Path(oracle_path).name if oracle_path is not None else None,
         "start_ts": start_ts,
         "base_liquidity": base_liquidity,
+        "initial_price": None if initial_price is None else str(initial_price),
         "venue": VENUE,
     }
     result = run_replay(
         rows, oracle, start_ts=start_ts, base_liquidity=base_liquidity, scenario=scenario,
-        data_digest=digest,
+        data_digest=digest, initial_price=initial_price,
     )
     result.manifest_extra = {
         "replay": {

@@ -170,11 +170,11 @@ def test_daily_resample_keeps_the_last_value_of_each_day():
 
 
 def test_nav_stats_risk_ratios_use_the_daily_resample():
-    hourly_ts = [T0 + 3600 * h for h in range(24 * 3 + 1)]
+    hourly_ts = [T0 + 3600 * h for h in range(24 * 3)]
     nav = [100.0 + (h % 2) * 50 for h in range(len(hourly_ts))]  # noisy within days
     stats = nav_stats(hourly_ts, nav)
     daily = [100.0, 150.0, 150.0, 150.0]  # the start, then each day's last value
-    expected = [b / a - 1 for a, b in zip(daily, daily[1:])]
+    expected = [b / a - 1 for a, b in zip(daily, daily[1:], strict=False)]
     assert stats["sharpe_ratio"] == pytest.approx(sharpe_ratio(expected))
     assert stats["max_drawdown_pct"] == pytest.approx(100 * 50 / 150)
 
@@ -191,3 +191,11 @@ def test_pnl_decomposition_residual_closes_the_nav_change():
     assert row.pnl_usd == pytest.approx(10.0)
     assert row.residual_usd == pytest.approx(10.0 - (8 + 3 - 2 - 0.5))
     assert sum(row.contributions().values()) == pytest.approx(10.0)
+
+
+def test_report_draws_times_beyond_the_calendar(tmp_path):
+    result = _result()
+    far = [t + 10**13 for t in result.timeseries.column("ts").to_pylist()]
+    result.timeseries = result.timeseries.set_column(0, "ts", pa.array(far))
+    html = build_report(write_run(result, tmp_path, report=False)).read_text()
+    assert "could not be drawn" not in html

@@ -127,7 +127,18 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _img(uri: str | None, alt: str) -> str:
+def _plot(function, *args) -> str | None | Exception:
+    """Run a plot function; an exception is returned (the page shows it) rather than raised."""
+    try:
+        return function(*args)
+    except Exception as error:  # noqa: BLE001 - a figure must never sink the report
+        plots.plt.close("all")
+        return error
+
+
+def _img(uri: str | None | Exception, alt: str) -> str:
+    if isinstance(uri, Exception):
+        return f'<p class="note">{_esc(alt)}: could not be drawn ({_esc(type(uri).__name__)}: {_esc(uri)}).</p>'
     if uri is None:
         return f'<p class="note">{_esc(alt)}: nothing to plot.</p>'
     return f'<img alt="{_esc(alt)}" src="{uri}">'
@@ -256,7 +267,7 @@ def _price_section(run: RunData) -> str:
             markets[label] = lines
     if not markets:
         return _missing(["ts", "oracle_price_usd", "mark_price_usd"])
-    return _img(plots.price_mark_plot(markets), "price and mark")
+    return _img(_plot(plots.price_mark_plot, markets), "price and mark")
 
 
 def _nav_section(run: RunData) -> str:
@@ -275,7 +286,7 @@ def _nav_section(run: RunData) -> str:
         drawdowns[label] = (ts, drawdown_pct(nav))
     if not navs:
         return _missing(["agents: ts, nav_usd"])
-    return _img(plots.nav_drawdown_plot(navs, drawdowns), "provider NAV and drawdown")
+    return _img(_plot(plots.nav_drawdown_plot, navs, drawdowns), "provider NAV and drawdown")
 
 
 def _pnl_section(run: RunData) -> str:
@@ -288,7 +299,7 @@ def _pnl_section(run: RunData) -> str:
         "inventory, removal (residual-burn) fees as a cost, and the residual the parts do not "
         "explain. Parts missing from the run count as 0 and show in the residual.</p>"
     )
-    return _img(plots.pnl_decomposition_plot(rows), "PnL decomposition") + note
+    return _img(_plot(plots.pnl_decomposition_plot, rows), "PnL decomposition") + note
 
 
 def _bal_section(run: RunData) -> str:
@@ -320,7 +331,7 @@ def _bal_section(run: RunData) -> str:
            if value_name else "in USD per share (the run carries no share value column).")
         + "</p>"
     )
-    return _img(plots.bal_performance_plot(markets, unit), "BAL performance") + note
+    return _img(_plot(plots.bal_performance_plot, markets, unit), "BAL performance") + note
 
 
 def _funding_section(run: RunData) -> str:
@@ -331,7 +342,7 @@ def _funding_section(run: RunData) -> str:
     if not markets:
         return _missing(["funding_rate"])
     unit = "funding rate (as recorded)"
-    return _img(plots.funding_plot(markets, unit), "funding rates")
+    return _img(_plot(plots.funding_plot, markets, unit), "funding rates")
 
 
 def _liquidations_section(run: RunData) -> str:
@@ -351,7 +362,7 @@ def _liquidations_section(run: RunData) -> str:
     table = _table(
         ("liquidation type", "count"), sorted(by_type.items())
     ) + f'<p class="note">{len(records)} liquidations, {bankrupt} leaving the user bankrupt.</p>'
-    return _img(plots.liquidations_plot(times, span), "liquidations") + table
+    return _img(_plot(plots.liquidations_plot, times, span), "liquidations") + table
 
 
 def _pools_section(run: RunData) -> str:
@@ -364,7 +375,7 @@ def _pools_section(run: RunData) -> str:
                 lines[f"{label} {name.removesuffix('_usd')}"] = series
     if not lines:
         return _missing(names)
-    return _img(plots.pools_plot(lines), "pools and insurance fund")
+    return _img(_plot(plots.pools_plot, lines), "pools and insurance fund")
 
 
 def _side_by_side_section(run: RunData) -> str | None:
@@ -397,7 +408,7 @@ def _side_by_side_section(run: RunData) -> str | None:
         if all(v is not None for v in values)
     }
     note = '<p class="note">The same price path and flow on each venue; every provider on one chart.</p>'
-    return table + note + _img(plots.nav_drawdown_plot(navs, drawdowns) if navs else None, "providers side by side")
+    return table + note + _img(_plot(plots.nav_drawdown_plot, navs, drawdowns) if navs else None, "providers side by side")
 
 
 def _run_section(run: RunData) -> str:

@@ -54,7 +54,13 @@ def fig_to_data_uri(fig: Figure) -> str:
         plt.close(fig)
 
 
-def _dates(ts: Sequence[int]) -> list[datetime]:
+_MAX_DATE_TS = 253_402_300_799  # 9999-12-31T23:59:59Z
+
+
+def _dates(ts: Sequence[int]) -> list:
+    """UTC datetimes; days since the epoch (floats) when a time lies outside the calendar."""
+    if any(not 0 <= int(t) <= _MAX_DATE_TS for t in ts):
+        return [int(t) / 86_400 for t in ts]
     return [datetime.fromtimestamp(int(t), tz=UTC) for t in ts]
 
 
