@@ -54,6 +54,8 @@ def snapshot(obj: Any) -> Snapshot | None:
     Immutable values (ints, strings, enums, frozen dataclasses) need no snapshot: None.
     """
     if isinstance(obj, list):
+        if not obj or not _is_mutable_state(obj[0]):
+            return (obj, list(obj), None)  # immutable items (a state list is homogeneous)
         return (obj, [(item, snapshot(item)) for item in obj])
     if isinstance(obj, dict):
         return (obj, [(key, item, snapshot(item)) for key, item in obj.items()])
@@ -71,6 +73,10 @@ def snapshot(obj: Any) -> Snapshot | None:
 def restore(snap: Snapshot | None) -> None:
     """Write a snapshot back into the same objects it was taken from."""
     if snap is None:
+        return
+    if len(snap) == 3:
+        obj, items, _ = snap
+        obj[:] = items
         return
     obj, values = snap
     if isinstance(obj, list):

@@ -116,7 +116,7 @@ class PositionInfo:
     tokens_owed1: int = 0
 
 
-@dataclass
+@dataclass(frozen=True)
 class Observation:
     """An oracle observation: its timestamp (s), the tick cumulative ``sum(tick * dt)`` up to it,
     and whether the slot has been written.
