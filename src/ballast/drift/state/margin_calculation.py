@@ -29,6 +29,8 @@ class MarginRequirementType(Enum):
     Source: programs/drift/src/math/margin.rs::MarginRequirementType
     """
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Initial = 0
     Fill = 1
     Maintenance = 2
@@ -36,6 +38,8 @@ class MarginRequirementType(Enum):
 
 class MarginCalculationMode(Enum):
     """Source: programs/drift/src/state/margin_calculation.rs::MarginCalculationMode"""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     Standard = 0
     Liquidation = 1

@@ -12,6 +12,8 @@ from enum import Enum
 class OracleValidity(Enum):
     """Source: math/oracle.rs::OracleValidity (first match wins, in this order)."""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     NonPositive = 0
     TooVolatile = 1
     TooUncertain = 2
@@ -23,6 +25,8 @@ class OracleValidity(Enum):
 
 class DriftAction(Enum):
     """Actions whose oracle requirements differ. Source: math/oracle.rs::DriftAction"""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     UpdateFunding = 0
     SettlePnl = 1
@@ -38,6 +42,8 @@ class DriftAction(Enum):
 
 class OracleSource(Enum):
     """Source: state/oracle.rs::OracleSource (only the distinction that matters here)."""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     Pyth = 0
     QuoteAsset = 1

@@ -17,6 +17,8 @@ from ballast.drift.state.oracle import OracleSource
 class MarketStatus(Enum):
     """Source: state/perp_market.rs::MarketStatus"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Initialized = 0
     Active = 1
     FundingPaused = 2
@@ -44,6 +46,8 @@ class ContractTier(Enum):
 class ContractType(Enum):
     """Source: state/perp_market.rs::ContractType"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Perpetual = 0
     Future = 1
 
@@ -54,12 +58,16 @@ class SwapDirection(Enum):
     Source: controller/amm.rs::SwapDirection
     """
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Add = 0
     Remove = 1
 
 
 class AMMLiquiditySplit(Enum):
     """Who takes the AMM's side of a fill. Source: state/perp_market.rs::AMMLiquiditySplit"""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     ProtocolOwned = 0
     LPOwned = 1

@@ -14,6 +14,8 @@ from ballast.drift.state.perp_market import HistoricalOracleData, PoolBalance
 class SpotBalanceType(Enum):
     """Source: state/spot_market.rs::SpotBalanceType"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Deposit = 0
     Borrow = 1
 
@@ -32,6 +34,8 @@ class AssetTier(Enum):
 
 class SpotMarketStatus(Enum):
     """Source: state/perp_market.rs::MarketStatus (shared by spot markets)"""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     Initialized = 0
     Active = 1

@@ -17,6 +17,8 @@ from ballast.drift.state.spot_market import SpotBalanceType
 class PositionDirection(Enum):
     """Taker/position side. Source: controller/position.rs::PositionDirection"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Long = 0
     Short = 1
 
@@ -26,6 +28,8 @@ class PositionDirection(Enum):
 
 class OrderType(Enum):
     """Source: state/user.rs::OrderType"""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     Market = 0
     Limit = 1
@@ -37,6 +41,8 @@ class OrderType(Enum):
 class OrderStatus(Enum):
     """Source: state/user.rs::OrderStatus"""
 
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
+
     Init = 0
     Open = 1
     Filled = 2
@@ -45,6 +51,8 @@ class OrderStatus(Enum):
 
 class OrderTriggerCondition(Enum):
     """Source: state/user.rs::OrderTriggerCondition"""
+
+    __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
     Above = 0
     Below = 1
