@@ -9,14 +9,13 @@ import pytest
 
 from ballast.curie.clearing_house import INSURANCE_FUND, ClearingHouse
 from ballast.curie.errors import SafeCastOverflow
-from ballast.curie.events import LiquidityChanged, PositionLiquidated
-from ballast.curie.liquidation_errors import (
+from ballast.curie.events import BadDebtSettled, LiquidityChanged, PositionLiquidated
+from ballast.curie.market_errors import (
     CannotLiquidateWhenThereIsStillOrder,
     EnoughAccountValue,
     InsufficientInsuranceFundCapacity,
     WrongLiquidationDirection,
 )
-from ballast.curie.liquidation_events import BadDebtSettled
 from ballast.curie.math.liquidation import (
     calc_liquidatable_position_size,
     calc_liquidation_penalty,

@@ -4,8 +4,8 @@ maker's liquidity, proportional split of a market's budget, claims. Hand-derived
 import pytest
 
 from ballast.curie.clearing_house import ClearingHouse
-from ballast.curie.liquidation_errors import BudgetBelowPaid, InvalidEpoch
-from ballast.curie.liquidation_events import RewardsClaimed
+from ballast.curie.events import RewardsClaimed
+from ballast.curie.market_errors import BudgetBelowPaid, InvalidEpoch
 from ballast.curie.math.rewards import EPOCH_ORIGIN, WEEK, get_epoch_start, is_epoch_start
 from tests.curie.test_clearing_house import encode_price_sqrt
 

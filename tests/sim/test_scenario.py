@@ -19,9 +19,9 @@ def test_bad_value_error_names_the_key_and_value():
         parse_scenario(data)
 
 
-def test_curie_venue_is_rejected_as_not_yet_supported():
-    with pytest.raises(ScenarioError, match=r"venues\.0\.kind = 'curie'.*not yet supported"):
-        parse_scenario({"venues": [{"name": "c", "kind": "curie"}]})
+def test_unknown_venue_kind_is_rejected_naming_it():
+    with pytest.raises(ScenarioError, match="gmx"):
+        parse_scenario({"venues": [{"name": "c", "kind": "gmx"}]})
 
 
 def test_agent_on_unknown_market_is_rejected():
@@ -29,7 +29,9 @@ def test_agent_on_unknown_market_is_rejected():
         parse_scenario({"agents": [{"kind": "arbitrageur", "name": "a", "market": "ETH-PERP"}]})
 
 
-@pytest.mark.parametrize("name", ["sol_bal_30d", "crash", "quiet_month", "side_by_side"])
+@pytest.mark.parametrize(
+    "name", ["sol_bal_30d", "crash", "quiet_month", "side_by_side", "bal_vs_curie"]
+)
 def test_examples_load_and_round_trip_through_toml(name, tmp_path):
     scenario = load_scenario(EXAMPLES / f"{name}.toml")
     path = tmp_path / "resolved.toml"

@@ -186,6 +186,7 @@ class ClearingHouse:
     accounts: dict[str, Account] = field(default_factory=dict)
     vault: VaultState = field(default_factory=VaultState)
     index_prices: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    index_pruned_before: dict[str, int] = field(default_factory=dict)
     mark_prices: dict[str, int] = field(default_factory=dict)
     events: list = field(default_factory=list)
     insurance_fund: str = INSURANCE_FUND
@@ -278,6 +279,31 @@ class ClearingHouse:
             history[-1] = (ts, price)
         else:
             history.append((ts, price))
+        self._prune_index_history(market, history)
+
+    def index_price_horizon(self) -> int:
+        """Seconds of index history any engine read needs: the longest index TWAP interval the
+        configuration uses (funding and price-spread `twap_interval`, the mark price's premium
+        interval; the mark price's market-TWAP interval too, to be safe)."""
+        config = self.config
+        return max(config.twap_interval, config.mark_price_premium_interval, config.mark_price_market_twap_interval)
+
+    def _prune_index_history(self, market: str, history: list[tuple[int, int]]) -> None:
+        """Drop index records no TWAP over at most `index_price_horizon()` seconds ending now
+        or later can see: keep the last record at or before `now - horizon` (its price holds
+        from then) and every later one. Each record is dropped once, so recording stays O(1)
+        amortised and the history (hence `get_index_twap`) stays bounded by the horizon.
+        Results are unchanged: a record before the kept one only weighs time before the
+        cutoff. `index_pruned_before[market]` remembers the cutoff; a longer TWAP reaching
+        before it raises IndexPriceNotSet rather than answer from a truncated history."""
+        cutoff = self.now - self.index_price_horizon()
+        keep = 0
+        last = len(history) - 1
+        while keep < last and history[keep + 1][0] <= cutoff:
+            keep += 1
+        if keep:
+            del history[:keep]
+            self.index_pruned_before[market] = cutoff
 
     def update_mark_price(self, market: str, price: int | None) -> None:
         """Set the market's mark price (18 dec) as an input, or None to use the 2.11 formula."""
@@ -291,6 +317,12 @@ class ClearingHouse:
         history = self.index_prices.get(market)
         if not history:
             raise IndexPriceNotSet(f"no index price recorded for {market!r}")
+        pruned = self.index_pruned_before.get(market)
+        if pruned is not None and interval > 0 and self.now - interval < pruned:
+            raise IndexPriceNotSet(
+                f"index TWAP over {interval} s for {market!r} reaches before {pruned}, where the "
+                f"history was pruned (kept: {self.index_price_horizon()} s)"
+            )
         return funding_math.get_index_twap(history, self.now, interval)
 
     def _market_twap(self, market: MarketState, interval: int) -> int:

@@ -2,9 +2,11 @@
 
 Fields follow the reference events (snake_case), with the engine time `ts` first. Units:
 virtual tokens 18 decimals (signed as in the reference), USDC 6 decimals, prices 18 decimals,
-sqrt prices X96. Markets are named by their base token string, traders by their key.
+sqrt prices X96, Pool Party reward tokens in the budget's own units. Markets are named by their
+base token string, traders by their key.
 
-Source: contracts/interface/IClearingHouse.sol, IExchange.sol, IOrderBook.sol, IVault.sol
+Source: contracts/interface/IClearingHouse.sol, IExchange.sol, IOrderBook.sol, IVault.sol,
+IInsuranceFund.sol (Repaid); the Pool Party events are Ballast's own
 """
 
 from __future__ import annotations
@@ -109,3 +111,45 @@ class PositionLiquidated:
     position_size: int
     liquidation_fee: int
     liquidator: str
+
+
+@dataclass(slots=True, frozen=True)
+class BadDebtSettled:
+    """A bankrupt trader's negative settlement value (USDC 6 dec, > 0) moved onto the insurance
+    fund's vault balance. Source: IVault.sol::BadDebtSettled"""
+
+    ts: int
+    trader: str
+    amount: int
+
+
+@dataclass(slots=True, frozen=True)
+class InsuranceFundRepaid:
+    """USDC (6 dec) moved from the insurance fund's wallet into its vault balance.
+
+    Source: IInsuranceFund.sol::Repaid
+    """
+
+    ts: int
+    repaid_amount: int
+    token_balance_after: int
+
+
+@dataclass(slots=True, frozen=True)
+class RewardBudgetSet:
+    """Pool Party budget of one market for the weekly epoch starting `epoch_start` (unix s)."""
+
+    ts: int
+    base_token: str
+    epoch_start: int
+    amount: int
+
+
+@dataclass(slots=True, frozen=True)
+class RewardsClaimed:
+    """Pool Party rewards paid to a maker for every closed epoch of one market."""
+
+    ts: int
+    maker: str
+    base_token: str
+    amount: int

@@ -1,9 +1,10 @@
-"""Typed errors of the Curie market model (ClearingHouse, Exchange, OrderBook, Vault, broker),
-one class per reference revert string (`revert`), all subclasses of `CurieError`.
+"""Typed errors of the Curie market model (ClearingHouse, Exchange, OrderBook, Vault, broker,
+liquidation, bad debt, the insurance fund and Pool Party rewards), one class per reference revert
+string (`revert`; "" where the behaviour is Ballast's own), all subclasses of `CurieError`.
 
 Source: contracts/ClearingHouse.sol, contracts/Exchange.sol, contracts/OrderBook.sol,
 contracts/Vault.sol, contracts/AccountBalance.sol, contracts/MarketRegistry.sol,
-contracts/lib/UniswapV3Broker.sol (require strings)
+contracts/InsuranceFund.sol, contracts/lib/UniswapV3Broker.sol (require strings)
 """
 
 from __future__ import annotations
@@ -155,3 +156,47 @@ class NotEnoughFreeCollateral(CurieError):
 
 class IndexPriceNotSet(CurieError):
     """No index price was recorded for the market (the oracle is an input of the engine)."""
+
+
+class CannotLiquidateWhenThereIsStillOrder(CurieError):
+    """'CH_CLWTISO': the trader still has an open order in an open market (stage 1 first)."""
+
+    revert = "CH_CLWTISO"
+
+
+class EnoughAccountValue(CurieError):
+    """'CH_EAV': the trader's account value is not below the maintenance requirement."""
+
+    revert = "CH_EAV"
+
+
+class WrongLiquidationDirection(CurieError):
+    """'CH_WLD': the requested size has the opposite sign of the trader's position."""
+
+    revert = "CH_WLD"
+
+
+class InsufficientInsuranceFundCapacity(CurieError):
+    """'CH_IIC': the insurance fund cannot cover the negative account value left."""
+
+    revert = "CH_IIC"
+
+
+class InsuranceFundNoNeedToRepay(CurieError):
+    """'IF_RWNN': repay while the insurance fund's vault value is not negative."""
+
+    revert = "IF_RWNN"
+
+
+class InsuranceFundNotEnoughBalance(CurieError):
+    """'IF_NEB': repay with an empty insurance-fund wallet."""
+
+    revert = "IF_NEB"
+
+
+class InvalidEpoch(CurieError):
+    """A reward epoch start that is not a Monday 06:00 UTC boundary (Ballast's own)."""
+
+
+class BudgetBelowPaid(CurieError):
+    """A reward budget set below what was already paid or owed for that epoch (Ballast's own)."""

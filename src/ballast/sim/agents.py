@@ -19,6 +19,14 @@ PnL decomposition (`breakdown`, quote 1e6, since the agent's start; sums to NAV 
 * `inventory`: the rest of the NAV change: the mark-to-oracle of the position the agent took
   on (for a BAL provider, the inventory the AMM handed over, and the quote it received for it)
   minus what it cost, including liquidation penalties and the per-LP accumulators' rounding.
+
+On a Curie venue (venues/curie.py) the same parts come from the ClearingHouse: NAV is
+`get_account_value`; `fees` are the maker fees realized (LiquidityChanged) plus pending
+(`get_pending_fee`) minus the taker fees paid (PositionChanged); `funding` is settled
+(FundingPaymentSettled) plus pending (`get_pending_funding_payment`); `removal_fees` are 0.
+Takers' orders are the same on both venues (`Agent.order` counts each attempt in
+`orders_attempted`); BAL providers and insurance stakers run on Drift venues only, Curie
+makers on Curie venues only (Scenario.agents_on).
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from ballast.drift.math.funding import calculate_funding_payment
 from ballast.drift.math.lp import get_per_lp_base_unit
 from ballast.fixed import div_trunc
 from ballast.sim import scenario as sc
+from ballast.sim.venues.curie import CurieVenue
 from ballast.sim.venues.drift import DriftVenue, usd
 
 __all__ = [
@@ -42,6 +51,7 @@ __all__ = [
     "NoiseTaker",
     "TrendFollower",
     "BalProvider",
+    "CurieMaker",
     "InsuranceStaker",
     "make_agent",
     "agent_rng",
@@ -70,7 +80,13 @@ class Agent:
         self.rng = agent_rng(seed, config.name)
         self.step_seconds = step_seconds
         self.initial = usd(config.collateral_usd)
-        self.venue: DriftVenue | None = None
+        self.venue: DriftVenue | CurieVenue | None = None
+        self.orders_attempted = 0
+
+    def order(self, base: int, **kwargs) -> bool:
+        """A market order through the venue, counted in `orders_attempted` whatever happens."""
+        self.orders_attempted += 1
+        return self.venue.market_order(self.name, self.market, base, **kwargs)
 
     def setup(self, venue: DriftVenue, start_ts: int) -> None:
         self.venue = venue
@@ -85,6 +101,8 @@ class Agent:
         return [self.name]
 
     def nav(self) -> int:
+        if isinstance(self.venue, CurieVenue):
+            return self.venue.nav(self.name)
         return self.venue.exchange.user_equity(self.name, 0)
 
     def unsettled_funding(self) -> int:
@@ -97,10 +115,13 @@ class Agent:
         return calculate_funding_payment(rate, position)
 
     def breakdown(self) -> dict[str, int]:
-        book = self.venue.books[self.name]
         nav = self.nav()
-        fees = -book.fees_paid
-        funding = book.funding_settled + self.unsettled_funding()
+        if isinstance(self.venue, CurieVenue):
+            fees, funding = self.venue.fees_and_funding(self.name, self.market)
+        else:
+            book = self.venue.books[self.name]
+            fees = -book.fees_paid
+            funding = book.funding_settled + self.unsettled_funding()
         return {
             "nav": nav,
             "fees": fees,
@@ -116,7 +137,12 @@ class Arbitrageur(Agent):
     fee plus `min_edge_bps`, buy; if its bid is above the oracle by as much, sell. The size is
     `close_fraction_pct` of the base that would move the AMM's reserve price to the oracle
     (constant product, integer square root), capped by `max_trade_base` and by keeping the
-    position within `max_position_base`. Uses no randomness."""
+    position within `max_position_base`. Uses no randomness.
+
+    On a Curie venue: if the pool's spot price is below the oracle by more than the taker fee
+    plus `min_edge_bps`, buy, above by as much, sell; the order carries the limit price
+    `spot + close_fraction_pct x (oracle - spot)` (it stops there, so it is sized by the
+    ranges' liquidity) and at most `max_trade_base` within `max_position_base`."""
 
     role = "arbitrageur"
 
@@ -125,6 +151,9 @@ class Arbitrageur(Agent):
         if step % max(1, cfg.check_every_minutes * 60 // self.step_seconds):
             return
         venue = self.venue
+        if isinstance(venue, CurieVenue):
+            self._act_curie(venue)
+            return
         oracle = venue.oracle(self.market)
         _mid, bid, ask = venue.quotes(self.market)
         tier = venue.exchange.state.perp_fee_structure.fee_tiers[0]
@@ -146,7 +175,28 @@ class Arbitrageur(Agent):
         room = _base(cfg.max_position_base) - side * position
         size = min(size, max(0, room))
         if size > 0:
-            venue.market_order(self.name, self.market, side * size)
+            self.order(side * size)
+
+    def _act_curie(self, venue: CurieVenue) -> None:
+        cfg = self.config
+        oracle = venue.oracle(self.market)
+        mid = venue.pool_price(self.market)
+        fee_numerator, fee_denominator = venue.taker_fee(self.market)
+        hurdle = oracle * (fee_numerator * 10_000 + round(cfg.min_edge_bps) * fee_denominator) // (
+            fee_denominator * 10_000
+        )
+        if mid < oracle - hurdle:
+            side = 1
+        elif mid > oracle + hurdle:
+            side = -1
+        else:
+            return
+        target = mid + (oracle - mid) * round(cfg.close_fraction_pct * 100) // 10_000
+        position = venue.base_position(self.name, self.market)
+        room = _base(cfg.max_position_base) - side * position
+        size = min(_base(cfg.max_trade_base), max(0, room))
+        if size > 0:
+            self.order(side * size, limit_price=target)
 
 
 class NoiseTaker(Agent):
@@ -172,7 +222,7 @@ class NoiseTaker(Agent):
             position = self.venue.base_position(self.name, self.market)
             if abs(position + side * size) > _base(cfg.max_position_base):
                 side = -side
-            self.venue.market_order(self.name, self.market, side * size)
+            self.order(side * size)
 
 
 class TrendFollower(Agent):
@@ -210,7 +260,7 @@ class TrendFollower(Agent):
                 return  # liquidated or closed: stays out
             target = self._target(1 if cfg.mode == "long" else -1, self.initial, oracle)
             if abs(position) * 4 < abs(target) * 3:
-                if venue.market_order(self.name, self.market, target - position):
+                if self.order(target - position):
                     self.opened = True
             return
         if len(self.history) < self.history.maxlen:
@@ -225,7 +275,7 @@ class TrendFollower(Agent):
         else:
             return
         if (target > 0) != (position > 0) or position == 0 or abs(target - position) * 4 > abs(target):
-            venue.market_order(self.name, self.market, target - position)
+            self.order(target - position)
 
 
 class BalProvider(Agent):
@@ -309,6 +359,84 @@ class BalProvider(Agent):
         return out
 
 
+class CurieMaker(Agent):
+    """A range maker on a Curie venue. Deposits `collateral_usd`; at `enter_at_day` adds
+    liquidity worth `amount_usd` (USDC, valued at the pool price; the base and quote it needs
+    are borrowed virtual tokens, so margin, not cash, limits it) on a range `width_ticks` wide
+    centred on the pool's tick, aligned to the tick spacing (CurieVenue.range_around).
+
+    Policy "fixed": the range stays where it was put, earning only while the price is inside.
+    Policy "recenter": every `check_every_minutes`, when the pool's tick has left the range
+    (tick < lower or tick >= upper), it removes the whole order (fees realized; the impermanent
+    position becomes a taker position it keeps, unhedged) and adds a new range of the same
+    width and `amount_usd` around the current tick; `recenters` counts these. A refused add
+    (margin, price spread) is counted and retried at the next check.
+
+    At `exit_at_day` (if set) it removes its order and stays out; after a liquidation (its
+    orders cancelled by the keeper) it stays out too. Never trades otherwise. Uses no
+    randomness."""
+
+    role = "curie_maker"
+
+    def setup(self, venue: CurieVenue, start_ts: int) -> None:
+        super().setup(venue, start_ts)
+        cfg = self.config
+        self.enter_ts = start_ts + round(cfg.enter_at_day * 86_400)
+        self.exit_ts = None if cfg.exit_at_day is None else start_ts + round(cfg.exit_at_day * 86_400)
+        self.every = max(1, cfg.check_every_minutes * 60 // self.step_seconds)
+        self.range: tuple[int, int] | None = None
+        self.entered = False
+        self.exited = False
+        self.recenters = 0
+        self.entry_nav: int | None = None
+
+    def _add(self) -> None:
+        venue = self.venue
+        lower, upper = venue.range_around(self.market, self.config.width_ticks)
+        if venue.add_range(self.name, self.market, lower, upper, usd(self.config.amount_usd)) is not None:
+            self.range = (lower, upper)
+
+    def act(self, step: int, ts: int) -> None:
+        venue = self.venue
+        if self.exited:
+            return
+        if self.exit_ts is not None and ts >= self.exit_ts and self.entered:
+            self.exited = True
+            if self.range is not None:
+                venue.remove_range(self.name, self.market, *self.range)
+                self.range = None
+            return
+        if not self.entered:
+            if ts < self.enter_ts:
+                return
+            self.entered = True
+            self.entry_nav = self.nav()
+            self._add()
+            return
+        if self.range is not None and venue.order_liquidity(self.name, self.market) == 0:
+            self.range = None  # cancelled by a liquidation: stays out
+            self.exited = True
+            return
+        if self.config.policy != "recenter" or step % self.every:
+            return
+        if self.range is None:
+            self._add()  # an earlier add was refused
+            return
+        tick = venue.tick(self.market)
+        lower, upper = self.range
+        if lower <= tick < upper:
+            return
+        if venue.remove_range(self.name, self.market, lower, upper):
+            self.range = None
+            self.recenters += 1
+            self._add()
+
+    def breakdown(self) -> dict[str, int]:
+        out = super().breakdown()
+        out["lp_shares"] = self.venue.order_liquidity(self.name, self.market) // 10**9  # liquidity / 1e18 after / 1e9
+        return out
+
+
 class InsuranceStaker(Agent):
     """Brings `stake_usd` from outside and stakes it in the quote insurance fund at
     `stake_at_day`; at `request_unstake_at_day` (if set) asks to unstake everything and
@@ -368,6 +496,7 @@ _CLASSES = {
     sc.NoiseTaker: NoiseTaker,
     sc.TrendFollower: TrendFollower,
     sc.BalProvider: BalProvider,
+    sc.CurieMaker: CurieMaker,
     sc.InsuranceStaker: InsuranceStaker,
 }
 

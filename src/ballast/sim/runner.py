@@ -1,10 +1,13 @@
 """`Backtest(scenario).run()`: drive every venue through the scenario and collect the results.
 
 Per step (ts = start_ts + step * step_seconds), on each venue: advance the clock and publish the
-oracle prices, let the agents act (insurance stakers, BAL providers, then takers in scenario
-order), run the keepers, optionally audit, and record. Venues run one after the other with
-their own agents, built from the same seeds, so they see the same price path and the same
-exogenous taker flow.
+oracle prices, let the agents act (insurance stakers, BAL providers / Curie makers, then takers
+in scenario order), run the keepers, optionally audit, and record. Venues run one after the
+other with their own agents, built from the same seeds (one generator per agent name), so they
+see the same price path and the same exogenous taker flow. The venue kind picks the engine
+(venues.make_venue), the keepers (Drift: keepers.Keepers; Curie: venues.curie.CurieKeepers)
+and the providers that run on it (Scenario.agents_on: BAL providers and insurance stakers on
+Drift, Curie makers on Curie; takers everywhere).
 
 Recorded: `timeseries` one row per (step, venue, market), every step; `agents` one row per
 (venue, agent) at step 0 before anyone acts (NAV = the starting capital, every PnL part 0) and
@@ -25,11 +28,12 @@ import pyarrow as pa
 
 from ballast.drift.bal import SEVEN_DAYS, THIRTY_DAYS
 from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
-from ballast.sim.agents import Agent, BalProvider, InsuranceStaker, make_agent
+from ballast.sim.agents import Agent, BalProvider, CurieMaker, InsuranceStaker, make_agent
 from ballast.sim.keepers import Keepers
 from ballast.sim.paths import PathError, gbm_path, load_price_csv, prices_at
 from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError
 from ballast.sim.venues import make_venue
+from ballast.sim.venues.curie import CurieKeepers, CurieVenue
 
 __all__ = ["Backtest", "BacktestResult", "AuditFailure", "SimEvent", "price_paths"]
 
@@ -140,13 +144,17 @@ class Backtest:
         for venue_config in scenario.venues:
             venue = make_venue(venue_config)
             venue.setup(scenario, {name: path[0] for name, path in paths.items()})
-            agents = [make_agent(a, scenario.seed, scenario.step_seconds) for a in scenario.agents]
+            agents = [make_agent(a, scenario.seed, scenario.step_seconds) for a in scenario.agents_on(venue_config)]
             order = sorted(range(len(agents)), key=lambda i: _ORDER.get(agents[i].role, 9))
             agents = [agents[i] for i in order]
             for agent in agents:
                 agent.setup(venue, scenario.start_ts)
-            keepers = Keepers(scenario.keepers, venue, agents, scenario.step_seconds,
-                              venue_config.insurance_fund is not None)
+            if isinstance(venue, CurieVenue):
+                keepers = CurieKeepers(scenario.keepers, venue, [u for a in agents for u in a.users()],
+                                       scenario.step_seconds)
+            else:
+                keepers = Keepers(scenario.keepers, venue, agents, scenario.step_seconds,
+                                  venue_config.insurance_fund is not None)
             self._record_agents(ag_cols, venue, agents, 0, scenario.start_ts)
             every = scenario.outputs.agents_every_steps
             for step in range(n + 1):
@@ -177,6 +185,11 @@ class Backtest:
 
     @staticmethod
     def _record_markets(cols: dict[str, list], venue, step: int, ts: int) -> None:
+        if isinstance(venue, CurieVenue):
+            for row in venue.market_rows(step, ts):
+                for name in _TS_COLUMNS:
+                    cols[name].append(row[name])
+            return
         ex = venue.exchange
         for name, index in venue.markets.items():
             market = ex.perp_markets[index]
@@ -225,7 +238,8 @@ class Backtest:
             cols["lp_shares"].append(parts["lp_shares"] / _B)
 
 
-_ORDER = {"insurance_staker": 0, "bal_provider": 1, "arbitrageur": 2, "noise_taker": 3, "trend_follower": 4}
+_ORDER = {"insurance_staker": 0, "bal_provider": 1, "curie_maker": 1, "arbitrageur": 2, "noise_taker": 3,
+          "trend_follower": 4}
 
 
 class _Progress:
@@ -298,18 +312,21 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
     venues: dict[str, dict[str, Any]] = {}
     for venue_name, data in per_venue.items():
         venue, agents = data["venue"], data["agents"]
-        ex = venue.exchange
         stats: dict[str, Any] = {}
-        first_market = next(iter(venue.markets.values()))
-        stats["total_fees_usd"] = sum(m.amm.total_exchange_fee for m in ex.perp_markets.values()) / _Q
-        stats["liquidations"] = venue.liquidations
-        stats["insurance_fund_end_usd"] = ex.spot_markets[0].insurance_fund.vault_amount / _Q
-        stats["pnl_pool_end_usd"], stats["fee_pool_end_usd"], stats["revenue_pool_end_usd"], _f = (
-            v / _Q for v in venue.pools(first_market)
-        )
-        stats["bal_return_7d_pct"] = venue.bal.lp_performance(first_market, SEVEN_DAYS)["return_pct"]
-        stats["bal_return_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["return_pct"]
-        stats["bal_apr_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["apr_pct"]
+        if isinstance(venue, CurieVenue):
+            stats.update(venue.summary_stats())
+        else:
+            ex = venue.exchange
+            first_market = next(iter(venue.markets.values()))
+            stats["total_fees_usd"] = sum(m.amm.total_exchange_fee for m in ex.perp_markets.values()) / _Q
+            stats["liquidations"] = venue.liquidations
+            stats["insurance_fund_end_usd"] = ex.spot_markets[0].insurance_fund.vault_amount / _Q
+            stats["pnl_pool_end_usd"], stats["fee_pool_end_usd"], stats["revenue_pool_end_usd"], _f = (
+                v / _Q for v in venue.pools(first_market)
+            )
+            stats["bal_return_7d_pct"] = venue.bal.lp_performance(first_market, SEVEN_DAYS)["return_pct"]
+            stats["bal_return_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["return_pct"]
+            stats["bal_apr_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["apr_pct"]
         agent_stats = {}
         lp_capital = lp_pnl = lp_fees = 0.0
         worst_dd = 0.0
@@ -318,7 +335,7 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
             rows = by_agent[(venue_name, agent.name)]
             last = rows["i"][-1]
             ts_list, nav = rows["ts"], rows["nav"]
-            if isinstance(agent, BalProvider) and agent.entry_nav is not None:
+            if isinstance(agent, BalProvider | CurieMaker) and agent.entry_nav is not None:
                 # performance from entry: the late entrant's clock starts at its entry
                 keep = [k for k, t in enumerate(ts_list) if t >= agent.enter_ts]
                 ts_list = [ts_list[k] for k in keep]
@@ -332,10 +349,13 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
                 removal_fees_usd=ag_cols["removal_fees_usd"][last],
                 liquidations=venue.books[agent.name].liquidated,
                 rejected_orders=venue.books[agent.name].rejected,
+                orders_attempted=agent.orders_attempted,
                 kind=agent.role,
             )
+            if isinstance(agent, CurieMaker):
+                s["recenters"] = agent.recenters
             agent_stats[agent.name] = s
-            if isinstance(agent, BalProvider) and agent.entry_nav is not None:
+            if isinstance(agent, BalProvider | CurieMaker) and agent.entry_nav is not None:
                 capital = agent.initial / _Q
                 lp_capital += capital
                 lp_pnl += s["nav_end_usd"] - capital

@@ -26,6 +26,7 @@ __all__ = [
     "MarketConfig",
     "MarketOverrides",
     "VenueConfig",
+    "CurieParams",
     "InsuranceFundConfig",
     "GbmOracle",
     "CsvOracle",
@@ -35,6 +36,7 @@ __all__ = [
     "NoiseTaker",
     "TrendFollower",
     "BalProvider",
+    "CurieMaker",
     "InsuranceStaker",
     "KeepersConfig",
     "OutputsConfig",
@@ -165,24 +167,73 @@ class InsuranceFundConfig(_Model):
     revenue_settle_period_seconds: Annotated[int, Field(ge=1)] = 3600
 
 
+class CurieParams(_Model):
+    """A Curie venue's market and protocol parameters (the same for every market).
+
+    Pool: `uniswap_fee_tier` (pips: 500, 3000 or 10000; sets the tick spacing 10, 60, 200),
+    `exchange_fee_ratio` (the fee Curie charges takers, 1e6 = 100%; 1000 = 10 bps, Drift's
+    default taker fee), `insurance_fund_fee_ratio` (the insurance fund's share of that fee,
+    1e6), `max_price_spread_ratio` (CH_OMPS bound on adding liquidity, 1e6). Protocol
+    (ClearingHouseConfig, 1e6 ratios, seconds): `im_ratio`, `mm_ratio`,
+    `liquidation_penalty_ratio`, `max_funding_rate`, `twap_interval`.
+
+    `mark_price`: "oracle" (default) sets the engine's mark price (`update_mark_price`) to the
+    oracle every step, as the index; "formula" leaves it to the engine's v2.8 formula
+    (median of market TWAPs and index plus premium). `taker_price_band_pct`: every taker
+    order carries a price limit this far from the oracle (the reference's price band is not
+    in the engine), so an order larger than the ranges can absorb fills partially instead of
+    pushing the pool to its extreme price.
+    """
+
+    uniswap_fee_tier: Literal[500, 3000, 10000] = 500
+    exchange_fee_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 1000
+    insurance_fund_fee_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 100_000
+    max_price_spread_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 100_000
+    im_ratio: Annotated[int, Field(gt=0, le=1_000_000)] = 100_000
+    mm_ratio: Annotated[int, Field(gt=0, le=1_000_000)] = 62_500
+    liquidation_penalty_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 25_000
+    max_funding_rate: Annotated[int, Field(ge=0, le=1_000_000)] = 100_000
+    twap_interval: Annotated[int, Field(ge=0)] = 900
+    mark_price: Literal["oracle", "formula"] = "oracle"
+    taker_price_band_pct: Annotated[float, Field(gt=0, lt=100)] = 5.0
+
+    @model_validator(mode="after")
+    def _ratios(self) -> CurieParams:
+        if self.mm_ratio > self.im_ratio:
+            raise ValueError(f"mm_ratio {self.mm_ratio} must not exceed im_ratio {self.im_ratio}")
+        return self
+
+
+_DRIFT_ONLY = ("lp_cooldown_seconds", "insurance_fund", "market_overrides")
+
+
 class VenueConfig(_Model):
-    """One venue the scenario runs on. `kind` "drift" is Drift v2 with BAL; "curie" is not
-    yet supported (rejected). `market_overrides` maps a market name to parameter changes."""
+    """One venue the scenario runs on. `kind` "drift" is Drift v2 with BAL (its keys:
+    `lp_cooldown_seconds`, `insurance_fund`, `market_overrides`, which maps a market name to
+    parameter changes); "curie" is Perpetual Protocol v2 Curie with range makers (its key:
+    `[venues.curie]`, see CurieParams; defaults apply when absent)."""
 
     name: str = "drift"
-    kind: str = "drift"
+    kind: Literal["drift", "curie"] = "drift"
     lp_cooldown_seconds: Annotated[int, Field(ge=0)] = 0
     insurance_fund: InsuranceFundConfig | None = None
     market_overrides: dict[str, MarketOverrides] = {}
+    curie: CurieParams | None = None
 
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, kind: str) -> str:
-        if kind == "curie":
-            raise ValueError("venue kind 'curie' is not yet supported (the Curie engine has not landed)")
-        if kind != "drift":
-            raise ValueError(f"unknown venue kind {kind!r}; expected 'drift'")
-        return kind
+    @model_validator(mode="after")
+    def _keys_of_kind(self) -> VenueConfig:
+        if self.kind == "drift" and self.curie is not None:
+            raise ValueError(f"venue {self.name!r}: [curie] parameters need kind = 'curie'")
+        if self.kind == "curie":
+            for key in _DRIFT_ONLY:
+                if getattr(self, key) != type(self).model_fields[key].default:
+                    raise ValueError(f"venue {self.name!r}: {key} is a Drift venue key, not valid with kind = 'curie'")
+        return self
+
+    @property
+    def curie_params(self) -> CurieParams:
+        """The Curie parameters (defaults when the venue gave none)."""
+        return self.curie if self.curie is not None else CurieParams()
 
 
 # --- agents -----------------------------------------------------------------------------------
@@ -250,6 +301,28 @@ class BalProvider(_Agent):
         return self
 
 
+class CurieMaker(_Agent):
+    """A Curie maker (Curie venues only); see agents.CurieMaker. At `enter_at_day` it adds
+    liquidity worth `amount_usd` on a range `width_ticks` wide around the pool price (aligned
+    to the tick spacing); `policy` "fixed" keeps it, "recenter" removes it and adds a new one
+    around the price when the price has left it (checked every `check_every_minutes`). At
+    `exit_at_day` (if set) it removes its range."""
+
+    kind: Literal["curie_maker"] = "curie_maker"
+    enter_at_day: NonNegFloat = 0.0
+    exit_at_day: NonNegFloat | None = None
+    amount_usd: PositiveFloat = 10_000.0
+    width_ticks: Annotated[int, Field(ge=1, le=400_000)] = 2000
+    policy: Literal["fixed", "recenter"] = "fixed"
+    check_every_minutes: Annotated[int, Field(ge=1)] = 1
+
+    @model_validator(mode="after")
+    def _exit(self) -> CurieMaker:
+        if self.exit_at_day is not None and self.exit_at_day <= self.enter_at_day:
+            raise ValueError(f"exit_at_day {self.exit_at_day} must be after enter_at_day {self.enter_at_day}")
+        return self
+
+
 class InsuranceStaker(_Agent):
     """Stakes into the quote insurance fund; see agents.InsuranceStaker."""
 
@@ -260,7 +333,7 @@ class InsuranceStaker(_Agent):
 
 
 AgentConfig = Annotated[
-    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | InsuranceStaker,
+    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | CurieMaker | InsuranceStaker,
     Field(discriminator="kind"),
 ]
 
@@ -339,11 +412,17 @@ class Scenario(_Model):
             for market in venue.market_overrides:
                 if market not in markets:
                     raise ValueError(f"venue {venue.name!r} overrides unknown market {market!r}")
-            if any(isinstance(a, InsuranceStaker) for a in self.agents) and venue.insurance_fund is None:
+            if (venue.kind == "drift" and venue.insurance_fund is None
+                    and any(isinstance(a, InsuranceStaker) for a in self.agents)):
                 raise ValueError(f"venue {venue.name!r} needs [insurance_fund] for insurance stakers")
         if self.n_steps < 1:
             raise ValueError(f"duration_days {self.duration_days} is shorter than one step of {self.step_seconds} s")
         return self
+
+    def agents_on(self, venue: VenueConfig) -> tuple:
+        """The agents that run on `venue`: takers everywhere, BAL providers and insurance
+        stakers on Drift venues, Curie makers on Curie venues."""
+        return tuple(a for a in self.agents if venue_runs_agent(venue.kind, a))
 
     def market_for(self, venue: VenueConfig, market: MarketConfig) -> MarketConfig:
         """The market's parameters on `venue` (its overrides applied)."""
@@ -351,6 +430,15 @@ class Scenario(_Model):
         if override is None:
             return market
         return market.model_copy(update=override.model_dump(exclude_none=True))
+
+
+def venue_runs_agent(kind: str, agent: Any) -> bool:
+    """Whether an agent config runs on a venue of `kind` (see Scenario.agents_on)."""
+    if isinstance(agent, BalProvider | InsuranceStaker):
+        return kind == "drift"
+    if isinstance(agent, CurieMaker):
+        return kind == "curie"
+    return True
 
 
 # --- loading ----------------------------------------------------------------------------------

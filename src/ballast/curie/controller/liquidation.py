@@ -17,15 +17,16 @@ from dataclasses import dataclass
 
 from ballast.curie.controller.account_balance import register_base_token
 from ballast.curie.controller.exchange import realize_maker_position
-from ballast.curie.liquidation_errors import (
+from ballast.curie.market_errors import (
     CannotLiquidateWhenThereIsStillOrder,
     EnoughAccountValue,
     InsufficientInsuranceFundCapacity,
     InsuranceFundNoNeedToRepay,
     InsuranceFundNotEnoughBalance,
+    NotEnoughFreeCollateralByImRatio,
+    PositionSizeIsZero,
     WrongLiquidationDirection,
 )
-from ballast.curie.market_errors import NotEnoughFreeCollateralByImRatio, PositionSizeIsZero
 from ballast.curie.math import vault as vault_math
 from ballast.curie.math.account_balance import get_taker_position_size
 from ballast.curie.math.liquidation import (

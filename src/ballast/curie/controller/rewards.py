@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ballast.curie.liquidation_errors import BudgetBelowPaid, InvalidEpoch
+from ballast.curie.market_errors import BudgetBelowPaid, InvalidEpoch
 from ballast.curie.math.rewards import (
     calc_reward_share,
     get_claimable,

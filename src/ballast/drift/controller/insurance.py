@@ -23,6 +23,8 @@ programs/drift/src/instructions/keeper.rs::handle_settle_revenue_to_insurance_fu
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from ballast.drift.constants import (
     GOV_SPOT_MARKET_INDEX,
     MAX_APR_PER_REVENUE_SETTLE_TO_INSURANCE_FUND_VAULT,
@@ -114,18 +116,46 @@ def initialize_insurance_fund_stake(
     return InsuranceFundStake(authority=authority, market_index=market_index, last_valid_ts=now)
 
 
+class _SharesBefore(NamedTuple):
+    """Share counts (in the fund's current base) before a stake change."""
+
+    if_shares: int
+    user_if_shares: int
+    total_if_shares: int
+
+
+def _rebase_fund_and_stake(
+    insurance_vault_amount: int, insurance_fund_stake: InsuranceFundStake, spot_market: SpotMarket
+) -> _SharesBefore:
+    """Rebase the fund then the stake, and read the stake's (checked), the fund's user and total
+    shares before the change.
+
+    Source: programs/drift/src/controller/insurance.rs::add_insurance_fund_stake (the opening
+    apply_rebase_* calls and *_shares_before reads shared by the stake instructions)
+    """
+    apply_rebase_to_insurance_fund(insurance_vault_amount, spot_market)
+    apply_rebase_to_insurance_fund_stake(insurance_fund_stake, spot_market)
+    insurance_fund = spot_market.insurance_fund
+    if_shares_before = checked_if_shares(insurance_fund_stake, spot_market)
+    return _SharesBefore(if_shares_before, insurance_fund.user_shares, insurance_fund.total_shares)
+
+
 def _stake_record(
     action: StakeAction,
     amount: int,
     insurance_vault_amount: int,
     authority: str,
     spot_market: SpotMarket,
-    if_shares_before: int,
-    user_if_shares_before: int,
-    total_if_shares_before: int,
+    before: _SharesBefore,
     if_shares_after: int,
     now: int,
 ) -> InsuranceFundStakeRecord:
+    """The InsuranceFundStakeRecord of a stake change (amount in tokens; the fund's user and
+    total shares after are read now).
+
+    Source: programs/drift/src/controller/insurance.rs::add_insurance_fund_stake (its
+    emit!(InsuranceFundStakeRecord { .. }))
+    """
     insurance_fund = spot_market.insurance_fund
     return InsuranceFundStakeRecord(
         ts=now,
@@ -134,13 +164,41 @@ def _stake_record(
         amount=amount,
         market_index=spot_market.market_index,
         insurance_vault_amount_before=insurance_vault_amount,
-        if_shares_before=if_shares_before,
-        user_if_shares_before=user_if_shares_before,
-        total_if_shares_before=total_if_shares_before,
+        if_shares_before=before.if_shares,
+        user_if_shares_before=before.user_if_shares,
+        total_if_shares_before=before.total_if_shares,
         if_shares_after=if_shares_after,
         user_if_shares_after=insurance_fund.user_shares,
         total_if_shares_after=insurance_fund.total_shares,
     )
+
+
+def _record_stake_change(
+    events: list | None,
+    action: StakeAction,
+    amount: int,
+    stake_delta: int,
+    insurance_vault_amount: int,
+    insurance_fund_stake: InsuranceFundStake,
+    user_stats: UserStats,
+    spot_market: SpotMarket,
+    before: _SharesBefore,
+    now: int,
+) -> None:
+    """update_user_stats_if_stake_amount by `stake_delta` (tokens), then the staker's
+    InsuranceFundStakeRecord of `amount` tokens.
+
+    Source: programs/drift/src/controller/insurance.rs::add_insurance_fund_stake (the closing
+    steps shared by the stake instructions)
+    """
+    update_user_stats_if_stake_amount(
+        stake_delta, insurance_vault_amount, insurance_fund_stake, user_stats, spot_market, now
+    )
+    authority, if_shares_after = user_stats.authority, insurance_fund_stake.if_shares
+    record = _stake_record(
+        action, amount, insurance_vault_amount, authority, spot_market, before, if_shares_after, now
+    )
+    _emit(events, record)
 
 
 def _emit(events: list | None, record: object) -> None:
@@ -257,12 +315,8 @@ def add_insurance_fund_stake(
             f"insurance fund of spot market {spot_market.market_index} has balance 0 but "
             f"total_shares {insurance_fund.total_shares}; it must be non-zero for new stakers"
         )
-    apply_rebase_to_insurance_fund(insurance_vault_amount, spot_market)
-    apply_rebase_to_insurance_fund_stake(insurance_fund_stake, spot_market)
-
-    if_shares_before = checked_if_shares(insurance_fund_stake, spot_market)
-    total_if_shares_before = insurance_fund.total_shares
-    user_if_shares_before = insurance_fund.user_shares
+    before = _rebase_fund_and_stake(insurance_vault_amount, insurance_fund_stake, spot_market)
+    if_shares_before = before.if_shares
 
     n_shares = vault_amount_to_if_shares(
         amount, insurance_fund.total_shares, insurance_vault_amount
@@ -275,23 +329,17 @@ def add_insurance_fund_stake(
     insurance_fund.total_shares = cast_u128(insurance_fund.total_shares + n_shares)
     insurance_fund.user_shares = cast_u128(insurance_fund.user_shares + n_shares)
 
-    update_user_stats_if_stake_amount(
-        amount, insurance_vault_amount, insurance_fund_stake, user_stats, spot_market, now
-    )
-    _emit(
+    _record_stake_change(
         events,
-        _stake_record(
-            StakeAction.Stake,
-            amount,
-            insurance_vault_amount,
-            user_stats.authority,
-            spot_market,
-            if_shares_before,
-            user_if_shares_before,
-            total_if_shares_before,
-            insurance_fund_stake.if_shares,
-            now,
-        ),
+        StakeAction.Stake,
+        amount,
+        amount,
+        insurance_vault_amount,
+        insurance_fund_stake,
+        user_stats,
+        spot_market,
+        before,
+        now,
     )
 
 
@@ -315,12 +363,8 @@ def request_remove_insurance_fund_stake(
     """
     insurance_fund = spot_market.insurance_fund
     insurance_fund_stake.last_withdraw_request_shares = cast_u128(n_shares)
-    apply_rebase_to_insurance_fund(insurance_vault_amount, spot_market)
-    apply_rebase_to_insurance_fund_stake(insurance_fund_stake, spot_market)
-
-    if_shares_before = checked_if_shares(insurance_fund_stake, spot_market)
-    total_if_shares_before = insurance_fund.total_shares
-    user_if_shares_before = insurance_fund.user_shares
+    before = _rebase_fund_and_stake(insurance_vault_amount, insurance_fund_stake, spot_market)
+    if_shares_before = before.if_shares
 
     request_shares = insurance_fund_stake.last_withdraw_request_shares
     if request_shares > if_shares_before:
@@ -336,23 +380,17 @@ def request_remove_insurance_fund_stake(
     )
     insurance_fund_stake.last_withdraw_request_value = request_value
 
-    update_user_stats_if_stake_amount(
-        0, insurance_vault_amount, insurance_fund_stake, user_stats, spot_market, now
-    )
-    _emit(
+    _record_stake_change(
         events,
-        _stake_record(
-            StakeAction.UnstakeRequest,
-            request_value,
-            insurance_vault_amount,
-            user_stats.authority,
-            spot_market,
-            if_shares_before,
-            user_if_shares_before,
-            total_if_shares_before,
-            insurance_fund_stake.if_shares,
-            now,
-        ),
+        StakeAction.UnstakeRequest,
+        request_value,
+        0,
+        insurance_vault_amount,
+        insurance_fund_stake,
+        user_stats,
+        spot_market,
+        before,
+        now,
     )
     insurance_fund_stake.last_withdraw_request_ts = now
 
@@ -373,13 +411,8 @@ def cancel_request_remove_insurance_fund_stake(
 
     Source: programs/drift/src/controller/insurance.rs::cancel_request_remove_insurance_fund_stake
     """
-    insurance_fund = spot_market.insurance_fund
-    apply_rebase_to_insurance_fund(insurance_vault_amount, spot_market)
-    apply_rebase_to_insurance_fund_stake(insurance_fund_stake, spot_market)
-
-    if_shares_before = checked_if_shares(insurance_fund_stake, spot_market)
-    total_if_shares_before = insurance_fund.total_shares
-    user_if_shares_before = insurance_fund.user_shares
+    before = _rebase_fund_and_stake(insurance_vault_amount, insurance_fund_stake, spot_market)
+    if_shares_before = before.if_shares
 
     if insurance_fund_stake.last_withdraw_request_shares == 0:
         raise InvalidIFUnstakeCancel(
@@ -391,23 +424,17 @@ def cancel_request_remove_insurance_fund_stake(
     )
     _decrease_shares(insurance_fund_stake, spot_market, if_shares_before, if_shares_lost)
 
-    update_user_stats_if_stake_amount(
-        0, insurance_vault_amount, insurance_fund_stake, user_stats, spot_market, now
-    )
-    _emit(
+    _record_stake_change(
         events,
-        _stake_record(
-            StakeAction.UnstakeCancelRequest,
-            0,
-            insurance_vault_amount,
-            user_stats.authority,
-            spot_market,
-            if_shares_before,
-            user_if_shares_before,
-            total_if_shares_before,
-            insurance_fund_stake.if_shares,
-            now,
-        ),
+        StakeAction.UnstakeCancelRequest,
+        0,
+        0,
+        insurance_vault_amount,
+        insurance_fund_stake,
+        user_stats,
+        spot_market,
+        before,
+        now,
     )
     insurance_fund_stake.last_withdraw_request_shares = 0
     insurance_fund_stake.last_withdraw_request_value = 0
@@ -461,12 +488,8 @@ def remove_insurance_fund_stake(
             f"{insurance_fund_stake.last_withdraw_request_ts} < unstaking_period "
             f"{insurance_fund.unstaking_period} s"
         )
-    apply_rebase_to_insurance_fund(insurance_vault_amount, spot_market)
-    apply_rebase_to_insurance_fund_stake(insurance_fund_stake, spot_market)
-
-    if_shares_before = checked_if_shares(insurance_fund_stake, spot_market)
-    total_if_shares_before = insurance_fund.total_shares
-    user_if_shares_before = insurance_fund.user_shares
+    before = _rebase_fund_and_stake(insurance_vault_amount, insurance_fund_stake, spot_market)
+    if_shares_before = before.if_shares
 
     n_shares = insurance_fund_stake.last_withdraw_request_shares
     if n_shares == 0:
@@ -489,23 +512,17 @@ def remove_insurance_fund_stake(
     insurance_fund_stake.last_withdraw_request_value = 0
     insurance_fund_stake.last_withdraw_request_ts = now
 
-    update_user_stats_if_stake_amount(
-        -withdraw_amount, insurance_vault_amount, insurance_fund_stake, user_stats, spot_market, now
-    )
-    _emit(
+    _record_stake_change(
         events,
-        _stake_record(
-            StakeAction.Unstake,
-            withdraw_amount,
-            insurance_vault_amount,
-            user_stats.authority,
-            spot_market,
-            if_shares_before,
-            user_if_shares_before,
-            total_if_shares_before,
-            insurance_fund_stake.if_shares,
-            now,
-        ),
+        StakeAction.Unstake,
+        withdraw_amount,
+        -withdraw_amount,
+        insurance_vault_amount,
+        insurance_fund_stake,
+        user_stats,
+        spot_market,
+        before,
+        now,
     )
     return withdraw_amount
 
@@ -544,9 +561,7 @@ def admin_remove_insurance_fund_stake(
             insurance_vault_amount,
             admin_authority,
             spot_market,
-            if_shares_before,
-            user_if_shares_before,
-            total_if_shares_before,
+            _SharesBefore(if_shares_before, user_if_shares_before, total_if_shares_before),
             insurance_fund.total_shares - user_if_shares_before,
             now,
         ),

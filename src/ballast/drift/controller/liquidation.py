@@ -18,6 +18,8 @@ Source: programs/drift/src/controller/liquidation.rs
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ballast.drift.constants import (
     FIFTY_QUOTE,
     LIQUIDATION_FEE_PRECISION,
@@ -114,7 +116,6 @@ from ballast.drift.math.margin import (
     calculate_margin_requirement_and_total_collateral_and_liability_info,
     get_margin_ratio,
     get_unrealized_asset_weight,
-    meets_initial_margin_requirement,
 )
 from ballast.drift.math.oracle import (
     get_max_confidence_interval_multiplier,
@@ -169,30 +170,457 @@ __all__ = [
 ]
 
 
+# --- phases shared by the four liquidate_* functions -------------------------------------------
+
+
 def _liquidation_margin_calculation(
     user: User,
     perp_market_map: dict[int, PerpMarket],
     spot_market_map: dict[int, SpotMarket],
     oracle_map: OracleMap,
     liquidation_margin_buffer_ratio: int,
-    market_index: int | None,
+    tracked_market: tuple[MarketType, int] | None,
 ) -> MarginCalculation:
+    """Liquidation-mode margin calculation (maintenance plus the 1e4 buffer ratio; amounts 1e6),
+    tracking the margin requirement of `tracked_market` when one is given.
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp (the
+    MarginContext::liquidation(..).track_market_margin_requirement(..) calculation)
+    """
     context = MarginContext.liquidation(liquidation_margin_buffer_ratio)
-    if market_index is not None:
-        context = context.track_market_margin_requirement(MarketType.Perp, market_index)
+    if tracked_market is not None:
+        context = context.track_market_margin_requirement(*tracked_market)
     return calculate_margin_requirement_and_total_collateral_and_liability_info(
         user, perp_market_map, spot_market_map, oracle_map, context
     )
+
+
+def _exit_if_recovered(margin_calculation: MarginCalculation, user: User) -> bool:
+    """The margin gate: SufficientCollateral for a user not yet flagged who meets the
+    liquidation requirement; True (after exit_liquidation) for a flagged user who can leave
+    liquidation; else False (the liquidation goes on).
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp (the
+    SufficientCollateral / can_exit_liquidation checks before enter_liquidation)
+    """
+    if not user.is_being_liquidated() and margin_calculation.meets_margin_requirement():
+        raise SufficientCollateral(
+            f"user {user.key} meets maintenance margin: collateral "
+            f"{margin_calculation.total_collateral} >= requirement "
+            f"{margin_calculation.margin_requirement}"
+        )
+    if user.is_being_liquidated() and margin_calculation.can_exit_liquidation():
+        exit_liquidation(user)
+        return True
+    return False
+
+
+def _begin_liquidation(margin_calculation: MarginCalculation, user: User, slot: int) -> int | None:
+    """The margin gate (_exit_if_recovered) then enter_liquidation: the liquidation id, or None
+    when the user has just left liquidation.
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_spot
+    """
+    if _exit_if_recovered(margin_calculation, user):
+        return None
+    return enter_liquidation(user, slot)
+
+
+def _cancel_orders_for_liquidation(
+    user: User,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    state: State,
+    now: int,
+    slot: int,
+    events: list,
+) -> list[int]:
+    """Cancel every open order of the user (explanation Liquidation); returns their ids.
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp (its cancel_orders call)
+    """
+    return cancel_orders(
+        user,
+        perp_market_map,
+        spot_market_map,
+        oracle_map,
+        state,
+        now,
+        slot,
+        OrderActionExplanation.Liquidation,
+        events,
+    )
+
+
+def _free_margin(
+    user: User, initial_margin_shortage: int, margin_calculation_after: MarginCalculation
+) -> int:
+    """The shortage removed since `initial_margin_shortage` (1e6, saturating at 0, u64),
+    credited to the user's margin_freed; returns it.
+
+    Source: programs/drift/src/controller/liquidation.rs::calculate_margin_freed (and the
+    user.increment_margin_freed that follows it)
+    """
+    margin_freed = cast_u64(
+        max(initial_margin_shortage - margin_calculation_after.margin_shortage(), 0)
+    )
+    increment_margin_freed(user, margin_freed)
+    return margin_freed
+
+
+def _margin_after_cancels(
+    user: User,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    liquidation_margin_buffer_ratio: int,
+    tracked_market: tuple[MarketType, int] | None,
+    margin_calculation: MarginCalculation,
+) -> tuple[MarginCalculation, int]:
+    """The intermediate margin calculation once cancelled orders (and burned LP shares) have
+    freed margin, and the margin freed (1e6) since `margin_calculation`, credited to the user.
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp (the
+    intermediate_margin_calculation block)
+    """
+    intermediate_margin_calculation = _liquidation_margin_calculation(
+        user,
+        perp_market_map,
+        spot_market_map,
+        oracle_map,
+        liquidation_margin_buffer_ratio,
+        tracked_market,
+    )
+    margin_freed = _free_margin(
+        user, margin_calculation.margin_shortage(), intermediate_margin_calculation
+    )
+    return intermediate_margin_calculation, margin_freed
+
+
+def _max_transfer_allowed(
+    user: User,
+    transfer_to_cover_margin_shortage: int,
+    margin_shortage: int,
+    slot: int,
+    state: State,
+) -> int:
+    """The cover amount scaled by the max pct to liquidate (1e4 precision), rounded down and
+    capped at u128 before the division (token or quote units, as the cover amount).
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_spot
+    (max_liability_allowed_to_be_transferred)
+    """
+    max_pct_allowed = calculate_max_pct_to_liquidate(
+        user, margin_shortage, slot, state.initial_pct_to_liquidate, state.liquidation_duration
+    )
+    return div_floor(
+        min(transfer_to_cover_margin_shortage * max_pct_allowed, U128_MAX),
+        LIQUIDATION_PCT_PRECISION,
+    )
+
+
+def _liability_transfer(
+    liquidator_max_transfer: int,
+    liability_amount: int,
+    liability_value: int,
+    max_allowed: int,
+    implied_by_asset: int,
+) -> int:
+    """min(liquidator max, liability, max(max allowed, whole liability if worth <= $10),
+    liability implied by the whole asset), so no dust is left behind (token or quote units).
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_spot (liability_transfer)
+    """
+    minimum_transfer = 0 if liability_value > TEN_QUOTE else liability_amount
+    return min(
+        liquidator_max_transfer,
+        liability_amount,
+        max(max_allowed, minimum_transfer),
+        implied_by_asset,
+    )
+
+
+def _calculate_margin_freed(
+    user: User,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    liquidation_margin_buffer_ratio: int,
+    initial_margin_shortage: int,
+) -> int:
+    """After the transfer: the shortage removed since `initial_margin_shortage` (1e6,
+    saturating at 0) by a fresh liquidation-mode calculation, credited to the user.
+
+    Source: programs/drift/src/controller/liquidation.rs::calculate_margin_freed
+    """
+    margin_calculation_after = _liquidation_margin_calculation(
+        user, perp_market_map, spot_market_map, oracle_map, liquidation_margin_buffer_ratio, None
+    )
+    return _free_margin(user, initial_margin_shortage, margin_calculation_after)
+
+
+def _finish_liquidation(user: User, transfer: int, transfer_to_cover_margin_shortage: int) -> None:
+    """Exit liquidation if the transfer reached the cover amount, else flag bankruptcy if the
+    user is bankrupt.
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp
+    """
+    if transfer >= transfer_to_cover_margin_shortage:
+        exit_liquidation(user)
+    elif is_user_bankrupt(user):
+        enter_bankruptcy(user)
+
+
+def _require_liquidator_initial_margin(
+    liquidator: User,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    what: str,
+) -> None:
+    """InsufficientCollateral unless the liquidator meets initial margin after taking over
+    `what` (collateral and requirement 1e6).
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp
+    """
+    liquidator_margin = calculate_margin_requirement_and_total_collateral_and_liability_info(
+        liquidator,
+        perp_market_map,
+        spot_market_map,
+        oracle_map,
+        MarginContext.standard(MarginRequirementType.Initial),
+    )
+    if not liquidator_margin.meets_margin_requirement():
+        raise InsufficientCollateral(
+            f"liquidator {liquidator.key} lacks initial margin to take over the {what}: "
+            f"collateral {liquidator_margin.total_collateral} < requirement "
+            f"{liquidator_margin.margin_requirement}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _LiquidationRecordHeader:
+    """The LiquidationRecord fields a liquidate_* call fixes once it has entered liquidation:
+    margin requirement and total collateral (1e6) come from the calculation before any cancel;
+    `fields` holds the type's own markets and prices.
+
+    Source: programs/drift/src/controller/liquidation.rs (the emit!(LiquidationRecord { .. }) of
+    each liquidate_*)
+    """
+
+    ts: int
+    liquidation_type: LiquidationType
+    market_index: int
+    user: User
+    liquidator: User
+    margin_calculation: MarginCalculation
+    liquidation_id: int
+    fields: dict[str, object]
+
+    def emit(self, events: list, margin_freed: int, **fields: object) -> LiquidationRecord:
+        """Append and return the record with `margin_freed` (1e6), the user's bankrupt flag as
+        it stands now and the outcome `fields`."""
+        record = LiquidationRecord(
+            ts=self.ts,
+            liquidation_type=self.liquidation_type,
+            user=self.user.key,
+            liquidator=self.liquidator.key,
+            market_index=self.market_index,
+            margin_requirement=self.margin_calculation.margin_requirement,
+            total_collateral=self.margin_calculation.total_collateral,
+            margin_freed=margin_freed,
+            liquidation_id=self.liquidation_id,
+            bankrupt=self.user.is_bankrupt(),
+            **self.fields,
+            **fields,
+        )
+        events.append(record)
+        return record
+
+
+# --- lookups and validations ---------------------------------------------------------------------
+
+
+def _get_spot_market(spot_market_map: dict[int, SpotMarket], market_index: int) -> SpotMarket:
+    spot_market = spot_market_map.get(market_index)
+    if spot_market is None:
+        raise SpotMarketNotFound(f"spot market {market_index} not found")
+    return spot_market
+
+
+def _get_perp_market(perp_market_map: dict[int, PerpMarket], market_index: int) -> PerpMarket:
+    market = perp_market_map.get(market_index)
+    if market is None:
+        raise PerpMarketNotFound(f"perp market {market_index} not found")
+    return market
+
+
+def _check_perp_liquidation_not_paused(market: PerpMarket) -> None:
+    if market.is_operation_paused(PerpOperation.Liquidation):
+        raise InvalidLiquidation(f"liquidation is paused for market {market.market_index}")
+
+
+def _validate_not_bankrupt(user: User, liquidator: User) -> None:
+    if user is liquidator:
+        raise UserCantLiquidateThemself(f"user {user.key} cannot liquidate itself")
+    if user.is_bankrupt():
+        raise UserBankrupt(f"user {user.key} is bankrupt")
+    if liquidator.is_bankrupt():
+        raise UserBankrupt(f"liquidator {liquidator.key} is bankrupt")
+
+
+def _user_perp_position(user: User, market_index: int) -> PerpPosition:
+    position = user.get_perp_position(market_index)
+    if position is None:
+        raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
+    return position
+
+
+def _settle_funding(market: PerpMarket, now: int, events: list, *users: User) -> None:
+    for user in users:
+        record = settle_funding_payment(user, market, now)
+        if record is not None:
+            events.append(record)
 
 
 def _position_direction(position: PerpPosition) -> PositionDirection:
     return PositionDirection.Long if position.base_asset_amount >= 0 else PositionDirection.Short
 
 
-def _settle_funding(user: User, market: PerpMarket, now: int, events: list) -> None:
-    record = settle_funding_payment(user, market, now)
-    if record is not None:
-        events.append(record)
+def _check_oracle_not_divergent(price: int, twap_5min: int, state: State, where: str) -> None:
+    """PriceBandsBreached when the oracle (1e6) is too far from its 5-min twap: the guard rail's
+    divergence, floored at 50%.
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_perp (the
+    is_oracle_too_divergent_with_twap_5min check)
+    """
+    max_divergence = max(
+        state.oracle_guard_rails.price_divergence.oracle_twap_5min_percent_divergence,
+        _MIN_ORACLE_TWAP_5MIN_PERCENT_DIVERGENCE,
+    )
+    if is_oracle_too_divergent_with_twap_5min(price, twap_5min, max_divergence):
+        raise PriceBandsBreached(
+            f"oracle {price} too far from 5min twap {twap_5min} to liquidate in {where}"
+        )
+
+
+# Oracle confidence multiplier of a spot market by asset tier.
+# Source: programs/drift/src/state/spot_market.rs::SpotMarket::get_max_confidence_interval_multiplier
+_SPOT_CONFIDENCE_MULTIPLIER = {
+    AssetTier.Collateral: 1,
+    AssetTier.Protected: 1,
+    AssetTier.Cross: 5,
+    AssetTier.Isolated: 50,
+    AssetTier.Unlisted: 50,
+}
+
+
+def _force_get_spot_position(user: User, market_index: int) -> SpotPosition:
+    """The user's spot position in a market, opening an empty deposit (reusing an available
+    slot) if absent; MaxNumberOfPositions when all MAX_SPOT_POSITIONS slots are in use.
+
+    Source: programs/drift/src/state/user.rs::User::force_get_spot_position_mut
+    """
+    position = user.get_spot_position(market_index)
+    if position is not None:
+        return position
+    new_position = SpotPosition(market_index=market_index)
+    if len(user.spot_positions) < MAX_SPOT_POSITIONS:
+        user.spot_positions.append(new_position)
+        return new_position
+    for index, existing in enumerate(user.spot_positions):
+        if existing.is_available():
+            user.spot_positions[index] = new_position
+            return new_position
+    raise MaxNumberOfPositions(
+        f"user {user.key} already holds {MAX_SPOT_POSITIONS} spot positions; cannot open "
+        f"market {market_index}"
+    )
+
+
+def _user_spot_position(user: User, market_index: int, role: str) -> SpotPosition:
+    position = user.get_spot_position(market_index)
+    if position is None:
+        raise CouldNotFindSpotPosition(
+            f"user {user.key} has no spot balance for {role} market {market_index}"
+        )
+    return position
+
+
+def _update_spot_balances_and_cumulative_deposits(
+    token_amount: int,
+    update_direction: SpotBalanceType,
+    spot_market: SpotMarket,
+    spot_position: SpotPosition,
+) -> None:
+    """update_spot_balances (not leaving Drift), then cumulative_deposits moves by the same
+    token amount: up for a Deposit, down for a Borrow.
+
+    Source: programs/drift/src/controller/spot_position.rs::update_spot_balances_and_cumulative_deposits
+    """
+    update_spot_balances(token_amount, update_direction, spot_market, spot_position, False)
+    if update_direction is SpotBalanceType.Deposit:
+        spot_position.cumulative_deposits += token_amount
+    else:
+        spot_position.cumulative_deposits -= token_amount
+
+
+def _spot_oracle_price_for_liquidation(
+    spot_market: SpotMarket, oracle_map: OracleMap, state: State
+) -> int:
+    """The spot market's oracle price (1e6), which must be valid for Liquidate (InvalidOracle).
+
+    Source: programs/drift/src/controller/spot_balance.rs::update_spot_market_and_check_validity
+    (the validity half; twap and interest updates belong to the spot-balance controller)
+    """
+    price_data = oracle_map.get_spot(spot_market.market_index)
+    validity = oracle_validity(
+        MarketType.Spot,
+        spot_market.market_index,
+        spot_market.historical_oracle_data.last_oracle_price_twap,
+        price_data,
+        state.oracle_guard_rails.validity,
+        _SPOT_CONFIDENCE_MULTIPLIER[spot_market.asset_tier],
+    )
+    if not is_oracle_valid_for_action(validity, DriftAction.Liquidate):
+        raise InvalidOracle(
+            f"oracle of spot market {spot_market.market_index} is {validity.name}: cannot liquidate"
+        )
+    return price_data.price
+
+
+def _spot_token_amount(
+    user: User,
+    spot_market: SpotMarket,
+    balance_type: SpotBalanceType,
+    role: str,
+) -> int:
+    position = _user_spot_position(user, spot_market.market_index, role)
+    if position.balance_type is not balance_type:
+        raise WrongSpotBalanceType(
+            f"user {user.key} holds a {position.balance_type.name} in {role} market "
+            f"{spot_market.market_index}, expected {balance_type.name}"
+        )
+    token_amount = get_token_amount(position.scaled_balance, spot_market, balance_type)
+    if token_amount == 0:
+        raise InvalidSpotPosition(
+            f"{role} token amount is zero for user {user.key} in market {spot_market.market_index}"
+        )
+    return token_amount
+
+
+def _check_spot_oracle_not_divergent(price: int, spot_market: SpotMarket, state: State) -> None:
+    """_check_oracle_not_divergent against the spot market's 5-min twap (prices 1e6).
+
+    Source: programs/drift/src/controller/liquidation.rs::liquidate_spot
+    """
+    _check_oracle_not_divergent(
+        price,
+        spot_market.historical_oracle_data.last_oracle_price_twap_5min,
+        state,
+        f"spot market {spot_market.market_index}",
+    )
 
 
 def liquidate_perp(
@@ -231,41 +659,20 @@ def liquidate_perp(
     Source: programs/drift/src/controller/liquidation.rs::liquidate_perp
     """
     buffer_ratio = state.liquidation_margin_buffer_ratio
-    if user is liquidator:
-        raise UserCantLiquidateThemself(f"user {user.key} cannot liquidate itself")
-    if user.is_bankrupt():
-        raise UserBankrupt(f"user {user.key} is bankrupt")
-    if liquidator.is_bankrupt():
-        raise UserBankrupt(f"liquidator {liquidator.key} is bankrupt")
-    market = perp_market_map.get(market_index)
-    if market is None:
-        raise PerpMarketNotFound(f"perp market {market_index} not found")
-    if market.is_operation_paused(PerpOperation.Liquidation):
-        raise InvalidLiquidation(f"liquidation is paused for market {market_index}")
-
-    _settle_funding(user, market, now, events)
-    _settle_funding(liquidator, market, now, events)
+    tracked_market = (MarketType.Perp, market_index)
+    _validate_not_bankrupt(user, liquidator)
+    market = _get_perp_market(perp_market_map, market_index)
+    _check_perp_liquidation_not_paused(market)
+    _settle_funding(market, now, events, user, liquidator)
 
     margin_calculation = _liquidation_margin_calculation(
-        user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, market_index
+        user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, tracked_market
     )
-    if not user.is_being_liquidated() and margin_calculation.meets_margin_requirement():
-        raise SufficientCollateral(
-            f"user {user.key} meets maintenance margin: collateral "
-            f"{margin_calculation.total_collateral} >= requirement "
-            f"{margin_calculation.margin_requirement}"
-        )
-    if user.is_being_liquidated() and margin_calculation.can_exit_liquidation():
-        exit_liquidation(user)
+    if _exit_if_recovered(margin_calculation, user):
         return None
-
-    user_position = user.get_perp_position(market_index)
-    if user_position is None:
-        raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
+    user_position = _user_perp_position(user, market_index)
     liquidator_position = force_get_perp_position(liquidator, market_index)
-
     liquidation_id = enter_liquidation(user, slot)
-    margin_freed = 0
     if not (
         user_position.base_asset_amount != 0
         or user_position.open_orders != 0
@@ -277,16 +684,8 @@ def liquidate_perp(
             f"user {user.key} has neither a position nor orders in market {market_index}"
         )
 
-    canceled_order_ids = cancel_orders(
-        user,
-        perp_market_map,
-        spot_market_map,
-        oracle_map,
-        state,
-        now,
-        slot,
-        OrderActionExplanation.Liquidation,
-        events,
+    canceled_order_ids = _cancel_orders_for_liquidation(
+        user, perp_market_map, spot_market_map, oracle_map, state, now, slot, events
     )
 
     oracle_price_data = oracle_map.get_perp(market_index)
@@ -321,39 +720,35 @@ def liquidate_perp(
             )
         )
 
+    record_header = _LiquidationRecordHeader(
+        now,
+        LiquidationType.LiquidatePerp,
+        market_index,
+        user,
+        liquidator,
+        margin_calculation,
+        liquidation_id,
+        {
+            "canceled_order_ids": tuple(canceled_order_ids),
+            "oracle_price": oracle_price,
+            "lp_shares": lp_shares,
+        },
+    )
+    intermediate_margin_calculation, margin_freed = margin_calculation, 0
     if canceled_order_ids or lp_shares > 0:
-        intermediate_margin_calculation = _liquidation_margin_calculation(
-            user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, market_index
+        intermediate_margin_calculation, margin_freed = _margin_after_cancels(
+            user,
+            perp_market_map,
+            spot_market_map,
+            oracle_map,
+            buffer_ratio,
+            tracked_market,
+            margin_calculation,
         )
-        margin_freed = cast_u64(
-            max(
-                margin_calculation.margin_shortage()
-                - intermediate_margin_calculation.margin_shortage(),
-                0,
-            )
-        )
-        increment_margin_freed(user, margin_freed)
         if intermediate_margin_calculation.can_exit_liquidation():
-            record = LiquidationRecord(
-                ts=now,
-                liquidation_type=LiquidationType.LiquidatePerp,
-                user=user.key,
-                liquidator=liquidator.key,
-                market_index=market_index,
-                margin_requirement=margin_calculation.margin_requirement,
-                total_collateral=margin_calculation.total_collateral,
-                margin_freed=margin_freed,
-                liquidation_id=liquidation_id,
-                bankrupt=user.is_bankrupt(),
-                canceled_order_ids=tuple(canceled_order_ids),
-                oracle_price=oracle_price,
-                lp_shares=lp_shares,
-            )
-            events.append(record)
+            record = record_header.emit(events, margin_freed)
             exit_liquidation(user)
             return record
-    else:
-        intermediate_margin_calculation = margin_calculation
 
     if user_position.base_asset_amount == 0:
         return None
@@ -367,16 +762,12 @@ def liquidate_perp(
             f"liquidator_max_base_asset_amount must be at least the step size {step_size}"
         )
     if market.status is not MarketStatus.Settlement:
-        max_divergence = max(
-            state.oracle_guard_rails.price_divergence.oracle_twap_5min_percent_divergence,
-            _MIN_ORACLE_TWAP_5MIN_PERCENT_DIVERGENCE,
+        _check_oracle_not_divergent(
+            oracle_price,
+            market.amm.historical_oracle_data.last_oracle_price_twap_5min,
+            state,
+            f"market {market_index}",
         )
-        twap_5min = market.amm.historical_oracle_data.last_oracle_price_twap_5min
-        if is_oracle_too_divergent_with_twap_5min(oracle_price, twap_5min, max_divergence):
-            raise PriceBandsBreached(
-                f"oracle {oracle_price} too far from 5min twap {twap_5min} to liquidate in "
-                f"market {market_index}"
-            )
 
     user_base_asset_amount = abs(user_position.base_asset_amount)
     margin_ratio = get_margin_ratio(
@@ -483,33 +874,13 @@ def liquidate_perp(
         )
     market.amm.total_liquidation_fee += if_fee_amount
 
-    margin_calculation_after = _liquidation_margin_calculation(
-        user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, None
+    margin_freed += _calculate_margin_freed(
+        user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, margin_shortage
     )
-    margin_freed_for_perp_position = cast_u64(
-        max(margin_shortage - margin_calculation_after.margin_shortage(), 0)
+    _finish_liquidation(user, base_asset_amount, base_asset_amount_to_cover_margin_shortage)
+    _require_liquidator_initial_margin(
+        liquidator, perp_market_map, spot_market_map, oracle_map, "position"
     )
-    margin_freed += margin_freed_for_perp_position
-    increment_margin_freed(user, margin_freed_for_perp_position)
-
-    if base_asset_amount >= base_asset_amount_to_cover_margin_shortage:
-        exit_liquidation(user)
-    elif is_user_bankrupt(user):
-        enter_bankruptcy(user)
-
-    liquidator_margin = calculate_margin_requirement_and_total_collateral_and_liability_info(
-        liquidator,
-        perp_market_map,
-        spot_market_map,
-        oracle_map,
-        MarginContext.standard(MarginRequirementType.Initial),
-    )
-    if not liquidator_margin.meets_margin_requirement():
-        raise InsufficientCollateral(
-            f"liquidator {liquidator.key} lacks initial margin to take over the position: "
-            f"collateral {liquidator_margin.total_collateral} < requirement "
-            f"{liquidator_margin.margin_requirement}"
-        )
 
     user_order_id = user.next_order_id
     user.next_order_id += 1
@@ -561,262 +932,13 @@ def liquidate_perp(
             oracle_price=oracle_price,
         )
     )
-    record = LiquidationRecord(
-        ts=now,
-        liquidation_type=LiquidationType.LiquidatePerp,
-        user=user.key,
-        liquidator=liquidator.key,
-        market_index=market_index,
-        margin_requirement=margin_calculation.margin_requirement,
-        total_collateral=margin_calculation.total_collateral,
-        margin_freed=margin_freed,
-        liquidation_id=liquidation_id,
-        bankrupt=user.is_bankrupt(),
-        canceled_order_ids=tuple(canceled_order_ids),
-        lp_shares=lp_shares,
-        oracle_price=oracle_price,
+    return record_header.emit(
+        events,
+        margin_freed,
         base_asset_amount=user_position_delta.base_asset_amount,
         quote_asset_amount=user_position_delta.quote_asset_amount,
         liquidator_fee=liquidator_fee_amount,
         if_fee=if_fee_amount,
-    )
-    events.append(record)
-    return record
-
-
-# Oracle confidence multiplier of a spot market by asset tier.
-# Source: programs/drift/src/state/spot_market.rs::SpotMarket::get_max_confidence_interval_multiplier
-_SPOT_CONFIDENCE_MULTIPLIER = {
-    AssetTier.Collateral: 1,
-    AssetTier.Protected: 1,
-    AssetTier.Cross: 5,
-    AssetTier.Isolated: 50,
-    AssetTier.Unlisted: 50,
-}
-
-
-def _get_spot_market(spot_market_map: dict[int, SpotMarket], market_index: int) -> SpotMarket:
-    spot_market = spot_market_map.get(market_index)
-    if spot_market is None:
-        raise SpotMarketNotFound(f"spot market {market_index} not found")
-    return spot_market
-
-
-def _get_perp_market(perp_market_map: dict[int, PerpMarket], market_index: int) -> PerpMarket:
-    market = perp_market_map.get(market_index)
-    if market is None:
-        raise PerpMarketNotFound(f"perp market {market_index} not found")
-    return market
-
-
-def _check_perp_liquidation_not_paused(market: PerpMarket) -> None:
-    if market.is_operation_paused(PerpOperation.Liquidation):
-        raise InvalidLiquidation(f"liquidation is paused for market {market.market_index}")
-
-
-def _validate_not_bankrupt(user: User, liquidator: User) -> None:
-    if user is liquidator:
-        raise UserCantLiquidateThemself(f"user {user.key} cannot liquidate itself")
-    if user.is_bankrupt():
-        raise UserBankrupt(f"user {user.key} is bankrupt")
-    if liquidator.is_bankrupt():
-        raise UserBankrupt(f"liquidator {liquidator.key} is bankrupt")
-
-
-def _force_get_spot_position(user: User, market_index: int) -> SpotPosition:
-    """The user's spot position in a market, opening an empty deposit (reusing an available
-    slot) if absent; MaxNumberOfPositions when all MAX_SPOT_POSITIONS slots are in use.
-
-    Source: programs/drift/src/state/user.rs::User::force_get_spot_position_mut
-    """
-    position = user.get_spot_position(market_index)
-    if position is not None:
-        return position
-    new_position = SpotPosition(market_index=market_index)
-    if len(user.spot_positions) < MAX_SPOT_POSITIONS:
-        user.spot_positions.append(new_position)
-        return new_position
-    for index, existing in enumerate(user.spot_positions):
-        if existing.is_available():
-            user.spot_positions[index] = new_position
-            return new_position
-    raise MaxNumberOfPositions(
-        f"user {user.key} already holds {MAX_SPOT_POSITIONS} spot positions; cannot open "
-        f"market {market_index}"
-    )
-
-
-def _user_spot_position(user: User, market_index: int, role: str) -> SpotPosition:
-    position = user.get_spot_position(market_index)
-    if position is None:
-        raise CouldNotFindSpotPosition(
-            f"user {user.key} has no spot balance for {role} market {market_index}"
-        )
-    return position
-
-
-def _update_spot_balances_and_cumulative_deposits(
-    token_amount: int,
-    update_direction: SpotBalanceType,
-    spot_market: SpotMarket,
-    spot_position: SpotPosition,
-) -> None:
-    """update_spot_balances (not leaving Drift), then cumulative_deposits moves by the same
-    token amount: up for a Deposit, down for a Borrow.
-
-    Source: programs/drift/src/controller/spot_position.rs::update_spot_balances_and_cumulative_deposits
-    """
-    update_spot_balances(token_amount, update_direction, spot_market, spot_position, False)
-    if update_direction is SpotBalanceType.Deposit:
-        spot_position.cumulative_deposits += token_amount
-    else:
-        spot_position.cumulative_deposits -= token_amount
-
-
-def _spot_oracle_price_for_liquidation(
-    spot_market: SpotMarket, oracle_map: OracleMap, state: State
-) -> int:
-    """The spot market's oracle price (1e6), which must be valid for Liquidate (InvalidOracle).
-
-    Source: programs/drift/src/controller/spot_balance.rs::update_spot_market_and_check_validity
-    (the validity half; twap and interest updates belong to the spot-balance controller)
-    """
-    price_data = oracle_map.get_spot(spot_market.market_index)
-    validity = oracle_validity(
-        MarketType.Spot,
-        spot_market.market_index,
-        spot_market.historical_oracle_data.last_oracle_price_twap,
-        price_data,
-        state.oracle_guard_rails.validity,
-        _SPOT_CONFIDENCE_MULTIPLIER[spot_market.asset_tier],
-    )
-    if not is_oracle_valid_for_action(validity, DriftAction.Liquidate):
-        raise InvalidOracle(
-            f"oracle of spot market {spot_market.market_index} is {validity.name}: cannot liquidate"
-        )
-    return price_data.price
-
-
-def _spot_token_amount(
-    user: User,
-    spot_market: SpotMarket,
-    balance_type: SpotBalanceType,
-    role: str,
-) -> int:
-    position = _user_spot_position(user, spot_market.market_index, role)
-    if position.balance_type is not balance_type:
-        raise WrongSpotBalanceType(
-            f"user {user.key} holds a {position.balance_type.name} in {role} market "
-            f"{spot_market.market_index}, expected {balance_type.name}"
-        )
-    token_amount = get_token_amount(position.scaled_balance, spot_market, balance_type)
-    if token_amount == 0:
-        raise InvalidSpotPosition(
-            f"{role} token amount is zero for user {user.key} in market {spot_market.market_index}"
-        )
-    return token_amount
-
-
-def _check_oracle_not_divergent(
-    price: int, spot_market: SpotMarket, state: State, role: str
-) -> None:
-    max_divergence = max(
-        state.oracle_guard_rails.price_divergence.oracle_twap_5min_percent_divergence,
-        _MIN_ORACLE_TWAP_5MIN_PERCENT_DIVERGENCE,
-    )
-    twap_5min = spot_market.historical_oracle_data.last_oracle_price_twap_5min
-    if is_oracle_too_divergent_with_twap_5min(price, twap_5min, max_divergence):
-        raise PriceBandsBreached(
-            f"{role} oracle {price} too far from 5min twap {twap_5min} of spot market "
-            f"{spot_market.market_index}"
-        )
-
-
-def _calculate_margin_freed(
-    user: User,
-    perp_market_map: dict[int, PerpMarket],
-    spot_market_map: dict[int, SpotMarket],
-    oracle_map: OracleMap,
-    liquidation_margin_buffer_ratio: int,
-    initial_margin_shortage: int,
-) -> int:
-    """Shortage removed since `initial_margin_shortage` (1e6, saturating at 0).
-
-    Source: programs/drift/src/controller/liquidation.rs::calculate_margin_freed
-    """
-    margin_calculation_after = _liquidation_margin_calculation(
-        user, perp_market_map, spot_market_map, oracle_map, liquidation_margin_buffer_ratio, None
-    )
-    return cast_u64(max(initial_margin_shortage - margin_calculation_after.margin_shortage(), 0))
-
-
-def _begin_liquidation(margin_calculation: MarginCalculation, user: User, slot: int) -> int | None:
-    """SufficientCollateral for a healthy user not yet flagged; None (after exiting) for a flagged
-    user that can leave liquidation; else the liquidation id after entering liquidation."""
-    if not user.is_being_liquidated() and margin_calculation.meets_margin_requirement():
-        raise SufficientCollateral(
-            f"user {user.key} meets maintenance margin: collateral "
-            f"{margin_calculation.total_collateral} >= requirement "
-            f"{margin_calculation.margin_requirement}"
-        )
-    if user.is_being_liquidated() and margin_calculation.can_exit_liquidation():
-        exit_liquidation(user)
-        return None
-    return enter_liquidation(user, slot)
-
-
-def _spot_liquidation_margin_calculation(
-    user: User,
-    perp_market_map: dict[int, PerpMarket],
-    spot_market_map: dict[int, SpotMarket],
-    oracle_map: OracleMap,
-    liquidation_margin_buffer_ratio: int,
-    liability_market_index: int,
-) -> MarginCalculation:
-    context = MarginContext.liquidation(
-        liquidation_margin_buffer_ratio
-    ).track_market_margin_requirement(MarketType.Spot, liability_market_index)
-    return calculate_margin_requirement_and_total_collateral_and_liability_info(
-        user, perp_market_map, spot_market_map, oracle_map, context
-    )
-
-
-def _finish_liquidation(user: User, transfer: int, transfer_to_cover_margin_shortage: int) -> None:
-    if transfer >= transfer_to_cover_margin_shortage:
-        exit_liquidation(user)
-    elif is_user_bankrupt(user):
-        enter_bankruptcy(user)
-
-
-def _require_liquidator_initial_margin(
-    liquidator: User,
-    perp_market_map: dict[int, PerpMarket],
-    spot_market_map: dict[int, SpotMarket],
-    oracle_map: OracleMap,
-    what: str,
-) -> None:
-    if not meets_initial_margin_requirement(
-        liquidator, perp_market_map, spot_market_map, oracle_map
-    ):
-        raise InsufficientCollateral(
-            f"liquidator {liquidator.key} lacks initial margin to take over the {what}"
-        )
-
-
-def _liability_transfer(
-    liquidator_max_transfer: int,
-    liability_amount: int,
-    liability_value: int,
-    max_allowed: int,
-    implied_by_asset: int,
-) -> int:
-    # a liability worth at most $10 may go whole, so no dust is left behind
-    minimum_transfer = 0 if liability_value > TEN_QUOTE else liability_amount
-    return min(
-        liquidator_max_transfer,
-        liability_amount,
-        max(max_allowed, minimum_transfer),
-        implied_by_asset,
     )
 
 
@@ -882,67 +1004,48 @@ def liquidate_spot(
         liability_market.liquidator_fee, premium=False
     )
 
-    margin_calculation = _spot_liquidation_margin_calculation(
-        user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, liability_market_index
+    tracked_market = (MarketType.Spot, liability_market_index)
+    margin_calculation = _liquidation_margin_calculation(
+        user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, tracked_market
     )
     liquidation_id = _begin_liquidation(margin_calculation, user, slot)
     if liquidation_id is None:
         return None
-    margin_freed = 0
-    canceled_order_ids = cancel_orders(
-        user,
-        perp_market_map,
-        spot_market_map,
-        oracle_map,
-        state,
-        now,
-        slot,
-        OrderActionExplanation.Liquidation,
-        events,
+    canceled_order_ids = _cancel_orders_for_liquidation(
+        user, perp_market_map, spot_market_map, oracle_map, state, now, slot, events
     )
-
-    def record(**fields: int) -> LiquidationRecord:
-        return LiquidationRecord(
-            ts=now,
-            liquidation_type=LiquidationType.LiquidateSpot,
-            user=user.key,
-            liquidator=liquidator.key,
-            market_index=0,
-            margin_requirement=margin_calculation.margin_requirement,
-            total_collateral=margin_calculation.total_collateral,
-            margin_freed=margin_freed,
-            liquidation_id=liquidation_id,
-            bankrupt=user.is_bankrupt(),
-            asset_market_index=asset_market_index,
-            asset_price=asset_price,
-            liability_market_index=liability_market_index,
-            liability_price=liability_price,
-            **fields,
-        )
-
-    intermediate_margin_calculation = margin_calculation
+    record_header = _LiquidationRecordHeader(
+        now,
+        LiquidationType.LiquidateSpot,
+        0,
+        user,
+        liquidator,
+        margin_calculation,
+        liquidation_id,
+        {
+            "asset_market_index": asset_market_index,
+            "asset_price": asset_price,
+            "liability_market_index": liability_market_index,
+            "liability_price": liability_price,
+        },
+    )
+    intermediate_margin_calculation, margin_freed = margin_calculation, 0
     if canceled_order_ids:
-        intermediate_margin_calculation = _spot_liquidation_margin_calculation(
+        intermediate_margin_calculation, margin_freed = _margin_after_cancels(
             user,
             perp_market_map,
             spot_market_map,
             oracle_map,
             buffer_ratio,
-            liability_market_index,
+            tracked_market,
+            margin_calculation,
         )
-        margin_freed = cast_u64(
-            max(
-                margin_calculation.margin_shortage()
-                - intermediate_margin_calculation.margin_shortage(),
-                0,
-            )
-        )
-        increment_margin_freed(user, margin_freed)
         if intermediate_margin_calculation.can_exit_liquidation():
-            liquidation_record = record(canceled_order_ids=tuple(canceled_order_ids))
-            events.append(liquidation_record)
+            record = record_header.emit(
+                events, margin_freed, canceled_order_ids=tuple(canceled_order_ids)
+            )
             exit_liquidation(user)
-            return liquidation_record
+            return record
 
     margin_shortage = intermediate_margin_calculation.margin_shortage()
     liability_weight_with_buffer = liability_market.maintenance_liability_weight + buffer_ratio
@@ -969,12 +1072,8 @@ def liquidate_spot(
             liquidation_if_fee,
         )
     )
-    max_pct_allowed = calculate_max_pct_to_liquidate(
-        user, margin_shortage, slot, state.initial_pct_to_liquidate, state.liquidation_duration
-    )
-    max_liability_allowed_to_be_transferred = div_floor(
-        min(liability_transfer_to_cover_margin_shortage * max_pct_allowed, U128_MAX),
-        LIQUIDATION_PCT_PRECISION,
+    max_liability_allowed_to_be_transferred = _max_transfer_allowed(
+        user, liability_transfer_to_cover_margin_shortage, margin_shortage, slot, state
     )
     if max_liability_allowed_to_be_transferred == 0:
         return None
@@ -1009,8 +1108,8 @@ def liquidate_spot(
             f"asset_transfer {asset_transfer} / liability_transfer {liability_transfer} is zero "
             f"(asset market {asset_market_index}, liability market {liability_market_index})"
         )
-    _check_oracle_not_divergent(liability_price, liability_market, state, "liability")
-    _check_oracle_not_divergent(asset_price, asset_market, state, "asset")
+    _check_spot_oracle_not_divergent(liability_price, liability_market, state)
+    _check_spot_oracle_not_divergent(asset_price, asset_market, state)
     validate_transfer_satisfies_limit_price(
         asset_transfer, liability_transfer, asset_decimals, liability_decimals, limit_price
     )
@@ -1039,27 +1138,25 @@ def liquidate_spot(
         _force_get_spot_position(user, asset_market_index),
     )
 
-    margin_freed_from_liability = _calculate_margin_freed(
+    margin_freed += _calculate_margin_freed(
         user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, margin_shortage
     )
-    margin_freed += margin_freed_from_liability
-    increment_margin_freed(user, margin_freed_from_liability)
     _finish_liquidation(user, liability_transfer, liability_transfer_to_cover_margin_shortage)
     _require_liquidator_initial_margin(
         liquidator, perp_market_map, spot_market_map, oracle_map, "borrow"
     )
 
-    liquidation_record = record(
-        asset_transfer=asset_transfer, liability_transfer=liability_transfer, if_fee=if_fee
+    return record_header.emit(
+        events,
+        margin_freed,
+        asset_transfer=asset_transfer,
+        liability_transfer=liability_transfer,
+        if_fee=if_fee,
     )
-    events.append(liquidation_record)
-    return liquidation_record
 
 
 def _perp_position_without_base(user: User, market_index: int) -> PerpPosition:
-    position = user.get_perp_position(market_index)
-    if position is None:
-        raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
+    position = _user_perp_position(user, market_index)
     if position.base_asset_amount != 0:
         raise InvalidPerpPositionToLiquidate(
             f"user {user.key} still has an open perp position (base_asset_amount "
@@ -1109,15 +1206,11 @@ def liquidate_borrow_for_perp_pnl(
     market = _get_perp_market(perp_market_map, perp_market_index)
     _check_perp_liquidation_not_paused(market)
     liability_market = _get_spot_market(spot_market_map, liability_market_index)
-    if user.get_perp_position(perp_market_index) is None:
-        raise UserHasNoPositionInMarket(
-            f"user {user.key} has no position in market {perp_market_index}"
-        )
+    _user_perp_position(user, perp_market_index)
     _user_spot_position(user, liability_market_index, "liability")
     liquidator_position = force_get_perp_position(liquidator, perp_market_index)
     liquidator_liability_position = _force_get_spot_position(liquidator, liability_market_index)
-    _settle_funding(user, market, now, events)
-    _settle_funding(liquidator, market, now, events)
+    _settle_funding(market, now, events, user, liquidator)
 
     user_position = _perp_position_without_base(user, perp_market_index)
     pnl = user_position.quote_asset_amount
@@ -1145,55 +1238,40 @@ def liquidate_borrow_for_perp_pnl(
     liquidation_id = _begin_liquidation(margin_calculation, user, slot)
     if liquidation_id is None:
         return None
-    margin_freed = 0
-    canceled_order_ids = cancel_orders(
-        user,
-        perp_market_map,
-        spot_market_map,
-        oracle_map,
-        state,
-        now,
-        slot,
-        OrderActionExplanation.Liquidation,
-        events,
+    canceled_order_ids = _cancel_orders_for_liquidation(
+        user, perp_market_map, spot_market_map, oracle_map, state, now, slot, events
     )
-
-    def record(**fields: object) -> LiquidationRecord:
-        return LiquidationRecord(
-            ts=now,
-            liquidation_type=LiquidationType.LiquidateBorrowForPerpPnl,
-            user=user.key,
-            liquidator=liquidator.key,
-            market_index=perp_market_index,
-            margin_requirement=margin_calculation.margin_requirement,
-            total_collateral=margin_calculation.total_collateral,
-            margin_freed=margin_freed,
-            liquidation_id=liquidation_id,
-            bankrupt=user.is_bankrupt(),
-            oracle_price=oracle_map.get_perp(perp_market_index).price,
-            liability_market_index=liability_market_index,
-            liability_price=liability_price,
-            **fields,
-        )
-
-    intermediate_margin_calculation = margin_calculation
+    record_header = _LiquidationRecordHeader(
+        now,
+        LiquidationType.LiquidateBorrowForPerpPnl,
+        perp_market_index,
+        user,
+        liquidator,
+        margin_calculation,
+        liquidation_id,
+        {
+            "oracle_price": oracle_map.get_perp(perp_market_index).price,
+            "liability_market_index": liability_market_index,
+            "liability_price": liability_price,
+        },
+    )
+    intermediate_margin_calculation, margin_freed = margin_calculation, 0
     if canceled_order_ids:
-        intermediate_margin_calculation = _liquidation_margin_calculation(
-            user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, None
+        intermediate_margin_calculation, margin_freed = _margin_after_cancels(
+            user,
+            perp_market_map,
+            spot_market_map,
+            oracle_map,
+            buffer_ratio,
+            None,
+            margin_calculation,
         )
-        margin_freed = cast_u64(
-            max(
-                margin_calculation.margin_shortage()
-                - intermediate_margin_calculation.margin_shortage(),
-                0,
-            )
-        )
-        increment_margin_freed(user, margin_freed)
         if intermediate_margin_calculation.can_exit_liquidation():
-            liquidation_record = record(canceled_order_ids=tuple(canceled_order_ids))
-            events.append(liquidation_record)
+            record = record_header.emit(
+                events, margin_freed, canceled_order_ids=tuple(canceled_order_ids)
+            )
             exit_liquidation(user)
-            return liquidation_record
+            return record
 
     margin_shortage = intermediate_margin_calculation.margin_shortage()
     liability_transfer_to_cover_margin_shortage = (
@@ -1208,12 +1286,8 @@ def liquidate_borrow_for_perp_pnl(
             0,
         )
     )
-    max_pct_allowed = calculate_max_pct_to_liquidate(
-        user, margin_shortage, slot, state.initial_pct_to_liquidate, state.liquidation_duration
-    )
-    max_liability_allowed_to_be_transferred = div_floor(
-        min(liability_transfer_to_cover_margin_shortage * max_pct_allowed, U128_MAX),
-        LIQUIDATION_PCT_PRECISION,
+    max_liability_allowed_to_be_transferred = _max_transfer_allowed(
+        user, liability_transfer_to_cover_margin_shortage, margin_shortage, slot, state
     )
     if max_liability_allowed_to_be_transferred == 0:
         return None
@@ -1264,19 +1338,17 @@ def liquidate_borrow_for_perp_pnl(
     update_quote_asset_amount(liquidator_position, market, pnl_transfer)
     update_quote_asset_amount(user_position, market, -pnl_transfer)
 
-    margin_freed_from_liability = _calculate_margin_freed(
+    margin_freed += _calculate_margin_freed(
         user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, margin_shortage
     )
-    margin_freed += margin_freed_from_liability
-    increment_margin_freed(user, margin_freed_from_liability)
     _finish_liquidation(user, liability_transfer, liability_transfer_to_cover_margin_shortage)
     _require_liquidator_initial_margin(
         liquidator, perp_market_map, spot_market_map, oracle_map, "borrow"
     )
 
-    liquidation_record = record(pnl_transfer=pnl_transfer, liability_transfer=liability_transfer)
-    events.append(liquidation_record)
-    return liquidation_record
+    return record_header.emit(
+        events, margin_freed, pnl_transfer=pnl_transfer, liability_transfer=liability_transfer
+    )
 
 
 def liquidate_perp_pnl_for_deposit(
@@ -1314,15 +1386,11 @@ def liquidate_perp_pnl_for_deposit(
     asset_market = _get_spot_market(spot_market_map, asset_market_index)
     market = _get_perp_market(perp_market_map, perp_market_index)
     _check_perp_liquidation_not_paused(market)
-    if user.get_perp_position(perp_market_index) is None:
-        raise UserHasNoPositionInMarket(
-            f"user {user.key} has no position in market {perp_market_index}"
-        )
+    _user_perp_position(user, perp_market_index)
     _user_spot_position(user, asset_market_index, "asset")
     liquidator_position = force_get_perp_position(liquidator, perp_market_index)
     liquidator_asset_position = _force_get_spot_position(liquidator, asset_market_index)
-    _settle_funding(user, market, now, events)
-    _settle_funding(liquidator, market, now, events)
+    _settle_funding(market, now, events, user, liquidator)
 
     asset_price = _spot_oracle_price_for_liquidation(asset_market, oracle_map, state)
     asset_amount = _spot_token_amount(user, asset_market, SpotBalanceType.Deposit, "asset")
@@ -1349,17 +1417,8 @@ def liquidate_perp_pnl_for_deposit(
     liquidation_id = _begin_liquidation(margin_calculation, user, slot)
     if liquidation_id is None:
         return None
-    margin_freed = 0
-    canceled_order_ids = cancel_orders(
-        user,
-        perp_market_map,
-        spot_market_map,
-        oracle_map,
-        state,
-        now,
-        slot,
-        OrderActionExplanation.Liquidation,
-        events,
+    canceled_order_ids = _cancel_orders_for_liquidation(
+        user, perp_market_map, spot_market_map, oracle_map, state, now, slot, events
     )
     safest_tier_spot_liability, safest_tier_perp_liability = calculate_user_safest_position_tiers(
         user, perp_market_map, spot_market_map
@@ -1367,45 +1426,39 @@ def liquidate_perp_pnl_for_deposit(
     is_contract_tier_violation = not is_contract_tier_as_safe_as(
         market.contract_tier, safest_tier_perp_liability, safest_tier_spot_liability
     )
-
-    def record(**fields: object) -> LiquidationRecord:
-        return LiquidationRecord(
-            ts=now,
-            liquidation_type=LiquidationType.LiquidatePerpPnlForDeposit,
-            user=user.key,
-            liquidator=liquidator.key,
-            market_index=perp_market_index,
-            margin_requirement=margin_calculation.margin_requirement,
-            total_collateral=margin_calculation.total_collateral,
-            margin_freed=margin_freed,
-            liquidation_id=liquidation_id,
-            bankrupt=user.is_bankrupt(),
-            oracle_price=oracle_map.get_perp(perp_market_index).price,
-            asset_market_index=asset_market_index,
-            asset_price=asset_price,
-            **fields,
-        )
-
-    intermediate_margin_calculation = margin_calculation
+    record_header = _LiquidationRecordHeader(
+        now,
+        LiquidationType.LiquidatePerpPnlForDeposit,
+        perp_market_index,
+        user,
+        liquidator,
+        margin_calculation,
+        liquidation_id,
+        {
+            "oracle_price": oracle_map.get_perp(perp_market_index).price,
+            "asset_market_index": asset_market_index,
+            "asset_price": asset_price,
+        },
+    )
+    intermediate_margin_calculation, margin_freed = margin_calculation, 0
     if canceled_order_ids:
-        intermediate_margin_calculation = _liquidation_margin_calculation(
-            user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, None
+        intermediate_margin_calculation, margin_freed = _margin_after_cancels(
+            user,
+            perp_market_map,
+            spot_market_map,
+            oracle_map,
+            buffer_ratio,
+            None,
+            margin_calculation,
         )
-        margin_freed = cast_u64(
-            max(
-                margin_calculation.margin_shortage()
-                - intermediate_margin_calculation.margin_shortage(),
-                0,
-            )
-        )
-        increment_margin_freed(user, margin_freed)
         exiting_liquidation = intermediate_margin_calculation.can_exit_liquidation()
         if exiting_liquidation or is_contract_tier_violation:
-            liquidation_record = record(canceled_order_ids=tuple(canceled_order_ids))
-            events.append(liquidation_record)
+            record = record_header.emit(
+                events, margin_freed, canceled_order_ids=tuple(canceled_order_ids)
+            )
             if exiting_liquidation:
                 exit_liquidation(user)
-            return liquidation_record
+            return record
 
     if is_contract_tier_violation:
         raise TierViolationLiquidatingPerpPnl(
@@ -1425,12 +1478,8 @@ def liquidate_perp_pnl_for_deposit(
         quote_price,
         0,
     )
-    max_pct_allowed = calculate_max_pct_to_liquidate(
-        user, margin_shortage, slot, state.initial_pct_to_liquidate, state.liquidation_duration
-    )
-    max_pnl_allowed_to_be_transferred = div_floor(
-        min(pnl_transfer_to_cover_margin_shortage * max_pct_allowed, U128_MAX),
-        LIQUIDATION_PCT_PRECISION,
+    max_pnl_allowed_to_be_transferred = _max_transfer_allowed(
+        user, pnl_transfer_to_cover_margin_shortage, margin_shortage, slot, state
     )
     if max_pnl_allowed_to_be_transferred == 0:
         return None
@@ -1481,19 +1530,17 @@ def liquidate_perp_pnl_for_deposit(
     update_quote_asset_amount(liquidator_position, market, -pnl_transfer)
     update_quote_asset_amount(user_position, market, pnl_transfer)
 
-    margin_freed_from_liability = _calculate_margin_freed(
+    margin_freed += _calculate_margin_freed(
         user, perp_market_map, spot_market_map, oracle_map, buffer_ratio, margin_shortage
     )
-    margin_freed += margin_freed_from_liability
-    increment_margin_freed(user, margin_freed_from_liability)
     _finish_liquidation(user, pnl_transfer, pnl_transfer_to_cover_margin_shortage)
     _require_liquidator_initial_margin(
         liquidator, perp_market_map, spot_market_map, oracle_map, "pnl"
     )
 
-    liquidation_record = record(pnl_transfer=pnl_transfer, asset_transfer=asset_transfer)
-    events.append(liquidation_record)
-    return liquidation_record
+    return record_header.emit(
+        events, margin_freed, pnl_transfer=pnl_transfer, asset_transfer=asset_transfer
+    )
 
 
 def _validate_bankrupt_user_and_liquidator(user: User, liquidator: User) -> None:
@@ -1553,9 +1600,7 @@ def resolve_perp_bankruptcy(
     _validate_bankrupt_user_and_liquidator(user, liquidator)
     market = _get_perp_market(perp_market_map, market_index)
     _check_perp_liquidation_not_paused(market)
-    position = user.get_perp_position(market_index)
-    if position is None:
-        raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
+    position = _user_perp_position(user, market_index)
     loss = position.quote_asset_amount
     if loss >= 0:
         raise InvalidPerpPositionToLiquidate(

@@ -695,6 +695,23 @@ def calculate_margin_requirement_and_total_collateral_and_liability_info(
     return calculation
 
 
+def _meets_margin_requirement(
+    user: User,
+    perp_market_map: dict[int, PerpMarket],
+    spot_market_map: dict[int, SpotMarket],
+    oracle_map: OracleMap,
+    context: MarginContext,
+) -> bool:
+    """Total collateral >= the margin requirement of `context` (both 1e6).
+
+    Source: programs/drift/src/math/margin.rs::meets_initial_margin_requirement (the body
+    shared by the meets_*_margin_requirement wrappers)
+    """
+    return calculate_margin_requirement_and_total_collateral_and_liability_info(
+        user, perp_market_map, spot_market_map, oracle_map, context
+    ).meets_margin_requirement()
+
+
 def meets_initial_margin_requirement(
     user: User,
     perp_market_map: dict[int, PerpMarket],
@@ -705,9 +722,8 @@ def meets_initial_margin_requirement(
 
     Source: programs/drift/src/math/margin.rs::meets_initial_margin_requirement
     """
-    return calculate_margin_requirement_and_total_collateral_and_liability_info(
-        user, perp_market_map, spot_market_map, oracle_map, MarginContext.standard(_Initial)
-    ).meets_margin_requirement()
+    context = MarginContext.standard(_Initial)
+    return _meets_margin_requirement(user, perp_market_map, spot_market_map, oracle_map, context)
 
 
 def meets_maintenance_margin_requirement(
@@ -720,9 +736,8 @@ def meets_maintenance_margin_requirement(
 
     Source: programs/drift/src/math/margin.rs::meets_maintenance_margin_requirement
     """
-    return calculate_margin_requirement_and_total_collateral_and_liability_info(
-        user, perp_market_map, spot_market_map, oracle_map, MarginContext.standard(_Maintenance)
-    ).meets_margin_requirement()
+    context = MarginContext.standard(_Maintenance)
+    return _meets_margin_requirement(user, perp_market_map, spot_market_map, oracle_map, context)
 
 
 def meets_settle_pnl_maintenance_margin_requirement(
@@ -735,13 +750,8 @@ def meets_settle_pnl_maintenance_margin_requirement(
 
     Source: programs/drift/src/math/margin.rs::meets_settle_pnl_maintenance_margin_requirement
     """
-    return calculate_margin_requirement_and_total_collateral_and_liability_info(
-        user,
-        perp_market_map,
-        spot_market_map,
-        oracle_map,
-        MarginContext.standard(_Maintenance).with_strict(True),
-    ).meets_margin_requirement()
+    context = MarginContext.standard(_Maintenance).with_strict(True)
+    return _meets_margin_requirement(user, perp_market_map, spot_market_map, oracle_map, context)
 
 
 def meets_place_order_margin_requirement(

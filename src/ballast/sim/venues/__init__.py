@@ -2,8 +2,9 @@
 
 The `Venue` protocol: `setup(scenario, first_prices)` builds the engine's accounts, `step(ts, prices)`
 advances the clock and publishes the oracle readings (1e6) of every market, and the trading
-methods (`market_order`, `add_lp`, `remove_lp`, ...) are what agents call. Only Drift (with
-BAL) exists; "curie" is rejected until that engine lands.
+methods (`market_order`, `base_position`, `oracle`, `quotes`, ...) are what agents call.
+"drift" is Drift v2 with BAL (venues/drift.py); "curie" is Perpetual Protocol v2 Curie with
+range makers (venues/curie.py).
 """
 
 from __future__ import annotations
@@ -22,17 +23,27 @@ class Venue(Protocol):
 
     def step(self, ts: int, prices: dict[str, int]) -> None: ...
 
+    def market_order(self, authority: str, market: str, base: int, reduce_only: bool = False) -> bool: ...
+
+    def base_position(self, authority: str, market: str) -> int: ...
+
+    def oracle(self, market: str) -> int: ...
+
+    def process_events(self) -> None: ...
+
     def audit_error(self) -> str | None: ...
 
     def state_digest(self) -> str: ...
 
 
 def make_venue(config: VenueConfig) -> Venue:
-    """The venue for a config; ScenarioError for kinds that are not supported."""
+    """The venue for a config (dispatch on `kind`); ScenarioError for unknown kinds."""
     if config.kind == "drift":
         from ballast.sim.venues.drift import DriftVenue
 
         return DriftVenue(config)
     if config.kind == "curie":
-        raise ScenarioError(f"venues.{config.name}.kind = 'curie': not yet supported (the Curie engine has not landed)")
+        from ballast.sim.venues.curie import CurieVenue
+
+        return CurieVenue(config)
     raise ScenarioError(f"venues.{config.name}.kind = {config.kind!r}: unknown venue kind")
