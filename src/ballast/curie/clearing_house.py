@@ -41,19 +41,17 @@ from ballast.curie.controller import order_book as ob_controller
 from ballast.curie.controller import rewards as rewards_controller
 from ballast.curie.controller import vault as vault_controller
 from ballast.curie.events import (
+    BadDebtSettled,
     Deposited,
     FundingPaymentSettled,
     FundingUpdated,
+    InsuranceFundRepaid,
     LiquidityChanged,
     PositionChanged,
     PositionLiquidated,
-    Withdrawn,
-)
-from ballast.curie.liquidation_events import (
-    BadDebtSettled,
-    InsuranceFundRepaid,
     RewardBudgetSet,
     RewardsClaimed,
+    Withdrawn,
 )
 from ballast.curie.market_errors import (
     GreaterThanSettlementTokenBalanceCap,
