@@ -70,3 +70,48 @@ def test_bench_curie_reports_each_layer_and_crossing_count():
         ("clearing_house", "0"), ("clearing_house", "1"), ("clearing_house", "10"),
     ]
     assert "machine:" in result.stdout
+
+
+def test_bench_backtest_reports_engine_events_per_second(tmp_path):
+    import tomli_w
+
+    scenario = {
+        "name": "tiny",
+        "seed": 3,
+        "duration_days": 0.05,
+        "step_seconds": 60,
+        "markets": [{"name": "SOL-PERP", "oracle": {"kind": "gbm", "start_price_usd": 100.0}}],
+        "agents": [{"kind": "noise_taker", "name": "noise", "collateral_usd": 100_000}],
+    }
+    path = tmp_path / "tiny.toml"
+    path.write_text(tomli_w.dumps(scenario))
+    result = runner.invoke(app, ["bench", "backtest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "events/s" in result.output
+    assert "72" in result.output  # 0.05 days of 60 s steps
+
+
+def test_backtest_command_writes_a_run_folder_and_names_bad_keys(tmp_path):
+    import tomli_w
+
+    good = {
+        "name": "tiny",
+        "seed": 3,
+        "duration_days": 0.02,
+        "step_seconds": 60,
+        "markets": [{"name": "SOL-PERP", "oracle": {"kind": "gbm", "start_price_usd": 100.0}}],
+        "agents": [{"kind": "noise_taker", "name": "noise", "collateral_usd": 100_000}],
+    }
+    path = tmp_path / "good.toml"
+    path.write_text(tomli_w.dumps(good))
+    result = runner.invoke(app, ["backtest", str(path), "--out", str(tmp_path / "runs"), "--check"])
+    assert result.exit_code == 0, result.output
+    reports = list((tmp_path / "runs").glob("*/report.html"))
+    assert len(reports) == 1
+
+    bad = dict(good, stepseconds=60)
+    bad_path = tmp_path / "bad.toml"
+    bad_path.write_text(tomli_w.dumps(bad))
+    result = runner.invoke(app, ["backtest", str(bad_path)])
+    assert result.exit_code == 2
+    assert "stepseconds" in result.output

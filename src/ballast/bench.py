@@ -91,3 +91,37 @@ def bench_fills(users: int, fills: int, seconds_per_fill: int = 3, lps: int = 0)
     if not exchange.audit().balanced:
         raise AssertionError("benchmark run left the exchange unbalanced")
     return FillBenchResult(users, fills, seconds, funding_updates, lps)
+
+
+@dataclass(frozen=True)
+class BacktestBenchResult:
+    scenario: str
+    steps: int
+    engine_events: int
+    seconds: float
+    peak_rss_mib: float
+
+    @property
+    def events_per_second(self) -> float:
+        return self.engine_events / self.seconds
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds
+
+
+def bench_backtest(scenario_path: str) -> BacktestBenchResult:
+    """Time one backtest (simulation only: no run folder or report) and count the engine events
+    it produced; peak resident memory of this process so far (MiB, from getrusage)."""
+    import resource
+
+    from ballast.sim import Backtest, load_scenario
+
+    scenario = load_scenario(scenario_path)
+    started = time.perf_counter()
+    result = Backtest(scenario).run()
+    seconds = time.perf_counter() - started
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return BacktestBenchResult(
+        scenario_path, scenario.n_steps, len(result.events), seconds, peak_rss_mib
+    )

@@ -91,6 +91,31 @@ def bench_fills_command(
     console.print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
 
 
+@bench_app.command("backtest")
+def bench_backtest_command(
+    scenario: str = typer.Argument("examples/sol_bal_30d.toml", help="Scenario to time."),
+    runs: int = typer.Option(1, min=1, help="Runs; the best is reported."),
+) -> None:
+    """Engine events per second of a whole backtest (simulation only, no report)."""
+    from ballast.bench import bench_backtest
+
+    best = min((bench_backtest(scenario) for _ in range(runs)), key=lambda r: r.seconds)
+    console = Console()
+    table = Table(title=f"bench backtest: {scenario}, best of {runs} runs")
+    for column in ("steps", "engine events", "seconds", "events/s", "steps/s", "peak RSS (MiB)"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{best.steps:,}",
+        f"{best.engine_events:,}",
+        f"{best.seconds:,.1f}",
+        f"{best.events_per_second:,.0f}",
+        f"{best.steps_per_second:,.0f}",
+        f"{best.peak_rss_mib:,.0f}",
+    )
+    console.print(table)
+    console.print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
+
+
 @bench_app.command("curie")
 def bench_curie_command(
     swaps: int = typer.Option(20_000, min=1, help="Pool swaps per run."),

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -380,10 +379,3 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
     summary.update({k: v for k, v in first.items() if k not in ("agents",)})
     summary["venues"] = venues
     return summary
-
-
-def run_timed(scenario: Scenario, **kwargs) -> tuple[BacktestResult, float]:
-    """Run and return (result, wall seconds) — for the CLI's progress line, not the summary."""
-    started = time.perf_counter()
-    result = Backtest(scenario, **kwargs).run()
-    return result, time.perf_counter() - started
