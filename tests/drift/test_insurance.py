@@ -1291,6 +1291,8 @@ def test_sum_of_stake_shares_never_exceeds_user_shares_nor_total_shares(operatio
             NoIFWithdrawRequestInProgress,
             InvalidIFRebase,
             InvalidIFDetected,
+            # a loss can floor a 1-share request to 0 shares; cancelling it then finds no request
+            InvalidIFUnstakeCancel,
         ):
             # instructions are atomic: a failed one leaves every account as it was
             fund.market, stakes, fund.insurance_vault, fund.wallets = before

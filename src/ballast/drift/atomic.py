@@ -3,6 +3,13 @@
 Solana rolls a failed transaction back; Ballast does the same by recording every field of the
 touched state objects (recursively, keeping object identity) and writing them back if the
 instruction raises. Frozen dataclasses, enums and ints are values and are kept as they are.
+
+A snapshot is flat: one entry per mutable object reachable from the snapshotted one (state
+objects through their nested-state, list and dict fields, and the items of those lists and
+dicts), each holding the object and a shallow copy of its contents. Restoring writes every
+entry back into its own object, so nested objects get back both their identity (the parent's
+field holds the original object again) and their contents. The walk is one loop over a work
+stack with a precomputed plan per class, as it runs on every instruction (hot path).
 """
 
 from __future__ import annotations
@@ -13,11 +20,16 @@ from typing import Any
 
 __all__ = ["Snapshot", "snapshot", "restore"]
 
-# per class: (getter of all field values, field names, indexes of fields holding nested state)
-_LAYOUTS: dict[type, tuple[attrgetter, tuple[str, ...], tuple[int, ...]]] = {}
+Snapshot = list
 
-Snapshot = tuple
+# entry kinds
+_STATE = 0
+_LIST = 1
+_DICT = 2
 
+# per class: None (immutable value: nothing to record), _LIST, _DICT or
+# (getter of all field values, field names, getter of the nested-state/list/dict fields or None)
+_PLANS: dict[type, tuple[attrgetter, tuple[str, ...], Any] | int | None] = {}
 
 _MUTABLE: dict[type, bool] = {}
 
@@ -31,70 +43,79 @@ def _is_mutable_state(value: Any) -> bool:
     return mutable
 
 
-def _layout(cls: type) -> tuple[attrgetter, tuple[str, ...], tuple[int, ...]]:
-    layout = _LAYOUTS.get(cls)
-    if layout is None:
-        names = tuple(f.name for f in fields(cls))
-        default = cls()
-        nested = tuple(
-            i
-            for i, name in enumerate(names)
-            if _is_mutable_state(getattr(default, name))
-            or isinstance(getattr(default, name), list | dict)
-        )
-        getter = attrgetter(*names) if len(names) > 1 else (lambda o, n=names[0]: (getattr(o, n),))
-        layout = (getter, names, nested)
-        _LAYOUTS[cls] = layout
-    return layout
+def _tuple_getter(names: tuple[str, ...]) -> Any:
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return attrgetter(*names)
+
+
+def _plan(cls: type) -> tuple[attrgetter, tuple[str, ...], Any] | int | None:
+    if cls not in _PLANS:
+        if issubclass(cls, list):
+            _PLANS[cls] = _LIST
+        elif issubclass(cls, dict):
+            _PLANS[cls] = _DICT
+        elif not (is_dataclass(cls) and not cls.__dataclass_params__.frozen):
+            _PLANS[cls] = None
+        else:
+            names = tuple(f.name for f in fields(cls))
+            default = cls()
+            nested = tuple(
+                name
+                for name in names
+                if _is_mutable_state(getattr(default, name))
+                or isinstance(getattr(default, name), list | dict)
+            )
+            _PLANS[cls] = (_tuple_getter(names), names, _tuple_getter(nested) if nested else None)
+    return _PLANS[cls]
 
 
 def snapshot(obj: Any) -> Snapshot | None:
     """Record `obj`'s fields (and nested state objects, lists and dicts) for `restore`.
 
     Immutable values (ints, strings, enums, frozen dataclasses) need no snapshot: None.
+    A list whose first item is immutable is copied without visiting its items (a state list
+    is homogeneous).
     """
-    if isinstance(obj, list):
-        if not obj or not _is_mutable_state(obj[0]):
-            return (obj, list(obj), None)  # immutable items (a state list is homogeneous)
-        return (obj, [(item, snapshot(item)) for item in obj])
-    if isinstance(obj, dict):
-        return (obj, [(key, item, snapshot(item)) for key, item in obj.items()])
-    if not _is_mutable_state(obj):
-        return None
-    getter, _names, nested = _layout(type(obj))
-    values = getter(obj)
-    if nested:
-        values = list(values)
-        for index in nested:
-            values[index] = (values[index], snapshot(values[index]))
-    return (obj, values)
+    entries: list = []
+    append = entries.append
+    plans = _PLANS
+    stack = [obj]
+    pop = stack.pop
+    extend = stack.extend
+    while stack:
+        item = pop()
+        cls = type(item)
+        plan = plans[cls] if cls in plans else _plan(cls)
+        if plan is None:
+            continue
+        if plan is _LIST:
+            append((_LIST, item, list(item)))
+            if item and _is_mutable_state(item[0]):
+                extend(item)
+            continue
+        if plan is _DICT:
+            append((_DICT, item, list(item.items())))
+            extend(item.values())
+            continue
+        getter, _names, nested = plan
+        append((_STATE, item, getter(item)))
+        if nested is not None:
+            extend(nested(item))
+    return entries or None
 
 
 def restore(snap: Snapshot | None) -> None:
     """Write a snapshot back into the same objects it was taken from."""
     if snap is None:
         return
-    if len(snap) == 3:
-        obj, items, _ = snap
-        obj[:] = items
-        return
-    obj, values = snap
-    if isinstance(obj, list):
-        obj[:] = [item for item, _ in values]
-        for _item, item_snap in values:
-            restore(item_snap)
-        return
-    if isinstance(obj, dict):
-        obj.clear()
-        for key, item, item_snap in values:
-            obj[key] = item
-            restore(item_snap)
-        return
-    _getter, names, nested = _layout(type(obj))
-    for index, name in enumerate(names):
-        value = values[index]
-        if index in nested:
-            original, inner = value
-            restore(inner)
-            value = original
-        setattr(obj, name, value)
+    for kind, obj, values in snap:
+        if kind == _STATE:
+            for name, value in zip(_PLANS[type(obj)][1], values, strict=True):
+                setattr(obj, name, value)
+        elif kind == _LIST:
+            obj[:] = values
+        else:
+            obj.clear()
+            obj.update(values)

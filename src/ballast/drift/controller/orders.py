@@ -249,25 +249,28 @@ def _order_action_record(
     oracle_price: int,
     **fill: int | str | None,
 ) -> OrderActionRecord:
+    # a post-only order is the maker side of the record, any other the taker side
     if order.post_only:
-        taker_fields = {
-            "maker": user_key,
-            "maker_order_id": order.order_id,
-            "maker_order_direction": order.direction.name,
-        }
-    else:
-        taker_fields = {
-            "taker": user_key,
-            "taker_order_id": order.order_id,
-            "taker_order_direction": order.direction.name,
-        }
+        return OrderActionRecord(
+            ts=now,
+            action=action,
+            action_explanation=explanation,
+            market_index=market.market_index,
+            oracle_price=oracle_price,
+            maker=user_key,
+            maker_order_id=order.order_id,
+            maker_order_direction=order.direction.name,
+            **fill,
+        )
     return OrderActionRecord(
         ts=now,
         action=action,
         action_explanation=explanation,
         market_index=market.market_index,
         oracle_price=oracle_price,
-        **taker_fields,
+        taker=user_key,
+        taker_order_id=order.order_id,
+        taker_order_direction=order.direction.name,
         **fill,
     )
 
@@ -643,6 +646,9 @@ def _amm_is_available(
     return True, 0 if can_skip else min_duration
 
 
+_DRAWDOWN_LIMIT_DIVISORS = {ContractTier.A: 50, ContractTier.B: 33, ContractTier.C: 25}
+
+
 def _has_too_much_drawdown(market: PerpMarket) -> bool:
     """Source: programs/drift/src/state/perp_market.rs::PerpMarket::has_too_much_drawdown"""
     amm = market.amm
@@ -653,7 +659,7 @@ def _has_too_much_drawdown(market: PerpMarket) -> bool:
     percent = div_trunc(
         amm.net_revenue_since_last_funding * PERCENTAGE_PRECISION, max(amm.total_fee_minus_distributions, 1)
     )
-    limit = {ContractTier.A: 50, ContractTier.B: 33, ContractTier.C: 25}.get(tier, 20)
+    limit = _DRAWDOWN_LIMIT_DIVISORS.get(tier, 20)
     return percent <= -div_trunc(PERCENTAGE_PRECISION, limit)
 
 

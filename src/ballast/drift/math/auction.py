@@ -9,8 +9,6 @@ Source: programs/drift/src/math/auction.rs, programs/drift/src/state/order_param
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ballast.drift.constants import (
     AUCTION_DERIVE_PRICE_FRACTION,
     ONE_HUNDRED_THOUSAND_QUOTE,
@@ -290,12 +288,7 @@ def _update_perp_auction_params_limit_orders(
         if end is None:
             end = oracle_price_offset if is_oracle_offset else params.price
     new_duration = get_auction_duration(abs(end - start), abs(oracle_price), perp_market.contract_tier)
-    return replace(
-        params,
-        auction_start_price=start,
-        auction_end_price=end,
-        auction_duration=max(params.auction_duration or 0, new_duration),
-    )
+    return params.with_auction(start, end, max(params.auction_duration or 0, new_duration))
 
 
 def _get_auction_price_offset(params: OrderParams, price: int | None, oracle_price: int) -> int:
@@ -316,7 +309,7 @@ def _update_perp_auction_params_market_and_oracle_orders(
             start, end, duration = derive_oracle_order_auction_params(
                 perp_market, params.direction, oracle_price, params.oracle_price_offset, _TWENTY_FIVE_BPS
             )
-        return replace(params, auction_start_price=start, auction_end_price=end, auction_duration=duration)
+        return params.with_auction(start, end, duration)
     new_start_offset, new_end_offset = get_perp_baseline_start_end_price_offset(perp_market, params.direction, 2)
     current_start_offset = _get_auction_price_offset(params, params.auction_start_price, oracle_price)
     current_end_offset = _get_auction_price_offset(params, params.auction_end_price, oracle_price)
@@ -333,12 +326,7 @@ def _update_perp_auction_params_market_and_oracle_orders(
         if current_end_offset < new_end_offset:
             end = new_end_offset + base
     new_duration = get_auction_duration(abs(end - start), abs(oracle_price), perp_market.contract_tier)
-    return replace(
-        params,
-        auction_start_price=start,
-        auction_end_price=end,
-        auction_duration=max(params.auction_duration, new_duration),
-    )
+    return params.with_auction(start, end, max(params.auction_duration, new_duration))
 
 
 def update_perp_auction_params(params: OrderParams, perp_market: PerpMarket, oracle_price: int) -> OrderParams:

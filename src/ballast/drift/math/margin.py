@@ -47,7 +47,7 @@ from ballast.drift.state.margin_calculation import (
     MarginContext,
     MarginRequirementType,
 )
-from ballast.drift.state.oracle import DriftAction, OraclePriceData
+from ballast.drift.state.oracle import DriftAction, OraclePriceData, OracleValidity
 from ballast.drift.state.oracle_map import OracleMap
 from ballast.drift.state.perp_market import ContractTier, MarketStatus, PerpMarket
 from ballast.drift.state.spot_market import AssetTier, SpotBalanceType, SpotMarket
@@ -79,6 +79,12 @@ _Initial = MarginRequirementType.Initial
 _Fill = MarginRequirementType.Fill
 _Maintenance = MarginRequirementType.Maintenance
 _Deposit = SpotBalanceType.Deposit
+
+# the validity classes usable for a margin calculation, taken from is_oracle_valid_for_action
+# itself so the rule lives in one place (a set test is cheaper than its chain of comparisons)
+_VALID_FOR_MARGIN_CALC = frozenset(
+    validity for validity in OracleValidity if is_oracle_valid_for_action(validity, DriftAction.MarginCalc)
+)
 
 _SPOT_CONFIDENCE_MULTIPLIER = {
     AssetTier.Collateral: 1,
@@ -414,7 +420,7 @@ def _price_data_and_validity(
     price_data, validity = get_price_data_and_validity(
         oracle_map, market_type, market_index, last_oracle_price_twap, max_confidence_interval_multiplier
     )
-    return price_data, is_oracle_valid_for_action(validity, DriftAction.MarginCalc)
+    return price_data, validity in _VALID_FOR_MARGIN_CALC
 
 
 def _weighted_spot_token_value(

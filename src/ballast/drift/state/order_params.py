@@ -7,8 +7,9 @@ Source: programs/drift/src/state/order_params.rs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
+from operator import attrgetter
 
 from ballast.drift.state.user import (
     MarketType,
@@ -48,3 +49,16 @@ class OrderParams:
     auction_duration: int | None = None  # slots
     auction_start_price: int | None = None  # price, or oracle offset for Oracle orders
     auction_end_price: int | None = None  # price, or oracle offset for Oracle orders
+
+    def with_auction(self, start_price: int | None, end_price: int | None, duration: int | None) -> OrderParams:
+        """A copy with the three auction fields replaced: `dataclasses.replace(self,
+        auction_start_price=..., auction_end_price=..., auction_duration=...)` without its
+        per-call walk over the fields (hot path: every market order is sanitised)."""
+        return OrderParams(*_fields_before_auction(self), duration, start_price, end_price)
+
+
+# every field but the last three, which are the auction fields in this order (checked below)
+_FIELD_NAMES = tuple(f.name for f in fields(OrderParams))
+if _FIELD_NAMES[-3:] != ("auction_duration", "auction_start_price", "auction_end_price"):
+    raise ImportError("OrderParams.with_auction expects the auction fields last")
+_fields_before_auction = attrgetter(*_FIELD_NAMES[:-3])
