@@ -9,6 +9,8 @@ the providers are never iterated in the fill path, so the per-fill cost must not
 
 from __future__ import annotations
 
+import os
+import platform
 import time
 from dataclasses import dataclass
 
@@ -124,4 +126,21 @@ def bench_backtest(scenario_path: str) -> BacktestBenchResult:
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return BacktestBenchResult(
         scenario_path, scenario.n_steps, len(result.events), seconds, peak_rss_mib
+    )
+
+
+def machine_info() -> str:
+    """CPU model, logical cores, Python implementation and version."""
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (
+        f"{model}, {os.cpu_count()} logical cores, {platform.python_implementation()} "
+        f"{platform.python_version()} on {platform.system()} {platform.machine()}"
     )

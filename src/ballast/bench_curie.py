@@ -15,8 +15,6 @@ initialized ticks. Two layers are timed:
 
 from __future__ import annotations
 
-import os
-import platform
 import time
 from dataclasses import dataclass
 
@@ -24,7 +22,7 @@ from ballast.curie.clearing_house import ClearingHouse
 from ballast.curie.univ3 import pool as univ3_pool
 from ballast.curie.univ3 import tick_math
 
-__all__ = ["CurieBenchResult", "CROSSINGS", "bench_curie", "machine_info"]
+__all__ = ["CurieBenchResult", "CROSSINGS", "bench_curie"]
 
 SPACING = 60
 RANGES = 40  # adjacent ranges [60k, 60(k+1)) for k = -20 .. 19
@@ -111,20 +109,3 @@ def bench_curie(layer: str, ticks_crossed: int, swaps: int) -> CurieBenchResult:
     if layer == "clearing_house":
         return _bench_clearing_house(ticks_crossed, swaps)
     raise ValueError(f"layer must be 'pool' or 'clearing_house', got {layer!r}")
-
-
-def machine_info() -> str:
-    """CPU model, logical cores, Python implementation and version."""
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return (
-        f"{model}, {os.cpu_count()} logical cores, {platform.python_implementation()} "
-        f"{platform.python_version()} on {platform.system()} {platform.machine()}"
-    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import platform
-
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -63,7 +61,7 @@ def bench_fills_command(
     runs: int = typer.Option(3, min=1, help="Runs per row; the best is reported."),
 ) -> None:
     """Market orders filled against the AMM with funding and margin on (and BAL providers)."""
-    from ballast.bench import bench_fills
+    from ballast.bench import bench_fills, machine_info
 
     if users is None:
         user_counts = [10] if lps is not None else [10, 100, 1000, 10000]
@@ -88,7 +86,7 @@ def bench_fills_command(
                 str(best.funding_updates),
             )
     console.print(table)
-    console.print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
+    console.print(f"machine: {machine_info()}")
 
 
 @bench_app.command("backtest")
@@ -97,7 +95,7 @@ def bench_backtest_command(
     runs: int = typer.Option(1, min=1, help="Runs; the best is reported."),
 ) -> None:
     """Engine events per second of a whole backtest (simulation only, no report)."""
-    from ballast.bench import bench_backtest
+    from ballast.bench import bench_backtest, machine_info
 
     best = min((bench_backtest(scenario) for _ in range(runs)), key=lambda r: r.seconds)
     console = Console()
@@ -113,7 +111,7 @@ def bench_backtest_command(
         f"{best.peak_rss_mib:,.0f}",
     )
     console.print(table)
-    console.print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
+    console.print(f"machine: {machine_info()}")
 
 
 @bench_app.command("curie")
@@ -124,7 +122,8 @@ def bench_curie_command(
 ) -> None:
     """Curie swaps per second crossing 0, 1 and 10 initialized ticks: the virtual Uniswap v3
     pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards)."""
-    from ballast.bench_curie import CROSSINGS, bench_curie, machine_info
+    from ballast.bench import machine_info
+    from ballast.bench_curie import CROSSINGS, bench_curie
 
     console = Console()
     table = Table(title=f"bench curie: best of {runs} runs, alternating direction")
