@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballast.curie.errors import LiquidityAdd, LiquiditySub, SafeCastOverflow
+from ballast.curie.errors import LiquidityAdd, LiquiditySub, MulDivOverflow, SafeCastOverflow
 from ballast.curie.univ3.liquidity_amounts import (
     get_amount0_for_liquidity,
     get_amount1_for_liquidity,
@@ -112,6 +112,13 @@ def test_add_delta_reverts():
 prices = st.integers(MIN_SQRT_RATIO, MAX_SQRT_RATIO - 1)
 
 
+def test_liquidity_for_amount0_over_a_one_wei_range_at_the_top_reverts_like_full_math():
+    # a * b / (b - a) with b - a == 1 near MAX_SQRT_RATIO exceeds 2^256: FullMath.mulDiv reverts, so must we
+    a = 1_461_446_703_371_421_562_070_309_362_012_016_470_409_165_183_988
+    with pytest.raises(MulDivOverflow):
+        get_liquidity_for_amounts(MIN_SQRT_RATIO, a, a + 1, 4_295_290_187, 0)
+
+
 @settings(max_examples=300, deadline=None)
 @given(prices, prices, prices, st.integers(0, 10**30), st.integers(0, 10**30))
 def test_liquidity_from_amounts_never_needs_more_than_the_amounts(price, a, b, amount0, amount1):
@@ -119,8 +126,8 @@ def test_liquidity_from_amounts_never_needs_more_than_the_amounts(price, a, b, a
         return
     try:
         liquidity = get_liquidity_for_amounts(price, a, b, amount0, amount1)
-    except SafeCastOverflow:
-        return
+    except (SafeCastOverflow, MulDivOverflow):
+        return  # the reference reverts too: uint128 cast or FullMath.mulDiv past 2^256 (tiny range at extreme prices)
     lo, hi = min(a, b), max(a, b)
     need0 = get_amount0_delta(max(price, lo), hi, liquidity, True) if price < hi else 0
     need1 = get_amount1_delta(lo, min(price, hi), liquidity, True) if price > lo else 0
