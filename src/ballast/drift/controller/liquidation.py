@@ -30,7 +30,7 @@ from ballast.drift.constants import (
     TEN_QUOTE,
 )
 from ballast.drift.controller.funding import settle_funding_payment
-from ballast.drift.controller.lp import burn_lp_shares
+from ballast.drift.controller.lp import burn_lp_shares_with_record
 from ballast.drift.controller.orders import (
     cancel_orders,
     update_maker_volume_30d,
@@ -87,7 +87,6 @@ from ballast.drift.events import (
     LiquidationRecord,
     LiquidationType,
     LPAction,
-    LPRecord,
     OrderAction,
     OrderActionExplanation,
     OrderActionRecord,
@@ -706,17 +705,9 @@ def liquidate_perp(
     # BAL (drift_bal.md section 13): an account's LP shares go first, at no penalty.
     lp_shares = user_position.lp_shares
     if lp_shares > 0:
-        lp_delta, lp_pnl = burn_lp_shares(user_position, market, lp_shares, oracle_price)
         events.append(
-            LPRecord(
-                ts=now,
-                user=user.key,
-                action=LPAction.RemoveLiquidity,
-                n_shares=lp_shares,
-                market_index=market_index,
-                delta_base_asset_amount=lp_delta.base_asset_amount,
-                delta_quote_asset_amount=lp_delta.quote_asset_amount,
-                pnl=lp_pnl,
+            burn_lp_shares_with_record(
+                user, user_position, market, lp_shares, oracle_price, LPAction.RemoveLiquidity, now
             )
         )
 

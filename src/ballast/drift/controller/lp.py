@@ -42,6 +42,7 @@ __all__ = [
     "settle_funding_payment_then_lp",
     "mint_lp_shares",
     "burn_lp_shares",
+    "burn_lp_shares_with_record",
 ]
 
 
@@ -258,11 +259,17 @@ def settle_lp(user: User, market: PerpMarket, now: int) -> LPRecord | None:
     delta, pnl = settle_lp_position(position, market)
     if delta.base_asset_amount == 0 and delta.quote_asset_amount == 0:
         return None
+    return _lp_record(now, user, LPAction.SettleLiquidity, 0, market, delta, pnl)
+
+
+def _lp_record(
+    now: int, user: User, action: LPAction, n_shares: int, market: PerpMarket, delta: PositionDelta, pnl: int
+) -> LPRecord:
     return LPRecord(
         ts=now,
         user=user.key,
-        action=LPAction.SettleLiquidity,
-        n_shares=0,
+        action=action,
+        n_shares=n_shares,
         market_index=market.market_index,
         delta_base_asset_amount=delta.base_asset_amount,
         delta_quote_asset_amount=delta.quote_asset_amount,
@@ -379,3 +386,21 @@ def burn_lp_shares(
     _validate_lp_market(market)
     _validate_lp_position(position, market)
     return delta, pnl
+
+
+def burn_lp_shares_with_record(
+    user: User,
+    position: PerpPosition,
+    market: PerpMarket,
+    shares_to_burn: int,
+    oracle_price: int,
+    action: LPAction,
+    now: int,
+) -> LPRecord:
+    """`burn_lp_shares` and the LPRecord of the removal (`action`: RemoveLiquidity,
+    RemoveLiquidityDerisk, ...; `now` in unix seconds stamps it). Same preconditions and errors.
+
+    Source: programs/drift/src/controller/lp.rs::burn_lp_shares, emit!(LPRecord) at its callers
+    """
+    delta, pnl = burn_lp_shares(position, market, shares_to_burn, oracle_price)
+    return _lp_record(now, user, action, shares_to_burn, market, delta, pnl)

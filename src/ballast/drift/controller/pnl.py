@@ -19,7 +19,7 @@ from ballast.drift.constants import (
     PERCENTAGE_PRECISION,
     QUOTE_SPOT_MARKET_INDEX,
 )
-from ballast.drift.controller.lp import burn_lp_shares, settle_funding_payment_then_lp
+from ballast.drift.controller.lp import burn_lp_shares_with_record, settle_funding_payment_then_lp
 from ballast.drift.controller.orders import place_perp_order
 from ballast.drift.controller.position import update_quote_asset_amount, update_settled_pnl
 from ballast.drift.controller.spot_balance import (
@@ -49,7 +49,7 @@ from ballast.drift.errors import (
     UserHasNoPositionInMarket,
     UserMustSettleTheirOwnPositiveUnsettledPNL,
 )
-from ballast.drift.events import LPAction, LPRecord, OrderActionExplanation, SettlePnlRecord
+from ballast.drift.events import LPAction, OrderActionExplanation, SettlePnlRecord
 from ballast.drift.math.amm import (
     calculate_oracle_twap_5min_price_spread_pct,
     is_oracle_mark_too_divergent,
@@ -420,17 +420,9 @@ def burn_user_lp_shares_for_risk_reduction(
         user.max_margin_ratio,
         False,
     )
-    delta, pnl = burn_lp_shares(position, market, shares_to_burn, oracle_price)
     events.append(
-        LPRecord(
-            ts=now,
-            user=user.key,
-            action=LPAction.RemoveLiquidityDerisk,
-            n_shares=shares_to_burn,
-            market_index=market_index,
-            delta_base_asset_amount=delta.base_asset_amount,
-            delta_quote_asset_amount=delta.quote_asset_amount,
-            pnl=pnl,
+        burn_lp_shares_with_record(
+            user, position, market, shares_to_burn, oracle_price, LPAction.RemoveLiquidityDerisk, now
         )
     )
     open_orders = sum(order.status is OrderStatus.Open for order in user.orders)

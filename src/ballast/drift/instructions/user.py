@@ -16,7 +16,7 @@ from ballast.drift.controller.funding import (
     settle_funding_payments,
 )
 from ballast.drift.controller.lp import (
-    burn_lp_shares,
+    burn_lp_shares_with_record,
     mint_lp_shares,
 )
 from ballast.drift.controller.orders import (
@@ -430,11 +430,9 @@ class UserInstructions:
                 f"user {user.key} holds {position.lp_shares} lp shares, cannot remove {to_burn}"
             )
         oracle_price = self.oracle_map.get_perp(market.market_index).price
-        delta, pnl = burn_lp_shares(position, market, to_burn, oracle_price)
         self.events.append(
-            LPRecord(
-                self.now, user.key, LPAction.RemoveLiquidity, to_burn, market.market_index,
-                delta.base_asset_amount, delta.quote_asset_amount, pnl,
+            burn_lp_shares_with_record(
+                user, position, market, to_burn, oracle_price, LPAction.RemoveLiquidity, self.now
             )
         )
         return to_burn
