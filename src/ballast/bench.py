@@ -18,6 +18,7 @@ from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION
 from ballast.drift.presets import add_perp_market, fund_user, new_exchange
 from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.user import OrderType, PositionDirection
+from ballast.engine import engine_status
 from ballast.fixed import div_floor
 
 __all__ = ["FillBenchResult", "bench_fills", "BENCH_LP_SHARE_PCT"]
@@ -130,7 +131,8 @@ def bench_backtest(scenario_path: str) -> BacktestBenchResult:
 
 
 def machine_info() -> str:
-    """CPU model, logical cores, Python implementation and version."""
+    """CPU model, logical cores, Python implementation and version, and whether the Drift
+    engine runs compiled (mypyc) or interpreted."""
     model = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -142,5 +144,6 @@ def machine_info() -> str:
         pass
     return (
         f"{model}, {os.cpu_count()} logical cores, {platform.python_implementation()} "
-        f"{platform.python_version()} on {platform.system()} {platform.machine()}"
+        f"{platform.python_version()} on {platform.system()} {platform.machine()}; "
+        f"Drift engine {engine_status().describe()}"
     )

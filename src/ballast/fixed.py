@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from math import isqrt
 
+from ballast.math_error import MathError
+
 __all__ = [
     "MathError",
     "div_trunc",
@@ -38,10 +40,6 @@ __all__ = [
     "I128_MAX",
     "I128_MIN",
 ]
-
-
-class MathError(ArithmeticError):
-    """An arithmetic result the reference would reject (overflow, division by zero, bad cast)."""
 
 
 U32_MAX = (1 << 32) - 1

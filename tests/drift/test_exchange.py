@@ -12,7 +12,6 @@ from math import isqrt
 
 import pytest
 
-import ballast.drift.controller.orders as orders_controller
 from ballast.drift.errors import (
     CantTransferBetweenSameUserAccount,
     InsufficientCollateral,
@@ -615,6 +614,38 @@ def test_order_rejects_bad_size(size, shown):
         ex.place_and_take_perp_order("alice", 0, _market(LONG, size))
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("price", 99.5),
+        ("market_index", "0"),
+        ("user_order_id", True),
+        ("max_ts", 1.0),
+        ("trigger_price", "100"),
+        ("oracle_price_offset", 0.5),
+        ("auction_duration", 10.0),
+        ("auction_start_price", 1.5),
+        ("auction_end_price", "x"),
+        ("order_type", "Market"),
+        ("market_type", 0),
+        ("direction", "Long"),
+        ("post_only", False),
+        ("trigger_condition", None),
+        ("reduce_only", 0),
+        ("immediate_or_cancel", "no"),
+    ],
+)
+def test_order_rejects_a_badly_typed_field_naming_it(field, value):
+    ex = _exchange()
+    fields = {"order_type": OrderType.Market, "direction": LONG, "base_asset_amount": BASE}
+    params = OrderParams(**{**fields, field: value})
+
+    with _unchanged(ex), pytest.raises(InvalidAmount, match=field):
+        ex.place_and_take_perp_order("alice", 0, params)
+    with _unchanged(ex), pytest.raises(InvalidAmount, match=field):
+        ex.place_perp_order("alice", 0, params)
+
+
 def test_order_below_step_size_is_rejected():
     ex = _exchange()
 
@@ -767,31 +798,27 @@ def test_clock_cannot_move_backwards():
 # --- atomicity in the middle of an instruction -------------------------------------------
 
 
-def test_fill_breaching_taker_margin_rolls_back_the_amm_swap(monkeypatch):
+def test_fill_breaching_taker_margin_rolls_back_the_amm_swap():
     ex = _exchange(("alice", 100))
     ex.update_oracle_price(0, 97 * PRICE)  # AMM still quotes ~$100: a long loses ~3% at once
     amm = ex.perp_market(0).amm
-    swaps: list[tuple[int, int]] = []
-    real_fill = orders_controller.fulfill_perp_order_with_amm
-
-    def recording_fill(*args, **kwargs):
-        result = real_fill(*args, **kwargs)
-        swaps.append((result[0], amm.base_asset_reserve))
-        return result
-
-    monkeypatch.setattr(orders_controller, "fulfill_perp_order_with_amm", recording_fill)
     reserves = (amm.base_asset_reserve, amm.quote_asset_reserve, amm.ask_base_asset_reserve)
     # placement passes: 10 x $97 x 10% + $0.01 = $97.01 <= $100; after the fill the Fill margin
-    # is 10 x 97 x 7.5% = 72_750_000 while collateral is 100 - (1_000_600_148 - 970e6) - fee
+    # is 10 x 97 x 7.5% = 72_750_000 while collateral is 100 - (1_000_600_148 - 970e6) - fee.
+    # That requirement exists only for the filled 10 SOL: the swap happened, then rolled back.
     with _unchanged(ex), pytest.raises(InsufficientCollateral, match="72750000"):
         ex.place_and_take_perp_order("alice", 0, _limit(LONG, 10 * BASE, 101 * PRICE))
 
-    assert swaps == [(10 * BASE, SQRT_K - 10 * BASE)]  # the swap did happen inside
     assert (amm.base_asset_reserve, amm.quote_asset_reserve, amm.ask_base_asset_reserve) == reserves
     assert amm.base_asset_amount_with_amm == 0
     assert ex.user("alice").get_perp_position(0) is None
     assert ex.user("alice").orders == []
     assert ex.audit().balanced
+
+    # with more collateral the same order takes exactly those 10 SOL from the AMM's curve
+    ex.deposit("alice", 0, 0, 100 * 10**6)
+    ex.place_and_take_perp_order("alice", 0, _limit(LONG, 10 * BASE, 101 * PRICE))
+    assert amm.base_asset_reserve == SQRT_K - 10 * BASE
 
 
 # --- deviations from the reference -------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["Snapshot", "snapshot", "restore"]
 
@@ -29,16 +29,20 @@ _DICT = 2
 
 # per class: None (immutable value: nothing to record), _LIST, _DICT or
 # (getter of all field values, field names, getter of the nested-state/list/dict fields or None)
-_PLANS: dict[type, tuple[attrgetter, tuple[str, ...], Any] | int | None] = {}
+_PLANS: dict[type, Any] = {}
 
 _MUTABLE: dict[type, bool] = {}
+
+
+def _is_mutable_state_class(cls: type) -> bool:
+    return is_dataclass(cls) and not cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
 
 
 def _is_mutable_state(value: Any) -> bool:
     cls = type(value)
     mutable = _MUTABLE.get(cls)
     if mutable is None:
-        mutable = is_dataclass(cls) and not cls.__dataclass_params__.frozen
+        mutable = _is_mutable_state_class(cls)
         _MUTABLE[cls] = mutable
     return mutable
 
@@ -50,16 +54,16 @@ def _tuple_getter(names: tuple[str, ...]) -> Any:
     return attrgetter(*names)
 
 
-def _plan(cls: type) -> tuple[attrgetter, tuple[str, ...], Any] | int | None:
+def _plan(cls: type) -> Any:
     if cls not in _PLANS:
         if issubclass(cls, list):
             _PLANS[cls] = _LIST
         elif issubclass(cls, dict):
             _PLANS[cls] = _DICT
-        elif not (is_dataclass(cls) and not cls.__dataclass_params__.frozen):
+        elif not _is_mutable_state_class(cls):
             _PLANS[cls] = None
         else:
-            names = tuple(f.name for f in fields(cls))
+            names = tuple(f.name for f in fields(cast(Any, cls)))
             default = cls()
             nested = tuple(
                 name

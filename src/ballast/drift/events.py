@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from ballast.value_copy import copy_by_constructor
+
 
 class DepositDirection(Enum):
     """Source: state/events.rs::DepositDirection"""
@@ -105,7 +107,7 @@ class DepositRecord:
     transfer_user: str | None = None
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class OrderRecord:
     """A placed order. Source: state/events.rs::OrderRecord"""
 
@@ -118,8 +120,30 @@ class OrderRecord:
     base_asset_amount: int
     price: int
 
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        ts: int,
+        user: str,
+        order_id: int,
+        market_index: int,
+        direction: str,
+        order_type: str,
+        base_asset_amount: int,
+        price: int,
+    ) -> None:
+        self.ts = ts
+        self.user = user
+        self.order_id = order_id
+        self.market_index = market_index
+        self.direction = direction
+        self.order_type = order_type
+        self.base_asset_amount = base_asset_amount
+        self.price = price
 
-@dataclass(slots=True, frozen=True)
+
+@dataclass(slots=True, init=False)
 class OrderActionRecord:
     """A cancel, fill or expiry. Source: state/events.rs::OrderActionRecord"""
 
@@ -140,6 +164,46 @@ class OrderActionRecord:
     maker_order_id: int | None = None
     maker_order_direction: str | None = None
     oracle_price: int = 0
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        ts: int,
+        action: OrderAction,
+        action_explanation: OrderActionExplanation,
+        market_index: int,
+        fill_record_id: int | None = None,
+        base_asset_amount_filled: int | None = None,
+        quote_asset_amount_filled: int | None = None,
+        taker_fee: int | None = None,
+        maker_fee: int | None = None,
+        quote_asset_amount_surplus: int | None = None,
+        taker: str | None = None,
+        taker_order_id: int | None = None,
+        taker_order_direction: str | None = None,
+        maker: str | None = None,
+        maker_order_id: int | None = None,
+        maker_order_direction: str | None = None,
+        oracle_price: int = 0,
+    ) -> None:
+        self.ts = ts
+        self.action = action
+        self.action_explanation = action_explanation
+        self.market_index = market_index
+        self.fill_record_id = fill_record_id
+        self.base_asset_amount_filled = base_asset_amount_filled
+        self.quote_asset_amount_filled = quote_asset_amount_filled
+        self.taker_fee = taker_fee
+        self.maker_fee = maker_fee
+        self.quote_asset_amount_surplus = quote_asset_amount_surplus
+        self.taker = taker
+        self.taker_order_id = taker_order_id
+        self.taker_order_direction = taker_order_direction
+        self.maker = maker
+        self.maker_order_id = maker_order_id
+        self.maker_order_direction = maker_order_direction
+        self.oracle_price = oracle_price
 
 
 @dataclass(slots=True, frozen=True)
@@ -310,3 +374,19 @@ class SpotInterestRecord:
     optimal_utilization: int
     optimal_borrow_rate: int
     max_borrow_rate: int
+
+
+copy_by_constructor(
+    NewUserRecord,
+    DepositRecord,
+    OrderRecord,
+    OrderActionRecord,
+    FundingRateRecord,
+    FundingPaymentRecord,
+    SettlePnlRecord,
+    LiquidationRecord,
+    LPRecord,
+    InsuranceFundRecord,
+    InsuranceFundStakeRecord,
+    SpotInterestRecord,
+)

@@ -19,6 +19,7 @@ Source: programs/drift/src/controller/liquidation.rs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ballast.drift.constants import (
     FIFTY_QUOTE,
@@ -38,6 +39,7 @@ from ballast.drift.controller.orders import (
 )
 from ballast.drift.controller.position import (
     force_get_perp_position,
+    get_perp_position,
     update_position_and_market,
     update_quote_asset_amount,
     update_quote_asset_and_break_even_amount,
@@ -77,7 +79,6 @@ from ballast.drift.errors import (
     UserBankrupt,
     UserCantLiquidateThemself,
     UserHasInvalidBorrow,
-    UserHasNoPositionInMarket,
     UserIsBeingLiquidated,
     UserNotBankrupt,
     WrongSpotBalanceType,
@@ -153,6 +154,7 @@ from ballast.drift.state.user import (
     UserStats,
 )
 from ballast.fixed import U128_MAX, cast_u64, div_floor
+from ballast.value_copy import copy_by_constructor
 
 # Floor of the oracle vs 5-min twap divergence guard for liquidations (1e6): 50%.
 # Source: programs/drift/src/state/state.rs::OracleGuardRails::max_oracle_twap_5min_percent_divergence
@@ -415,9 +417,9 @@ class _LiquidationRecordHeader:
     liquidator: User
     margin_calculation: MarginCalculation
     liquidation_id: int
-    fields: dict[str, object]
+    fields: dict[str, Any]
 
-    def emit(self, events: list, margin_freed: int, **fields: object) -> LiquidationRecord:
+    def emit(self, events: list, margin_freed: int, **fields: Any) -> LiquidationRecord:
         """Append and return the record with `margin_freed` (1e6), the user's bankrupt flag as
         it stands now and the outcome `fields`."""
         record = LiquidationRecord(
@@ -467,13 +469,6 @@ def _validate_not_bankrupt(user: User, liquidator: User) -> None:
         raise UserBankrupt(f"user {user.key} is bankrupt")
     if liquidator.is_bankrupt():
         raise UserBankrupt(f"liquidator {liquidator.key} is bankrupt")
-
-
-def _user_perp_position(user: User, market_index: int) -> PerpPosition:
-    position = user.get_perp_position(market_index)
-    if position is None:
-        raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
-    return position
 
 
 def _settle_funding(market: PerpMarket, now: int, events: list, *users: User) -> None:
@@ -669,7 +664,7 @@ def liquidate_perp(
     )
     if _exit_if_recovered(margin_calculation, user):
         return None
-    user_position = _user_perp_position(user, market_index)
+    user_position = get_perp_position(user, market_index)
     liquidator_position = force_get_perp_position(liquidator, market_index)
     liquidation_id = enter_liquidation(user, slot)
     if not (
@@ -1110,7 +1105,7 @@ def liquidate_spot(
         liability_transfer - if_fee,
         SpotBalanceType.Deposit,
         liability_market,
-        user.get_spot_position(liability_market_index),
+        _user_spot_position(user, liability_market_index, "liability"),
     )
     update_revenue_pool_balances(if_fee, SpotBalanceType.Deposit, liability_market)
     _update_spot_balances_and_cumulative_deposits(
@@ -1147,7 +1142,7 @@ def liquidate_spot(
 
 
 def _perp_position_without_base(user: User, market_index: int) -> PerpPosition:
-    position = _user_perp_position(user, market_index)
+    position = get_perp_position(user, market_index)
     if position.base_asset_amount != 0:
         raise InvalidPerpPositionToLiquidate(
             f"user {user.key} still has an open perp position (base_asset_amount "
@@ -1197,7 +1192,7 @@ def liquidate_borrow_for_perp_pnl(
     market = _get_perp_market(perp_market_map, perp_market_index)
     _check_perp_liquidation_not_paused(market)
     liability_market = _get_spot_market(spot_market_map, liability_market_index)
-    _user_perp_position(user, perp_market_index)
+    get_perp_position(user, perp_market_index)
     _user_spot_position(user, liability_market_index, "liability")
     liquidator_position = force_get_perp_position(liquidator, perp_market_index)
     liquidator_liability_position = _force_get_spot_position(liquidator, liability_market_index)
@@ -1377,7 +1372,7 @@ def liquidate_perp_pnl_for_deposit(
     asset_market = _get_spot_market(spot_market_map, asset_market_index)
     market = _get_perp_market(perp_market_map, perp_market_index)
     _check_perp_liquidation_not_paused(market)
-    _user_perp_position(user, perp_market_index)
+    get_perp_position(user, perp_market_index)
     _user_spot_position(user, asset_market_index, "asset")
     liquidator_position = force_get_perp_position(liquidator, perp_market_index)
     liquidator_asset_position = _force_get_spot_position(liquidator, asset_market_index)
@@ -1516,7 +1511,7 @@ def liquidate_perp_pnl_for_deposit(
         asset_transfer,
         SpotBalanceType.Borrow,
         asset_market,
-        user.get_spot_position(asset_market_index),
+        _user_spot_position(user, asset_market_index, "asset"),
     )
     update_quote_asset_amount(liquidator_position, market, -pnl_transfer)
     update_quote_asset_amount(user_position, market, pnl_transfer)
@@ -1591,7 +1586,7 @@ def resolve_perp_bankruptcy(
     _validate_bankrupt_user_and_liquidator(user, liquidator)
     market = _get_perp_market(perp_market_map, market_index)
     _check_perp_liquidation_not_paused(market)
-    position = _user_perp_position(user, market_index)
+    position = get_perp_position(user, market_index)
     loss = position.quote_asset_amount
     if loss >= 0:
         raise InvalidPerpPositionToLiquidate(
@@ -1873,3 +1868,6 @@ def resolve_perp_pnl_deficit(
     )
     _pay_from_insurance_fund(spot_market, insurance_withdraw)
     return insurance_withdraw
+
+
+copy_by_constructor(_LiquidationRecordHeader)

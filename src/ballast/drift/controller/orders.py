@@ -10,6 +10,7 @@ Source: programs/drift/src/controller/orders.rs
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from ballast.drift.constants import (
     BASE_PRECISION,
@@ -29,6 +30,7 @@ from ballast.drift.controller.lp import (
 from ballast.drift.controller.position import (
     decrease_open_bids_and_asks,
     force_get_perp_position,
+    get_perp_position,
     increase_open_bids_and_asks,
     update_position_and_market,
     update_position_with_base_asset_amount,
@@ -217,7 +219,7 @@ def select_margin_type_for_perp_maker(
     Returns (margin type, risk increasing). `base_asset_amount_filled` is signed (1e9).
     Source: programs/drift/src/math/orders.rs::select_margin_type_for_perp_maker
     """
-    after = maker.get_perp_position(market_index).base_asset_amount
+    after = get_perp_position(maker, market_index).base_asset_amount
     before = after - base_asset_amount_filled
     if after == 0 or ((after > 0) == (before > 0) and before != 0 and abs(after) < abs(before)):
         return MarginRequirementType.Maintenance, False
@@ -247,7 +249,7 @@ def _order_action_record(
     user_key: str,
     order: Order,
     oracle_price: int,
-    **fill: int | str | None,
+    **fill: Any,
 ) -> OrderActionRecord:
     # a post-only order is the maker side of the record, any other the taker side
     if order.post_only:
@@ -505,7 +507,7 @@ def cancel_order(
         )
     )
     user.open_orders -= 1
-    position = user.get_perp_position(order.market_index)
+    position = get_perp_position(user, order.market_index)
     if _update_open_bids_and_asks(order):
         decrease_open_bids_and_asks(
             position, order.direction, order.get_base_asset_amount_unfilled()
@@ -758,7 +760,7 @@ def fill_perp_order(
             update_last_active_slot(filler, slot)
         return 0, 0
 
-    position = user.get_perp_position(market_index)
+    position = get_perp_position(user, market_index)
     if should_expire_order(user, order_index, now) or should_cancel_reduce_only_order(
         order, position.base_asset_amount, amm.order_step_size
     ):
@@ -932,7 +934,7 @@ def _get_maker_orders_info(
                 maker_price, maker_order.direction, oracle_price, market.margin_ratio_initial
             )
             expired = should_expire_order(maker, maker_order_index, now)
-            position = maker.get_perp_position(taker_order.market_index)
+            position = get_perp_position(maker, taker_order.market_index)
             reduce_only_violation = should_cancel_reduce_only_order(
                 maker_order, position.base_asset_amount, market.amm.order_step_size
             )
@@ -997,12 +999,13 @@ def _fulfill_perp_order(
     market_index = order.market_index
     market = perp_market_map[market_index]
     amm = market.amm
-    position = user.get_perp_position(market_index)
+    position = get_perp_position(user, market_index)
     position_decreasing = is_order_position_reducing(
         order.direction,
         get_base_asset_amount_unfilled(order, position.base_asset_amount),
         position.base_asset_amount,
     )
+    limit_price: int | None
     if fill_mode is FillMode.PlaceAndTake and order.auction_duration != 0:
         limit_price = calculate_auction_price(
             order, order.slot + order.auction_duration, amm.order_tick_size, valid_oracle_price
@@ -1032,19 +1035,23 @@ def _fulfill_perp_order(
                 fill_mode is FillMode.Liquidation, events,
             )
         else:
-            maker, maker_stats = makers[method.maker_key]
+            maker_key = method.maker_key
             maker_order_index = method.maker_order_index
-            if maker.authority == user.authority:
-                maker_stats = None
+            maker_price = method.price
+            # a Match method always names its maker order and price
+            assert maker_key is not None and maker_order_index is not None
+            assert maker_price is not None
+            maker, stats = makers[maker_key]
+            maker_stats = None if maker.authority == user.authority else stats
             fill_base, fill_quote, maker_fill = fulfill_perp_order_with_match(
                 market, user, user_stats, order_index, maker, maker_stats, maker_order_index,
                 filler, filler_stats, state, oracle_map, reserve_price_before,
-                valid_oracle_price, limit_price, method.price, now, slot,
+                valid_oracle_price, limit_price, maker_price, now, slot,
                 fill_mode is FillMode.Liquidation, lp_allowed_to_jit_make, events,
             )
             if maker_fill != 0:
                 signed = maker_fill if maker_direction is PositionDirection.Long else -maker_fill
-                maker_fills[method.maker_key] = maker_fills.get(method.maker_key, 0) + signed
+                maker_fills[maker_key] = maker_fills.get(maker_key, 0) + signed
         base_asset_amount += fill_base
         quote_asset_amount += fill_quote
         update_volume_24h(amm, fill_quote, order.direction, now)
@@ -1163,7 +1170,7 @@ def fulfill_perp_order_with_amm(
     """
     order = user.orders[order_index]
     amm = market.amm
-    position = user.get_perp_position(market.market_index)
+    position = get_perp_position(user, market.market_index)
     existing_base_asset_amount = position.base_asset_amount
     fee_structure = state.perp_fee_structure
     if override_base_asset_amount is not None:
@@ -1324,8 +1331,8 @@ def fulfill_perp_order_with_match(
             calculate_amm_available_liquidity(amm, taker_direction),
             oracle_price,
         )
-    taker_position = taker.get_perp_position(market.market_index)
-    maker_position = maker.get_perp_position(market.market_index)
+    taker_position = get_perp_position(taker, market.market_index)
+    maker_position = get_perp_position(maker, market.market_index)
     taker_base = get_base_asset_amount_unfilled(taker_order, taker_position.base_asset_amount)
     maker_direction = maker_order.direction
     maker_base = get_base_asset_amount_unfilled(maker_order, maker_position.base_asset_amount)

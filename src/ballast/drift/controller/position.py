@@ -14,6 +14,7 @@ from ballast.drift.errors import (
     InvalidPerpPositionDetected,
     InvalidPositionLastFundingRate,
     MaxNumberOfPositions,
+    UserHasNoPositionInMarket,
 )
 from ballast.drift.math.orders import calculate_quote_asset_amount_for_maker_order
 from ballast.drift.math.position import (
@@ -38,6 +39,17 @@ __all__ = [
     "decrease_open_bids_and_asks",
     "update_position_with_base_asset_amount",
 ]
+
+
+def get_perp_position(user: User, market_index: int) -> PerpPosition:
+    """The user's live position in a market; UserHasNoPositionInMarket when there is none.
+
+    Source: programs/drift/src/state/user.rs::User::get_perp_position
+    """
+    position = user.get_perp_position(market_index)
+    if position is None:
+        raise UserHasNoPositionInMarket(f"user {user.key} has no position in market {market_index}")
+    return position
 
 
 def force_get_perp_position(user: User, market_index: int) -> PerpPosition:

@@ -1,12 +1,20 @@
-"""Validation of instruction inputs: integers in range, or a typed error naming the value."""
+"""Validation of instruction inputs: integers in range and typed order parameters, or a typed
+error naming the value."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ballast.drift.errors import InvalidAmount
+from ballast.drift.state.order_params import OrderParams, PostOnlyParam
+from ballast.drift.state.user import (
+    MarketType,
+    OrderTriggerCondition,
+    OrderType,
+    PositionDirection,
+)
 
-__all__ = ["check_int"]
+__all__ = ["check_int", "check_order_param_types"]
 
 
 def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -18,3 +26,39 @@ def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | 
     if maximum is not None and value > maximum:
         raise InvalidAmount(f"{name} must be <= {maximum}, got {value}")
     return value
+
+
+def check_order_param_types(params: OrderParams) -> None:
+    """InvalidAmount naming the field unless every OrderParams field has its declared type
+    (ints not bools, optional ints None or int, enums of their class, bools): the engine below
+    the instructions is typed, and compiled code would otherwise fail with a bare TypeError.
+    Ranges are the order validation's job. Hot path: straight-line checks."""
+    if type(params.base_asset_amount) is not int:
+        raise InvalidAmount(f"base_asset_amount must be an integer, got {params.base_asset_amount!r}")
+    if type(params.price) is not int:
+        raise InvalidAmount(f"price must be an integer, got {params.price!r}")
+    if type(params.market_index) is not int:
+        raise InvalidAmount(f"market_index must be an integer, got {params.market_index!r}")
+    if type(params.user_order_id) is not int:
+        raise InvalidAmount(f"user_order_id must be an integer, got {params.user_order_id!r}")
+    for name, value in (
+        ("max_ts", params.max_ts),
+        ("trigger_price", params.trigger_price),
+        ("oracle_price_offset", params.oracle_price_offset),
+        ("auction_duration", params.auction_duration),
+        ("auction_start_price", params.auction_start_price),
+        ("auction_end_price", params.auction_end_price),
+    ):
+        if value is not None and type(value) is not int:
+            raise InvalidAmount(f"{name} must be an integer or None, got {value!r}")
+    for name, value, kind in (
+        ("order_type", params.order_type, OrderType),
+        ("market_type", params.market_type, MarketType),
+        ("direction", params.direction, PositionDirection),
+        ("post_only", params.post_only, PostOnlyParam),
+        ("trigger_condition", params.trigger_condition, OrderTriggerCondition),
+        ("reduce_only", params.reduce_only, bool),
+        ("immediate_or_cancel", params.immediate_or_cancel, bool),
+    ):
+        if type(value) is not kind:
+            raise InvalidAmount(f"{name} must be a {kind.__name__}, got {value!r}")

@@ -55,7 +55,7 @@ from ballast.drift.events import (
     LPRecord,
     NewUserRecord,
 )
-from ballast.drift.instructions.inputs import check_int
+from ballast.drift.instructions.inputs import check_int, check_order_param_types
 from ballast.drift.math.margin import (
     meets_place_order_margin_requirement,
 )
@@ -257,6 +257,7 @@ class UserInstructions:
             raise InvalidAmount(f"params must be OrderParams, got {type(params).__name__}")
         check_int("base_asset_amount", params.base_asset_amount, minimum=1)
         check_int("price", params.price, minimum=0)
+        check_order_param_types(params)
         return self.perp_market(params.market_index)
 
     def place_perp_order(self, authority: str, sub_account_id: int, params: OrderParams) -> int | None:

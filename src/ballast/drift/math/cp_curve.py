@@ -26,6 +26,7 @@ from ballast.drift.math.amm import calculate_market_open_bids_asks
 from ballast.drift.math.position import calculate_base_asset_value_and_pnl
 from ballast.drift.state.perp_market import AMM, MarketStatus, PerpMarket
 from ballast.fixed import MathError, cast_i128, cast_u128, div_floor, div_trunc
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "UpdateKResult",
@@ -247,3 +248,6 @@ def get_lower_bound_sqrt_k(amm: AMM) -> int:
         amm.sqrt_k,
         max(lp_floor, amm.min_order_size, abs(amm.base_asset_amount_with_amm)),
     )
+
+
+copy_by_constructor(UpdateKResult)

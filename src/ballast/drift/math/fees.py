@@ -28,6 +28,7 @@ from ballast.fixed import (
     iroot4,
     proportion,
 )
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "FillFees",
@@ -61,7 +62,7 @@ _STAKE_BENEFIT_PCT = (0, 5, 10, 20, 30, 40)
 _STAKE_BENEFIT_DIVISOR = {5: 20, 10: 10, 20: 5}
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class FillFees:
     """Fee components of one fill (quote 1e6).
 
@@ -75,6 +76,26 @@ class FillFees:
     filler_reward: int
     referrer_reward: int
     referee_discount: int
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        user_fee: int,
+        maker_rebate: int,
+        fee_to_market: int,
+        fee_to_market_for_lp: int,
+        filler_reward: int,
+        referrer_reward: int,
+        referee_discount: int,
+    ) -> None:
+        self.user_fee = user_fee
+        self.maker_rebate = maker_rebate
+        self.fee_to_market = fee_to_market
+        self.fee_to_market_for_lp = fee_to_market_for_lp
+        self.filler_reward = filler_reward
+        self.referrer_reward = referrer_reward
+        self.referee_discount = referee_discount
 
 
 def calculate_taker_fee(quote_asset_amount: int, fee_tier: FeeTier, fee_adjustment: int) -> int:
@@ -380,3 +401,6 @@ def _first_below(amount: int, thresholds: tuple[int, ...]) -> int:
         if amount < threshold:
             return index
     return len(thresholds)
+
+
+copy_by_constructor(FillFees)

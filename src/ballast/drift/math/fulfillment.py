@@ -15,11 +15,12 @@ from ballast.drift.math.auction import is_amm_available_liquidity_source
 from ballast.drift.math.matching import do_orders_cross
 from ballast.drift.state.perp_market import AMM
 from ballast.drift.state.user import Order, PositionDirection
+from ballast.value_copy import copy_by_constructor
 
 _MAX_FULFILLMENT_METHODS_BEFORE_STOP = 6
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class FulfillmentMethod:
     """One step of a fill: the AMM (optionally capped at `price`) or a match with a maker order.
 
@@ -31,6 +32,20 @@ class FulfillmentMethod:
     price: int | None = None  # AMM: fill price cap (None = taker's limit); Match: maker price
     maker_key: str | None = None
     maker_order_index: int | None = None
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        is_amm: bool,
+        price: int | None = None,
+        maker_key: str | None = None,
+        maker_order_index: int | None = None,
+    ) -> None:
+        self.is_amm = is_amm
+        self.price = price
+        self.maker_key = maker_key
+        self.maker_order_index = maker_order_index
 
     @staticmethod
     def AMM(price: int | None = None) -> FulfillmentMethod:  # noqa: N802 - mirrors the Rust variant
@@ -104,3 +119,6 @@ def determine_perp_fulfillment_methods(
     if can_fill_with_amm and (limit_price is None or do_orders_cross(maker_direction, amm_price, limit_price)):
         methods.append(FulfillmentMethod.AMM(None))
     return methods
+
+
+copy_by_constructor(FulfillmentMethod)

@@ -468,9 +468,9 @@ def calculate_user_safest_position_tiers(
     for spot_position in user.spot_positions:
         if spot_position.is_available() or spot_position.balance_type is SpotBalanceType.Deposit:
             continue
-        tier = spot_market_map[spot_position.market_index].asset_tier
-        if tier.value < safest_spot.value:
-            safest_spot = tier
+        asset_tier = spot_market_map[spot_position.market_index].asset_tier
+        if asset_tier.value < safest_spot.value:
+            safest_spot = asset_tier
     safest_perp = ContractTier.HighlySpeculative
     for perp_position in user.perp_positions:
         if perp_position.is_available():

@@ -47,6 +47,7 @@ from ballast.fixed import (
     div_trunc,
     proportion_signed,
 )
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "LPMetrics",
@@ -399,3 +400,6 @@ def calculate_lp_shares_to_burn_for_risk_reduction(
         )
     standardized = standardize_base_asset_amount_ceil(lp_shares_to_burn, step)
     return min(max(standardized, step), settled.lp_shares), current_base_asset_amount
+
+
+copy_by_constructor(LPMetrics)

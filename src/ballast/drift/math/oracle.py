@@ -20,6 +20,7 @@ from ballast.drift.state.perp_market import ContractTier, PerpMarket, PerpOperat
 from ballast.drift.state.state import OracleGuardRails, ValidityGuardRails
 from ballast.drift.state.user import MarketType
 from ballast.fixed import div_floor, div_trunc
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "OracleStatus",
@@ -241,3 +242,6 @@ def get_price_data_and_validity(
     )
     oracle_map.cache[key] = (price_data, validity)
     return price_data, validity
+
+
+copy_by_constructor(OracleStatus)

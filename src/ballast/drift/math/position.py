@@ -17,6 +17,7 @@ from ballast.drift.math.amm import calculate_quote_asset_amount_swapped, calcula
 from ballast.drift.state.perp_market import AMM, SwapDirection
 from ballast.drift.state.user import PerpPosition, PositionDirection
 from ballast.fixed import I32_MAX, div_floor, div_trunc, proportion, sign
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "PositionDelta",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class PositionDelta:
     """A change to a perp position: base (1e9), quote (1e6) and, for LP settlements, a sub-step
     base remainder (1e9) that is tracked apart from `base_asset_amount`.
@@ -47,6 +48,18 @@ class PositionDelta:
     base_asset_amount: int
     quote_asset_amount: int
     remainder_base_asset_amount: int | None = None
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        base_asset_amount: int,
+        quote_asset_amount: int,
+        remainder_base_asset_amount: int | None = None,
+    ) -> None:
+        self.base_asset_amount = base_asset_amount
+        self.quote_asset_amount = quote_asset_amount
+        self.remainder_base_asset_amount = remainder_base_asset_amount
 
 
 class PositionUpdateType(Enum):
@@ -255,3 +268,6 @@ def calculate_cost_basis(position: PerpPosition) -> int:
     Source: programs/drift/src/state/user.rs::PerpPosition::get_cost_basis
     """
     return _price_from(position.quote_asset_amount, position.base_asset_amount)
+
+
+copy_by_constructor(PositionDelta)

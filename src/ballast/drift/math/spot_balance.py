@@ -21,6 +21,7 @@ from ballast.drift.constants import (
 from ballast.drift.errors import InvalidOracle
 from ballast.drift.state.spot_market import AssetTier, SpotBalanceType, SpotMarket
 from ballast.fixed import MathError, cast_u128, div_ceil, div_floor, div_trunc
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "StrictOraclePrice",
@@ -40,7 +41,7 @@ __all__ = [
 ]
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class StrictOraclePrice:
     """An oracle price (1e6) and, in strict contexts, its 5-minute twap (1e6).
 
@@ -52,6 +53,16 @@ class StrictOraclePrice:
 
     current: int
     twap_5min: int | None = None
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        current: int,
+        twap_5min: int | None = None,
+    ) -> None:
+        self.current = current
+        self.twap_5min = twap_5min
 
     @classmethod
     def new(cls, price: int, twap_5min: int, enabled: bool) -> StrictOraclePrice:
@@ -332,3 +343,6 @@ def get_sanitize_clamp_denominator(spot_market: SpotMarket) -> int | None:
     if tier is AssetTier.Isolated:
         return 3
     return None
+
+
+copy_by_constructor(StrictOraclePrice)

@@ -14,6 +14,7 @@ from ballast.drift.constants import MARGIN_PRECISION
 from ballast.drift.errors import InvalidMarginCalculation, InvalidMarginRatio
 from ballast.drift.state.user import MarketType
 from ballast.fixed import div_floor, div_trunc
+from ballast.value_copy import copy_by_constructor
 
 __all__ = [
     "MarginRequirementType",
@@ -45,7 +46,7 @@ class MarginCalculationMode(Enum):
     Liquidation = 1
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class MarginContext:
     """How to run a margin calculation.
 
@@ -62,6 +63,24 @@ class MarginContext:
     margin_buffer: int = 0
     margin_ratio_override: int | None = None
     market_to_track: tuple[MarketType, int] | None = None
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        margin_type: MarginRequirementType,
+        mode: MarginCalculationMode = MarginCalculationMode.Standard,
+        strict: bool = False,
+        margin_buffer: int = 0,
+        margin_ratio_override: int | None = None,
+        market_to_track: tuple[MarketType, int] | None = None,
+    ) -> None:
+        self.margin_type = margin_type
+        self.mode = mode
+        self.strict = strict
+        self.margin_buffer = margin_buffer
+        self.margin_ratio_override = margin_ratio_override
+        self.market_to_track = market_to_track
 
     @classmethod
     def standard(cls, margin_type: MarginRequirementType) -> MarginContext:
@@ -123,7 +142,7 @@ class MarginContext:
         )
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class MarginCalculation:
     """Running totals of a margin calculation (quote 1e6).
 
@@ -145,6 +164,41 @@ class MarginCalculation:
     total_perp_liability_value: int = 0
     total_perp_pnl: int = 0
     tracked_market_margin_requirement: int = 0
+
+    # written out (not dataclass-generated) so that mypyc compiles it
+    def __init__(
+        self,
+        context: MarginContext,
+        total_collateral: int = 0,
+        total_collateral_buffer: int = 0,
+        margin_requirement: int = 0,
+        margin_requirement_plus_buffer: int = 0,
+        num_spot_liabilities: int = 0,
+        num_perp_liabilities: int = 0,
+        all_oracles_valid: bool = True,
+        with_perp_isolated_liability: bool = False,
+        with_spot_isolated_liability: bool = False,
+        total_spot_asset_value: int = 0,
+        total_spot_liability_value: int = 0,
+        total_perp_liability_value: int = 0,
+        total_perp_pnl: int = 0,
+        tracked_market_margin_requirement: int = 0,
+    ) -> None:
+        self.context = context
+        self.total_collateral = total_collateral
+        self.total_collateral_buffer = total_collateral_buffer
+        self.margin_requirement = margin_requirement
+        self.margin_requirement_plus_buffer = margin_requirement_plus_buffer
+        self.num_spot_liabilities = num_spot_liabilities
+        self.num_perp_liabilities = num_perp_liabilities
+        self.all_oracles_valid = all_oracles_valid
+        self.with_perp_isolated_liability = with_perp_isolated_liability
+        self.with_spot_isolated_liability = with_spot_isolated_liability
+        self.total_spot_asset_value = total_spot_asset_value
+        self.total_spot_liability_value = total_spot_liability_value
+        self.total_perp_liability_value = total_perp_liability_value
+        self.total_perp_pnl = total_perp_pnl
+        self.tracked_market_margin_requirement = tracked_market_margin_requirement
 
     def add_total_collateral(self, total_collateral: int) -> None:
         """Add collateral; with a buffer, a negative amount also adds amount·buffer/1e4
@@ -263,3 +317,6 @@ class MarginCalculation:
         """
         free = self.total_collateral - self.margin_requirement
         return free if free > 0 else 0
+
+
+copy_by_constructor(MarginContext, MarginCalculation)

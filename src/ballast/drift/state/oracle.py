@@ -50,7 +50,7 @@ class OracleSource(Enum):
     PythStableCoin = 2
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True, init=False)
 class OraclePriceData:
     """One oracle reading. price and confidence 1e6; delay in slots since publication.
 
@@ -61,3 +61,17 @@ class OraclePriceData:
     confidence: int = 0
     delay: int = 0
     has_sufficient_number_of_data_points: bool = True
+
+    # written out (not dataclass-generated) so that mypyc compiles it; a value: never
+    # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
+    def __init__(
+        self,
+        price: int = 0,
+        confidence: int = 0,
+        delay: int = 0,
+        has_sufficient_number_of_data_points: bool = True,
+    ) -> None:
+        self.price = price
+        self.confidence = confidence
+        self.delay = delay
+        self.has_sufficient_number_of_data_points = has_sufficient_number_of_data_points

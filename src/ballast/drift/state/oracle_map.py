@@ -16,7 +16,7 @@ from ballast.drift.state.state import OracleGuardRails
 from ballast.drift.state.user import MarketType
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class OracleReading:
     """A published price (1e6), its confidence (1e6) and the slot it was published in."""
 
@@ -24,6 +24,19 @@ class OracleReading:
     confidence: int = 0
     publish_slot: int = 0
     source: OracleSource = OracleSource.Pyth
+
+    # written out (not dataclass-generated) so that mypyc compiles it
+    def __init__(
+        self,
+        price: int = 0,
+        confidence: int = 0,
+        publish_slot: int = 0,
+        source: OracleSource = OracleSource.Pyth,
+    ) -> None:
+        self.price = price
+        self.confidence = confidence
+        self.publish_slot = publish_slot
+        self.source = source
 
 
 @dataclass(slots=True)

@@ -54,7 +54,10 @@ class OrderParams:
         """A copy with the three auction fields replaced: `dataclasses.replace(self,
         auction_start_price=..., auction_end_price=..., auction_duration=...)` without its
         per-call walk over the fields (hot path: every market order is sanitised)."""
-        return OrderParams(*_fields_before_auction(self), duration, start_price, end_price)
+        # positional: every other field in declaration order, then the three auction fields
+        return OrderParams(  # type: ignore[call-arg]
+            *_fields_before_auction(self), duration, start_price, end_price
+        )
 
 
 # every field but the last three, which are the auction fields in this order (checked below)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Final
 
 from ballast.drift.state.oracle import OracleSource
 
@@ -77,13 +78,13 @@ class AMMLiquiditySplit(Enum):
 class PerpOperation:
     """Bit flags of `PerpMarket.paused_operations`. Source: state/perp_market.rs::PerpOperation"""
 
-    UpdateFunding = 0b0000_0001
-    AmmFill = 0b0000_0010
-    Fill = 0b0000_0100
-    SettlePnl = 0b0000_1000
-    SettlePnlWithPosition = 0b0001_0000
-    Liquidation = 0b0010_0000
-    AmmImmediateFill = 0b0100_0000
+    UpdateFunding: Final = 0b0000_0001
+    AmmFill: Final = 0b0000_0010
+    Fill: Final = 0b0000_0100
+    SettlePnl: Final = 0b0000_1000
+    SettlePnlWithPosition: Final = 0b0001_0000
+    Liquidation: Final = 0b0010_0000
+    AmmImmediateFill: Final = 0b0100_0000
 
 
 @dataclass(slots=True)

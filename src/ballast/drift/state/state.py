@@ -13,6 +13,7 @@ from ballast.drift.constants import (
     PERCENTAGE_PRECISION,
     QUOTE_PRECISION,
 )
+from ballast.value_copy import copy_by_constructor
 
 
 @dataclass(slots=True, frozen=True)
@@ -109,3 +110,13 @@ class State:
     number_of_authorities: int = 0
     number_of_sub_accounts: int = 0
     max_number_of_sub_accounts: int = 0
+
+
+copy_by_constructor(
+    FeeTier,
+    OrderFillerRewardStructure,
+    FeeStructure,
+    PriceDivergenceGuardRails,
+    ValidityGuardRails,
+    OracleGuardRails,
+)

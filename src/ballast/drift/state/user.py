@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Final
 
 from ballast.drift.state.spot_market import SpotBalanceType
 
@@ -72,14 +73,14 @@ class MarketType(Enum):
 class UserStatus:
     """Bit flags of `User.status`. Source: state/user.rs::UserStatus"""
 
-    BeingLiquidated = 0b0000_0001
-    Bankrupt = 0b0000_0010
-    ReduceOnly = 0b0000_0100
-    AdvancedLp = 0b0000_1000
-    ProtectedMakerOrders = 0b0001_0000
+    BeingLiquidated: Final = 0b0000_0001
+    Bankrupt: Final = 0b0000_0010
+    ReduceOnly: Final = 0b0000_0100
+    AdvancedLp: Final = 0b0000_1000
+    ProtectedMakerOrders: Final = 0b0001_0000
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Order:
     """Source: state/user.rs::Order (price 1e6, base 1e9, quote 1e6, slots)."""
 
@@ -106,6 +107,57 @@ class Order:
     auction_duration: int = 0
     max_ts: int = 0
     existing_position_direction: PositionDirection = PositionDirection.Long
+
+    # written out (not dataclass-generated) so that mypyc compiles it
+    def __init__(
+        self,
+        order_id: int = 0,
+        user_order_id: int = 0,
+        market_index: int = 0,
+        market_type: MarketType = MarketType.Perp,
+        status: OrderStatus = OrderStatus.Init,
+        order_type: OrderType = OrderType.Market,
+        direction: PositionDirection = PositionDirection.Long,
+        slot: int = 0,
+        price: int = 0,
+        base_asset_amount: int = 0,
+        base_asset_amount_filled: int = 0,
+        quote_asset_amount_filled: int = 0,
+        reduce_only: bool = False,
+        post_only: bool = False,
+        immediate_or_cancel: bool = False,
+        trigger_price: int = 0,
+        trigger_condition: OrderTriggerCondition = OrderTriggerCondition.Above,
+        oracle_price_offset: int = 0,
+        auction_start_price: int = 0,
+        auction_end_price: int = 0,
+        auction_duration: int = 0,
+        max_ts: int = 0,
+        existing_position_direction: PositionDirection = PositionDirection.Long,
+    ) -> None:
+        self.order_id = order_id
+        self.user_order_id = user_order_id
+        self.market_index = market_index
+        self.market_type = market_type
+        self.status = status
+        self.order_type = order_type
+        self.direction = direction
+        self.slot = slot
+        self.price = price
+        self.base_asset_amount = base_asset_amount
+        self.base_asset_amount_filled = base_asset_amount_filled
+        self.quote_asset_amount_filled = quote_asset_amount_filled
+        self.reduce_only = reduce_only
+        self.post_only = post_only
+        self.immediate_or_cancel = immediate_or_cancel
+        self.trigger_price = trigger_price
+        self.trigger_condition = trigger_condition
+        self.oracle_price_offset = oracle_price_offset
+        self.auction_start_price = auction_start_price
+        self.auction_end_price = auction_end_price
+        self.auction_duration = auction_duration
+        self.max_ts = max_ts
+        self.existing_position_direction = existing_position_direction
 
     def get_base_asset_amount_unfilled(self) -> int:
         """Source: state/user.rs::Order::get_base_asset_amount_unfilled"""
