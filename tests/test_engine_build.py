@@ -139,3 +139,35 @@ def test_every_compiled_dataclass_that_needs_it_copies_by_constructor():
             if needs_constructor:
                 unregistered.append(f"{module.__name__}.{name}")
     assert unregistered == []
+
+
+def test_written_out_inits_match_their_dataclass_fields():
+    """Each dataclass with a written-out __init__ (init=False, for mypyc) takes its fields in
+    declaration order with the declared defaults, and stores each one under its own name."""
+    import ast
+    import runpy
+
+    setup = runpy.run_path(str(ROOT / "setup.py"), run_name="not_main")
+    checked = 0
+    for path in setup["engine_sources"]():
+        tree = ast.parse((ROOT / "src" / path).read_text())
+        for cls in (node for node in tree.body if isinstance(node, ast.ClassDef)):
+            decorators = [ast.unparse(d) for d in cls.decorator_list]
+            if not any("dataclass" in d and "init=False" in d for d in decorators):
+                continue
+            fields = [
+                (n.target.id, ast.unparse(n.annotation), n.value and ast.unparse(n.value))
+                for n in cls.body
+                if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+            ]
+            init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+            args = init.args.args[1:]
+            defaults = [None] * (len(args) - len(init.args.defaults)) + [
+                ast.unparse(d) for d in init.args.defaults
+            ]
+            params = [(a.arg, ast.unparse(a.annotation), d) for a, d in zip(args, defaults, strict=True)]
+            stores = [ast.unparse(statement) for statement in init.body]
+            assert params == fields, cls.name
+            assert stores == [f"self.{name} = {name}" for name, _, _ in fields], cls.name
+            checked += 1
+    assert checked >= 10
