@@ -4,6 +4,9 @@ Expectations are derived by hand from the spec formulas (docs/spec perp_curie.md
 2.4, 2.6, 2.7) unless a Curie test file is cited.
 """
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ballast.curie.math import account_balance as ab
 from ballast.curie.math import exchange as ex
 from ballast.curie.math import funding as fd
@@ -126,6 +129,32 @@ def test_index_twap_is_time_weighted():
     assert fd.get_index_twap(history, 20, 0) == 200
     assert fd.get_index_twap(history, 20, 20) == 150
     assert fd.get_index_twap(history, 20, 15) == (100 * 5 + 200 * 10) // 15
+
+
+def _index_twap_by_definition(history, now, interval):
+    """The TWAP straight from its definition: the price in force at every second of the window
+    (the first record also before itself), summed and floored."""
+    in_force = [record for record in history if record[0] <= now] or history[:1]
+    if interval <= 0:
+        return in_force[-1][1]
+
+    def price_at(t):
+        earlier = [price for ts, price in in_force if ts <= t]
+        return earlier[-1] if earlier else in_force[0][1]
+
+    return sum(price_at(t) for t in range(now - interval, now)) // interval
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.integers(1, 10**20)), min_size=1, max_size=8),
+    st.integers(0, 80),
+    st.integers(0, 70),
+)
+def test_index_twap_matches_its_definition(records, now, interval):
+    history = sorted(records, key=lambda record: record[0])  # time order, ties kept in order
+    assert fd.get_index_twap(history, now, interval) == _index_twap_by_definition(
+        history, now, interval
+    )
 
 
 def test_format_settlement_token_floors():

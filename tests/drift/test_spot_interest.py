@@ -449,7 +449,8 @@ def test_interest_accrual_invariants(
     actions, optimal_utilization, optimal_borrow_rate, extra_rate, total_factor, decimals
 ):
     """Indices never fall, CDI <= CBI, the revenue pool only grows, depositors (revenue pool
-    included) can always be paid from the vault plus what borrowers owe."""
+    included) can always be paid from the vault plus what borrowers owe (plus the debt that
+    partial repays forgive by the reference's rounding)."""
     # Arrange
     spot_market = _market(
         decimals=decimals,
@@ -462,6 +463,10 @@ def test_interest_accrual_invariants(
     borrower = SpotPosition(balance_type=Borrow)
     vault = 0
     now = 0
+    # A partial repay lowers the scaled borrow by floor + 1 (the reference's round_up for a
+    # Borrow balance): up to one scaled unit of debt, ceil(cbi / 10^(19-decimals)) tokens, is
+    # forgiven each time. Faithful rounding dust the solvency check allows for.
+    forgiven = 0
     for action, amount, elapsed in actions:
         snapshot = copy.deepcopy((spot_market, depositor, borrower, vault))
         try:
@@ -476,6 +481,9 @@ def test_interest_accrual_invariants(
                 amount = min(amount, owed)
                 update_spot_balances(amount, Deposit, spot_market, borrower, False)
                 vault += amount
+                if amount < owed:
+                    scaled_unit = spot_market.cumulative_borrow_interest
+                    forgiven += -(-scaled_unit // 10 ** (19 - decimals))
             else:
                 held = get_token_amount(depositor.scaled_balance, spot_market, Deposit)
                 amount = min(amount, held)
@@ -503,7 +511,7 @@ def test_interest_accrual_invariants(
         assert pool >= before[2]
         assert get_token_amount(pool, spot_market, Deposit) >= pool_tokens_before
         deposits, borrows = _tokens(spot_market)
-        assert deposits <= vault + borrows
+        assert deposits <= vault + borrows + forgiven
 
 
 @settings(max_examples=200, deadline=None)

@@ -897,7 +897,7 @@ class ClearingHouse:
             return []
         for market in [name for name, orders in account.orders.items() if orders]:
             self.cancel_all_excess_orders(trader, market)
-        results = []
+        results: list[liquidation_controller.LiquidationResult] = []
         while len(results) < max_liquidations and self.is_liquidatable(trader):
             markets, _, marks = self._valuation(account)
             order = liquidation_math.liquidation_order(account, markets, marks)

@@ -9,6 +9,7 @@ contracts/lib/Funding.sol, contracts/lib/UniswapV3Broker.sol::getSqrtMarkTwapX96
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 
 from ballast.curie.math.account_balance import get_base
@@ -71,24 +72,31 @@ def get_index_twap(history: Sequence[tuple[int, int]], now: int, interval: int) 
     `history` holds (timestamp, price) records in time order; each price holds until the next
     record, the first also before itself. `interval` 0 gives the latest price at `now`.
     Ballast's stand-in for the reference's oracle TWAP (IIndexPrice.getIndexPrice(interval)),
-    which is an input there too (mocked in the reference's unit tests).
+    which is an input there too (mocked in the reference's unit tests). Binary search finds the
+    records in the window, so the cost grows with the records inside it, not the history kept.
 
     Source: contracts/interface/IIndexPrice.sol::getIndexPrice (modelled)
     """
-    records = [record for record in history if record[0] <= now] or list(history[:1])
-    if not records:
+    if not history:
         raise MathError("no index price recorded")
+    # records at or before now; with none, the first record holds before itself
+    end = max(bisect_right(history, now, key=_timestamp), 1)
     if interval <= 0:
-        return records[-1][1]
+        return history[end - 1][1]
     start = now - interval
+    # the record in force at `start`: the last one at or before it, else the first
+    first = max(bisect_right(history, start, lo=0, hi=end, key=_timestamp) - 1, 0)
     total = 0
-    for i, (ts, price) in enumerate(records):
-        seg_start = max(ts if i > 0 else start, start)
-        seg_end = records[i + 1][0] if i + 1 < len(records) else now
-        seg_end = min(seg_end, now)
-        if seg_end > seg_start:
-            total += price * (seg_end - seg_start)
+    for i in range(first, end):
+        segment_start = start if i == first else history[i][0]  # later records begin after start
+        segment_end = history[i + 1][0] if i + 1 < end else now
+        if segment_end > segment_start:
+            total += history[i][1] * (segment_end - segment_start)
     return total // interval
+
+
+def _timestamp(record: tuple[int, int]) -> int:
+    return record[0]
 
 
 def get_delta_tw_premium_x96(

@@ -439,7 +439,7 @@ def _modify_position(
             amount1 = get_amount1_delta_signed(sqrt_lower, sqrt_upper, liquidity_delta)
 
     # ---- commit (no raise below) ----
-    if liquidity_delta != 0:
+    if new_lower is not None and new_upper is not None:  # liquidity_delta != 0
         ticks = pool.ticks
         ticks[tick_lower] = new_lower
         ticks[tick_upper] = new_upper
