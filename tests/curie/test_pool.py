@@ -33,6 +33,7 @@ from ballast.curie.univ3.pool import (
     Observation,
     SwapStep,
     UniswapV3Pool,
+    _oracle_write,
     burn,
     collect,
     get_fee_growth_inside,
@@ -40,6 +41,7 @@ from ballast.curie.univ3.pool import (
     initialize,
     mint,
     observe,
+    oldest_observation,
     simulate_swap,
     swap,
     tick_spacing_to_max_liquidity_per_tick,
@@ -775,6 +777,61 @@ def test_observe_interpolates_and_truncates_toward_zero():
         observe(pool, 120, [21])
     with pytest.raises(OracleUninitialized):
         observe(UniswapV3Pool(), 0, [0])
+
+
+def _observe_by_definition(pool, now, seconds_ago):
+    """observe() from the whole ring: every written observation in time order, scanned."""
+    ring = pool.observations[: pool.observation_cardinality]
+    index = pool.observation_index
+    chronological = [obs for obs in ring[index + 1 :] + ring[: index + 1] if obs.initialized]
+    target = now - seconds_ago
+    last = chronological[-1]
+    if target >= last.block_timestamp:
+        return last.tick_cumulative + pool.tick * (target - last.block_timestamp)
+    if target < chronological[0].block_timestamp:
+        return None  # too old
+    before = [obs for obs in chronological if obs.block_timestamp <= target][-1]
+    if before.block_timestamp == target:
+        return before.tick_cumulative
+    after = chronological[chronological.index(before) + 1]
+    step = after.tick_cumulative - before.tick_cumulative
+    span = after.block_timestamp - before.block_timestamp
+    delta = abs(step) // span * (1 if step >= 0 else -1)
+    return before.tick_cumulative + delta * (target - before.block_timestamp)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("grow"), st.integers(1, 12)),
+            st.tuples(st.just("write"), st.integers(0, 9), st.integers(-5_000, 5_000)),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 400),
+)
+def test_observe_and_the_oldest_observation_match_a_scan_of_the_ring(operations, seconds_ago):
+    pool = UniswapV3Pool(fee=3000, tick_spacing=60)
+    initialize(pool, get_sqrt_ratio_at_tick(0), now=1_000)
+    now = 1_000
+    for operation in operations:
+        if operation[0] == "grow":
+            increase_observation_cardinality_next(pool, operation[1])
+        else:
+            _, elapsed, tick = operation
+            now += elapsed
+            _oracle_write(pool, now, pool.tick)
+            pool.tick = tick
+
+    written = [obs for obs in pool.observations[: pool.observation_cardinality] if obs.initialized]
+    assert oldest_observation(pool).block_timestamp == min(o.block_timestamp for o in written)
+    expected = _observe_by_definition(pool, now, seconds_ago)
+    if expected is None:
+        with pytest.raises(OracleTooOld):
+            observe(pool, now, [seconds_ago])
+    else:
+        assert observe(pool, now, [seconds_ago]) == [expected]
 
 
 def test_swap_records_the_pre_swap_tick_in_the_oracle():

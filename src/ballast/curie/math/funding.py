@@ -44,9 +44,6 @@ def sqrt_price_from_tick_cumulatives(tick_cumulative_start: int, tick_cumulative
     return tick_math.get_sqrt_ratio_at_tick(tick)
 
 
-def oldest_observation_timestamp(pool) -> int:
-    """Timestamp of the oldest observation the pool's oracle ring still holds."""
-    return min(obs.block_timestamp for obs in pool.observations if obs.initialized)
 
 
 def get_sqrt_market_twap_x96(pool, now: int, twap_interval: int) -> int:
@@ -59,7 +56,7 @@ def get_sqrt_market_twap_x96(pool, now: int, twap_interval: int) -> int:
 
     Source: contracts/lib/UniswapV3Broker.sol::getSqrtMarketTwapX96From
     """
-    twap_interval = min(twap_interval, now - oldest_observation_timestamp(pool))
+    twap_interval = min(twap_interval, now - univ3_pool.oldest_observation(pool).block_timestamp)
     if twap_interval < MIN_TWAP_INTERVAL:
         return pool.sqrt_price_x96
     cumulatives = univ3_pool.observe(pool, now, [twap_interval, 0])

@@ -61,6 +61,7 @@ __all__ = [
     "get_fee_growth_inside",
     "initialize",
     "increase_observation_cardinality_next",
+    "oldest_observation",
     "mint",
     "burn",
     "collect",
@@ -766,6 +767,27 @@ def simulate_swap(
     return amount0, amount1, steps
 
 
+def _chronological_ring(pool: UniswapV3Pool) -> tuple[int, int]:
+    """(slot of the oldest observation, number of observations written) of the oracle ring.
+
+    The slot after the latest is the oldest once the ring has wrapped; until then (that slot
+    still unwritten after a growth) the written ones are slots 0..observation_index in order.
+    Source: contracts/libraries/Oracle.sol::getSurroundingObservations (the oldest lookup)
+    """
+    cardinality = pool.observation_cardinality
+    following = (pool.observation_index + 1) % cardinality
+    if pool.observations[following].initialized:
+        return following, cardinality
+    return 0, pool.observation_index + 1
+
+
+def oldest_observation(pool: UniswapV3Pool) -> Observation:
+    """The oldest observation the oracle ring still holds (OracleUninitialized before any)."""
+    if pool.observation_cardinality <= 0:
+        raise OracleUninitialized("oracle has no observations")
+    return pool.observations[_chronological_ring(pool)[0]]
+
+
 def observe(pool: UniswapV3Pool, now: int, seconds_agos: list[int]) -> list[int]:
     """Tick cumulatives ``sum(tick * dt)`` at ``now - s`` for each ``s`` in ``seconds_agos``.
 
@@ -773,18 +795,21 @@ def observe(pool: UniswapV3Pool, now: int, seconds_agos: list[int]) -> list[int]
     ``before + trunc((after - before) / dt) * (target - before_time)`` (Solidity signed division:
     toward zero); after the latest observation it is extrapolated with the current tick.
     Raises OracleUninitialized ("I") before initialize, OracleTooOld ("OLD") for a target older
-    than the oldest observation kept.
+    than the oldest observation kept. A binary search over the ring, as the reference's.
 
-    Source: contracts/libraries/Oracle.sol::observe, observeSingle, getSurroundingObservations
+    Source: contracts/libraries/Oracle.sol::observe, observeSingle, getSurroundingObservations,
+    binarySearch
     """
     cardinality = pool.observation_cardinality
     if cardinality <= 0:
         raise OracleUninitialized("oracle has no observations")
     observations = pool.observations
-    index = pool.observation_index
-    tick = pool.tick
-    last = observations[index]
-    chronological: list[Observation] | None = None
+    last = observations[pool.observation_index]
+    oldest_slot, written = _chronological_ring(pool)
+
+    def timestamp_at(k: int) -> int:  # k-th observation in time order
+        return observations[(oldest_slot + k) % cardinality].block_timestamp
+
     result: list[int] = []
     for seconds_ago in seconds_agos:
         target = now - seconds_ago
@@ -792,26 +817,20 @@ def observe(pool: UniswapV3Pool, now: int, seconds_agos: list[int]) -> list[int]
             if target == last.block_timestamp:
                 result.append(last.tick_cumulative)
             else:
-                result.append(last.tick_cumulative + tick * (target - last.block_timestamp))
+                result.append(last.tick_cumulative + pool.tick * (target - last.block_timestamp))
             continue
-        if chronological is None:
-            chronological = [
-                obs
-                for obs in observations[index + 1 : cardinality] + observations[: index + 1]
-                if obs.initialized
-            ]
-        oldest = chronological[0]
+        oldest = observations[oldest_slot]
         if target < oldest.block_timestamp:
             raise OracleTooOld(
                 f"target time {target} is before the oldest observation {oldest.block_timestamp}"
             )
-        times = [obs.block_timestamp for obs in chronological]
-        i = bisect_right(times, target) - 1  # before_or_at: last observation at or before target
-        before = chronological[i]
+        # before_or_at: the last observation at or before target
+        k = bisect_right(range(written), target, key=timestamp_at) - 1
+        before = observations[(oldest_slot + k) % cardinality]
         if before.block_timestamp == target:
             result.append(before.tick_cumulative)
             continue
-        after = chronological[i + 1]
+        after = observations[(oldest_slot + k + 1) % cardinality]
         delta = div_trunc(
             after.tick_cumulative - before.tick_cumulative,
             after.block_timestamp - before.block_timestamp,
