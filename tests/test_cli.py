@@ -2,16 +2,25 @@
 
 from typer.testing import CliRunner
 
-from ballast import __version__
+from ballast import __version__, cli
 from ballast.cli import app
+from ballast.engine import EngineStatus, engine_status
 
 runner = CliRunner()
 
 
-def test_version_prints_the_package_version():
+def test_version_prints_the_package_version_and_the_engine_build():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
-    assert result.stdout.strip() == f"ballast {__version__}"
+    assert result.stdout.strip() == f"ballast {__version__} (Drift engine {engine_status().describe()})"
+
+
+def test_a_stale_compiled_engine_is_warned_about(monkeypatch):
+    monkeypatch.setattr(cli, "engine_status", lambda: EngineStatus(True, ("ballast/fixed.py",)))
+    result = runner.invoke(app, ["bench", "fills", "--users", "2", "--fills", "5", "--runs", "1"])
+    assert result.exit_code == 0
+    assert "STALE: ballast/fixed.py" in result.stderr
+    assert "make build" in result.stderr
 
 
 def test_demo_runs_and_ends_balanced():

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ballast import __version__
+from ballast.engine import engine_status
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Ballast: exact perp-liquidity engines.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (speed is measured here, not in tests).")
@@ -15,7 +16,7 @@ app.add_typer(bench_app, name="bench")
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"ballast {__version__}")
+        typer.echo(f"ballast {__version__} (Drift engine {engine_status().describe()})")
         raise typer.Exit()
 
 
@@ -26,6 +27,12 @@ def main(
     ),
 ) -> None:
     """Ballast: exact, deterministic engines and backtests for perpetual-futures liquidity."""
+    status = engine_status()
+    if status.stale_sources:
+        # the compiled extensions, not the edited sources, would run
+        Console(stderr=True).print(
+            f"[yellow]warning:[/] Drift engine {status.describe()}: run `make build`"
+        )
 
 
 @app.command()
