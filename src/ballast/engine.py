@@ -25,6 +25,8 @@ _MANIFEST = _PACKAGE_ROOT / "_engine_manifest.json"
 
 @dataclass(frozen=True)
 class EngineStatus:
+    """Which build of the engine is imported, and what a compiled in-place build missed."""
+
     compiled: bool
     stale_sources: tuple[str, ...] = ()  # compiled sources edited since the build (src-relative)
 
