@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -18,10 +19,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 import ballast
+from ballast.demo import run_demo
 from ballast.drift.events import OrderAction, OrderActionExplanation, OrderActionRecord
-from ballast.drift.presets import add_perp_market, fund_user, new_exchange
 from ballast.drift.state.margin_calculation import MarginContext, MarginRequirementType
 from ballast.drift.state.state import FeeTier
 from ballast.engine import EngineStatus, engine_status, stale_sources
@@ -97,7 +99,7 @@ def test_this_test_run_is_on_a_build_that_matches_its_sources():
     assert engine_status().stale_sources == ()
 
 
-def test_values_and_events_copy_and_pickle():
+def test_values_events_and_a_whole_exchange_copy_and_pickle():
     record = OrderActionRecord(
         ts=1, action=OrderAction.Fill, action_explanation=OrderActionExplanation.OrderFilledWithAMM,
         market_index=0, base_asset_amount_filled=5, taker="alice/0", oracle_price=100,
@@ -108,10 +110,10 @@ def test_values_and_events_copy_and_pickle():
         assert copy.deepcopy(value) == value
         assert pickle.loads(pickle.dumps(value)) == value
 
-    exchange = new_exchange()
-    add_perp_market(exchange, price_dollars=100, base_liquidity=1_000)
-    fund_user(exchange, "alice", 1_000)
-    assert copy.deepcopy(exchange).state_digest() == exchange.state_digest()
+    exchange = run_demo(Console(file=io.StringIO()))  # trades, funding, settlements: many events
+    for clone in (copy.deepcopy(exchange), pickle.loads(pickle.dumps(exchange))):
+        assert clone.state_digest() == exchange.state_digest()
+        assert clone.events == exchange.events
 
 
 def test_every_compiled_dataclass_that_needs_it_copies_by_constructor():
