@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from operator import itemgetter
 
 from ballast.curie.math.account_balance import get_base
 from ballast.curie.math.order_book import (
@@ -32,6 +33,8 @@ from ballast.curie.univ3 import tick_math
 from ballast.fixed import MathError, div_trunc
 
 MIN_TWAP_INTERVAL = 10  # below this the "TWAP" is the current price
+
+_TIMESTAMP = itemgetter(0)  # of a (timestamp, price) index record
 
 
 def sqrt_price_from_tick_cumulatives(tick_cumulative_start: int, tick_cumulative_end: int, interval: int) -> int:
@@ -77,12 +80,12 @@ def get_index_twap(history: Sequence[tuple[int, int]], now: int, interval: int) 
     if not history:
         raise MathError("no index price recorded")
     # records at or before now; with none, the first record holds before itself
-    end = max(bisect_right(history, now, key=_timestamp), 1)
+    end = max(bisect_right(history, now, key=_TIMESTAMP), 1)
     if interval <= 0:
         return history[end - 1][1]
     start = now - interval
     # the record in force at `start`: the last one at or before it, else the first
-    first = max(bisect_right(history, start, lo=0, hi=end, key=_timestamp) - 1, 0)
+    first = max(bisect_right(history, start, lo=0, hi=end, key=_TIMESTAMP) - 1, 0)
     total = 0
     for i in range(first, end):
         segment_start = start if i == first else history[i][0]  # later records begin after start
@@ -90,10 +93,6 @@ def get_index_twap(history: Sequence[tuple[int, int]], now: int, interval: int) 
         if segment_end > segment_start:
             total += history[i][1] * (segment_end - segment_start)
     return total // interval
-
-
-def _timestamp(record: tuple[int, int]) -> int:
-    return record[0]
 
 
 def get_delta_tw_premium_x96(

@@ -29,14 +29,11 @@ def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | 
 
 
 def check_order_param_types(params: OrderParams) -> None:
-    """InvalidAmount naming the field unless every OrderParams field has its declared type
-    (ints not bools, optional ints None or int, enums of their class, bools): the engine below
-    the instructions is typed, and compiled code would otherwise fail with a bare TypeError.
-    Ranges are the order validation's job. Hot path: straight-line checks."""
-    if type(params.base_asset_amount) is not int:
-        raise InvalidAmount(f"base_asset_amount must be an integer, got {params.base_asset_amount!r}")
-    if type(params.price) is not int:
-        raise InvalidAmount(f"price must be an integer, got {params.price!r}")
+    """InvalidAmount naming the field unless each OrderParams field other than
+    base_asset_amount and price (which the caller checks, with their ranges, by check_int) has its
+    declared type (ints not bools, optional ints None or int, enums of their class, bools): the
+    engine below the instructions is typed, and compiled code would otherwise fail with a bare
+    TypeError. Ranges are the order validation's job. Hot path: straight-line checks."""
     if type(params.market_index) is not int:
         raise InvalidAmount(f"market_index must be an integer, got {params.market_index!r}")
     if type(params.user_order_id) is not int:
