@@ -159,9 +159,12 @@ def backtest_command(
 ) -> None:
     """Run a backtest: simulate the scenario, write its run folder and report, print a summary."""
     from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
+    from ballast.sim.budget import estimate_run
 
     try:
         loaded = load_scenario(scenario)
+        for warning in estimate_run(loaded).warnings():
+            typer.echo(f"warning: {warning}", err=True)
         result = Backtest(loaded, seed=seed, check=check).run()
     except (ScenarioError, AuditFailure, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
@@ -175,8 +178,25 @@ def backtest_command(
         if isinstance(value, int | float) and not isinstance(value, bool):
             table.add_row(name, f"{value:,.4f}" if isinstance(value, float) else f"{value:,}")
     console.print(table)
+    _print_bad_debt(console, result.summary)
+    for warning in result.summary["warnings"]:
+        console.print(f"[yellow]warning[/yellow] {warning['venue']} {warning['market']} {warning['kind']}: {warning['detail']}")
     console.print(f"run: {report_path.parent}")
     console.print(f"report: {report_path}")
+
+
+def _print_bad_debt(console: Console, summary: dict) -> None:
+    """Each Drift venue's bad debt and where it went (ballast.sim.waterfall), when there was any."""
+    for venue, stats in summary["venues"].items():
+        ledger = stats.get("bad_debt")
+        if not ledger or not (ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"]):
+            continue
+        table = Table(title=f"bad debt on {venue} (USD)")
+        for column in ("bad debt", "insurance fund", "fee pool", "socialised", "pnl deficit (IF)"):
+            table.add_column(column, justify="right")
+        table.add_row(*(f"{ledger[k]:,.2f}" for k in (
+            "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd", "pnl_deficit_insurance_usd")))
+        console.print(table)
 
 
 @app.command("report")

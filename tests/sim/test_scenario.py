@@ -60,7 +60,8 @@ def test_csv_oracle_errors_surface_as_scenario_errors(tmp_path):
 
     (tmp_path / "p.csv").write_text("ts,price\n1700000000,100\n1700000060,101\n")
     scenario = parse_scenario(
-        {"duration_days": 0.01, "markets": [{"name": "SOL-PERP", "oracle": {"kind": "csv", "path": "p.csv", "max_gap_seconds": 120}}]},
+        {"duration_days": 0.01, "agents": [{"kind": "noise_taker", "name": "n"}],
+             "markets": [{"name": "SOL-PERP", "oracle": {"kind": "csv", "path": "p.csv", "max_gap_seconds": 120}}]},
         tmp_path,
     )
     with pytest.raises(ScenarioError, match="after the last price row"):

@@ -5,6 +5,7 @@
     result.summary, result.timeseries, result.agents, result.events, result.report()
 """
 
+from ballast.sim.agents import Agent
 from ballast.sim.runner import AuditFailure, Backtest, BacktestResult, SimEvent
 from ballast.sim.scenario import (
     Scenario,
@@ -13,11 +14,14 @@ from ballast.sim.scenario import (
     load_scenario,
     parse_scenario,
 )
+from ballast.sim.venues import OrderResult
 
 __all__ = [
+    "Agent",
     "AuditFailure",
     "Backtest",
     "BacktestResult",
+    "OrderResult",
     "Scenario",
     "ScenarioError",
     "SimEvent",

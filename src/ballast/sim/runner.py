@@ -27,12 +27,27 @@ import pyarrow as pa
 
 from ballast.drift.bal import SEVEN_DAYS, THIRTY_DAYS
 from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECISION
-from ballast.sim.agents import Agent, BalProvider, CurieMaker, InsuranceStaker, make_agent
+from ballast.sim.agents import (
+    Agent,
+    BalProvider,
+    CurieMaker,
+    InsuranceStaker,
+    make_agent,
+    resolve_agent_classes,
+)
+from ballast.sim.health import (
+    HealthWarning,
+    bad_debt_warnings,
+    divergence_warnings,
+    funding_cap_warnings,
+    unfilled_order_warnings,
+)
 from ballast.sim.keepers import Keepers
 from ballast.sim.paths import PathError, gbm_path, load_price_csv, prices_at
 from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError
 from ballast.sim.venues import make_venue
 from ballast.sim.venues.curie import CurieKeepers, CurieVenue
+from ballast.sim.waterfall import BadDebtLedger
 
 __all__ = ["Backtest", "BacktestResult", "AuditFailure", "SimEvent", "price_paths"]
 
@@ -88,19 +103,28 @@ def price_paths(scenario: Scenario) -> dict[str, list[int]]:
             except PathError as error:
                 raise ScenarioError(f"markets.{market.name}.oracle.path: {error}") from None
         else:
-            out[market.name] = gbm_path(
-                f"{scenario.seed}/oracle/{market.name}",
-                oracle.start_price_usd,
-                scenario.start_ts,
-                scenario.step_seconds,
-                n,
-                drift_annual=oracle.drift_annual_pct / 100,
-                vol_regimes=[(r.start_day, r.vol_annual_pct / 100) for r in oracle.regimes],
-                jumps_per_day=oracle.jumps_per_day,
-                jump_mean=oracle.jump_mean_pct / 100,
-                jump_std=oracle.jump_std_pct / 100,
-                scheduled_moves=[(m.at_day, m.change_pct / 100, m.over_minutes) for m in oracle.scheduled_moves],
-            )
+            try:
+                path = gbm_path(
+                    f"{scenario.seed}/oracle/{market.name}",
+                    oracle.start_price_usd,
+                    scenario.start_ts,
+                    scenario.step_seconds,
+                    n,
+                    drift_annual=oracle.drift_annual_pct / 100,
+                    vol_regimes=[(r.start_day, r.vol_annual_pct / 100) for r in oracle.regimes],
+                    jumps_per_day=oracle.jumps_per_day,
+                    jump_mean=oracle.jump_mean_pct / 100,
+                    jump_std=oracle.jump_std_pct / 100,
+                    scheduled_moves=[(m.at_day, m.change_pct / 100, m.over_minutes) for m in oracle.scheduled_moves],
+                )
+            except OverflowError:
+                raise ScenarioError(f"markets.{market.name}.oracle: the GBM path overflows a float; "
+                                    "lower its volatility, drift or jumps") from None
+            if 1 in path:
+                day = path.index(1) * scenario.step_seconds / 86_400
+                raise ScenarioError(f"markets.{market.name}.oracle: the GBM path falls to the $0.000001 floor on day "
+                                    f"{day:.2f}; lower its volatility, drift or jumps")
+            out[market.name] = path
     return out
 
 
@@ -118,12 +142,16 @@ _AGENT_COLUMNS = (
 
 class Backtest:
     """`Backtest(scenario, seed=None, check=False).run()`; `seed` overrides the scenario's and
-    `check` runs the engine's audit after every step (AuditFailure names the step)."""
+    `check` runs the engine's audit after every step (AuditFailure names the step). `agents`
+    maps the name of a `kind = "python"` agent of the scenario to its class (an
+    `ballast.sim.agents.Agent` subclass), instead of or over its `path`; ScenarioError when a
+    python agent has no class or a bad one."""
 
     def __init__(self, scenario: Scenario, seed: int | None = None, check: bool = False,
-                 progress: bool | None = None) -> None:
+                 progress: bool | None = None, agents: dict[str, type[Agent]] | None = None) -> None:
         if seed is not None:
             scenario = scenario.model_copy(update={"seed": seed})
+        self.agent_classes = resolve_agent_classes(scenario, agents)
         self.scenario = scenario
         self.seed = scenario.seed
         self.check = check
@@ -143,7 +171,8 @@ class Backtest:
         for venue_config in scenario.venues:
             venue = make_venue(venue_config)
             venue.setup(scenario, {name: path[0] for name, path in paths.items()})
-            agents = [make_agent(a, scenario.seed, scenario.step_seconds) for a in scenario.agents_on(venue_config)]
+            agents = [make_agent(a, scenario.seed, scenario.step_seconds, self.agent_classes.get(a.name))
+                      for a in scenario.agents_on(venue_config)]
             order = sorted(range(len(agents)), key=lambda i: _ORDER.get(agents[i].role, 9))
             agents = [agents[i] for i in order]
             for agent in agents:
@@ -164,9 +193,9 @@ class Backtest:
                 keepers.run(step, ts)
                 venue.process_events()
                 if self.check:
-                    error = venue.audit_error()
+                    error = venue.audit_error() or _ledger_error(keepers)
                     if error is not None:
-                        raise AuditFailure(f"audit failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
+                        raise AuditFailure(f"check failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
                 self._record_markets(ts_cols, venue, step, ts)
                 if step > 0 and (step % every == 0 or step == n):
                     self._record_agents(ag_cols, venue, agents, step, ts)
@@ -174,7 +203,7 @@ class Backtest:
                     bar.advance(min(500, n - step + 1))
             events.extend(SimEvent(venue.name, e) for e in venue.events)
             digests[venue.name] = venue.state_digest()
-            per_venue[venue.name] = {"venue": venue, "agents": agents}
+            per_venue[venue.name] = {"venue": venue, "agents": agents, "keepers": keepers}
         if bar is not None:
             bar.close()
         timeseries = pa.table(ts_cols)
@@ -235,6 +264,22 @@ class Backtest:
             base = 0 if isinstance(agent, InsuranceStaker) else venue.base_position(agent.name, agent.market)
             cols["base_position"].append(base / _B)
             cols["lp_shares"].append(parts["lp_shares"] / _B)
+
+
+def _ledger_error(keepers) -> str | None:
+    """`--check` on the bad-debt ledger: a user's negative equity left unresolved for the
+    configured number of keeper rounds, or a resolution whose stages do not sum."""
+    ledger = getattr(keepers, "ledger", None)
+    if ledger is None:
+        return None
+    if ledger.overdue:
+        user, first, last, rounds = ledger.overdue[0]
+        return (f"user {user!r} has had negative equity since ts {first}, unresolved for {rounds} keeper rounds "
+                f"(keepers.max_unresolved_rounds)")
+    bad = ledger.mismatches()
+    if bad:
+        return f"bankruptcy of {bad[0].user!r} at ts {bad[0].ts}: stages do not sum to the bad debt ({bad[0]})"
+    return None
 
 
 _ORDER = {"insurance_staker": 0, "bal_provider": 1, "curie_maker": 1, "arbitrageur": 2, "noise_taker": 3,
@@ -301,6 +346,32 @@ def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = 
     }
 
 
+def _health(scenario: Scenario, venue_name: str, data: dict[str, Any], ts_cols: dict[str, list],
+            agent_stats: dict[str, dict[str, Any]]) -> list[HealthWarning]:
+    """Every market-health warning of one venue (ballast.sim.health has the definitions)."""
+    config = scenario.health
+    rows = [i for i, v in enumerate(ts_cols["venue"]) if v == venue_name]
+    venue_cols = {k: [ts_cols[k][i] for i in rows] for k in ("venue", "market", "ts", "oracle_price_usd", "mark_price_usd")}
+    end_ts = scenario.start_ts + scenario.n_steps * scenario.step_seconds
+    found = divergence_warnings(venue_cols, config.mark_oracle_divergence_pct, config.divergence_minutes)
+    venue = data["venue"]
+    if not isinstance(venue, CurieVenue):
+        found += funding_cap_warnings(venue_name, venue.funding_samples, config.funding_capped_hours)
+        found += bad_debt_warnings(venue_name, data["keepers"].ledger, scenario.keepers.max_unresolved_rounds, end_ts)
+    found += unfilled_order_warnings(venue_name, agent_stats, config.unfilled_orders_pct, scenario.start_ts, end_ts)
+    return found
+
+
+def _bad_debt_summary(ledger: BadDebtLedger) -> dict[str, Any]:
+    """The bad-debt ledger in dollars (ballast.sim.waterfall has the definitions)."""
+    out: dict[str, Any] = {f"{k}_usd": v / _Q for k, v in ledger.totals().items()}
+    out["resolutions"] = len(ledger.resolutions)
+    out["stages_mismatch"] = len(ledger.mismatches())
+    out["unresolved_users"] = sorted(ledger.unresolved)
+    out["overdue"] = [{"user": u, "from_ts": a, "to_ts": b, "rounds": n} for u, a, b, n in ledger.overdue]
+    return out
+
+
 def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
     by_agent: dict[tuple[str, str], dict[str, list]] = {}
     for i, venue in enumerate(ag_cols["venue"]):
@@ -326,6 +397,7 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
             stats["bal_return_7d_pct"] = venue.bal.lp_performance(first_market, SEVEN_DAYS)["return_pct"]
             stats["bal_return_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["return_pct"]
             stats["bal_apr_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["apr_pct"]
+            stats["bad_debt"] = _bad_debt_summary(data["keepers"].ledger)
         agent_stats = {}
         lp_capital = lp_pnl = lp_fees = 0.0
         worst_dd = 0.0
@@ -347,8 +419,8 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
                 inventory_pnl_usd=ag_cols["inventory_pnl_usd"][last],
                 removal_fees_usd=ag_cols["removal_fees_usd"][last],
                 liquidations=venue.books[agent.name].liquidated,
-                rejected_orders=venue.books[agent.name].rejected,
-                orders_attempted=agent.orders_attempted,
+                **agent.order_stats.summary(),
+                instructions_rejected=venue.books[agent.name].rejected,
                 kind=agent.role,
             )
             if isinstance(agent, CurieMaker):
@@ -366,6 +438,7 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
         stats["lp_fees_usd"] = lp_fees
         stats["max_drawdown_pct"] = worst_dd
         stats["agents"] = agent_stats
+        stats["warnings"] = [w.as_dict() for w in _health(scenario, venue_name, data, ts_cols, agent_stats)]
         stats["state_digest"] = digests[venue_name]
         venues[venue_name] = stats
     first = venues[scenario.venues[0].name]
@@ -376,6 +449,7 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
         "step_seconds": scenario.step_seconds,
         "duration_days": scenario.n_steps * scenario.step_seconds / 86_400,
     }
-    summary.update({k: v for k, v in first.items() if k not in ("agents",)})
+    summary.update({k: v for k, v in first.items() if k not in ("agents", "warnings")})
+    summary["warnings"] = [w for stats in venues.values() for w in stats["warnings"]]
     summary["venues"] = venues
     return summary

@@ -14,11 +14,23 @@ parameters (spreads, fees, margin ratios) are the engine's integers (1e6 for spr
 from __future__ import annotations
 
 import tomllib
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
+
+from ballast.curie.market_presets import CURIE_MARKET_PRESETS
+from ballast.drift.market_presets import PERP_MARKET_EXTRAS, PERP_MARKET_PRESETS, PerpMarketPreset
 
 __all__ = [
     "ScenarioError",
@@ -38,7 +50,9 @@ __all__ = [
     "BalProvider",
     "CurieMaker",
     "InsuranceStaker",
+    "PythonAgent",
     "KeepersConfig",
+    "HealthConfig",
     "OutputsConfig",
     "load_scenario",
     "parse_scenario",
@@ -116,22 +130,104 @@ class CsvOracle(_Model):
 # --- markets and venues -----------------------------------------------------------------------
 
 
+ContractTierName = Literal["A", "B", "C", "Speculative", "HighlySpeculative", "Isolated"]
+
+# Ballast's synthetic market (not a real one): a 100,000-base vAMM at $100 with the repeg,
+# dynamic spreads and formulaic k switched off (curve_update_intensity 0, the mode a market is
+# bootstrapped in). Only used when a scenario names it: `preset = "drift/bootstrap"`.
+BOOTSTRAP_PRESET = PerpMarketPreset(
+    name="bootstrap", start_price_usd=100.0, base_liquidity_base=100_000, base_spread=1000,
+    max_spread=50_000, margin_ratio_initial=1000, margin_ratio_maintenance=500, imf_factor=0,
+    unrealized_pnl_initial_asset_weight=0, unrealized_pnl_maintenance_asset_weight=10_000,
+    liquidator_fee=10_000, if_liquidation_fee=10_000, curve_update_intensity=0, amm_jit_intensity=0,
+    contract_tier="B", order_step_size=10_000_000, order_tick_size=100, min_order_size=10_000_000,
+    funding_period_seconds=3600, max_open_interest_base=0, quote_max_insurance_usd=0.0,
+    max_revenue_withdraw_per_period_usd=0.0, oracle_confidence_bps=1,
+)
+
+
+def drift_preset(name: str) -> tuple[PerpMarketPreset, int]:
+    """The preset named `drift/<market>` (or `drift/bootstrap`) and its concentration scale;
+    ValueError listing the known names otherwise."""
+    if name == "drift/bootstrap":
+        return BOOTSTRAP_PRESET, 1
+    market = name.removeprefix("drift/")
+    if not name.startswith("drift/") or market not in PERP_MARKET_PRESETS:
+        known = ", ".join(["drift/bootstrap"] + [f"drift/{m}" for m in PERP_MARKET_PRESETS])
+        raise ValueError(f"unknown market preset {name!r} (known: {known})")
+    return PERP_MARKET_PRESETS[market], PERP_MARKET_EXTRAS[market].concentration_coef_scale
+
+
+# the engine parameters a preset supplies (every PerpMarketPreset field but its name and price)
+_PRESET_KEYS = tuple(f.name for f in fields(PerpMarketPreset) if f.name not in ("name", "start_price_usd"))
+
+
 class MarketConfig(_Model):
-    """A perp market: the engine's parameters (ints in engine units) and its oracle path."""
+    """A perp market: the engine's parameters (ints in engine units) and its oracle path.
+
+    `preset` names a real market configuration (ballast.drift.market_presets, each value with
+    its source): "drift/SOL-PERP", "drift/BTC-PERP", "drift/ETH-PERP", "drift/WIF-PERP",
+    "drift/1MBONK-PERP", or "drift/bootstrap" (Ballast's synthetic market with the repeg off).
+    Without `preset`, the market's `name` picks it ("drift/<name>"); a name without a preset
+    must name one. Every key given in the scenario overrides the preset's value; the resolved
+    scenario (scenario.resolved.toml) shows every value used. A GBM oracle without
+    `start_price_usd` starts at the preset's price.
+
+    Units as in the engine: spreads, imf_factor and liquidation fees 1e6; margin ratios and
+    unrealized-pnl asset weights 1e4; order_step_size and min_order_size base 1e9,
+    order_tick_size price 1e6; `base_liquidity_base` the vAMM's sqrt_k in whole base units;
+    `max_open_interest_base` whole base units (0 = no cap); `lp_fee_slice` the BAL fee slice
+    (None = the reference's 8/10).
+    """
 
     name: str = "SOL-PERP"
-    base_liquidity_base: Annotated[int, Field(ge=1)] = 100_000
-    base_spread: Annotated[int, Field(ge=0)] = 1000
-    max_spread: Annotated[int, Field(ge=0)] = 50_000
-    margin_ratio_initial: Annotated[int, Field(ge=1)] = 1000
-    margin_ratio_maintenance: Annotated[int, Field(ge=1)] = 500
-    liquidator_fee: Annotated[int, Field(ge=0)] = 10_000
-    if_liquidation_fee: Annotated[int, Field(ge=0)] = 10_000
-    curve_update_intensity: Annotated[int, Field(ge=0, le=200)] = 0
+    preset: str = "drift/SOL-PERP"
+    base_liquidity_base: Annotated[int, Field(ge=1)]
+    base_spread: Annotated[int, Field(ge=0)]
+    max_spread: Annotated[int, Field(ge=0)]
+    margin_ratio_initial: Annotated[int, Field(ge=1)]
+    margin_ratio_maintenance: Annotated[int, Field(ge=1)]
+    imf_factor: Annotated[int, Field(ge=0, le=1_000_000)]
+    unrealized_pnl_initial_asset_weight: Annotated[int, Field(ge=0, le=10_000)]
+    unrealized_pnl_maintenance_asset_weight: Annotated[int, Field(ge=0, le=10_000)]
+    liquidator_fee: Annotated[int, Field(ge=0)]
+    if_liquidation_fee: Annotated[int, Field(ge=0)]
+    curve_update_intensity: Annotated[int, Field(ge=0, le=200)]
+    amm_jit_intensity: Annotated[int, Field(ge=0, le=200)]
+    contract_tier: ContractTierName
+    order_step_size: Annotated[int, Field(ge=1)]
+    order_tick_size: Annotated[int, Field(ge=1)]
+    min_order_size: Annotated[int, Field(ge=1)]
+    funding_period_seconds: Annotated[int, Field(ge=60)]
+    max_open_interest_base: Annotated[int, Field(ge=0)]
+    quote_max_insurance_usd: NonNegFloat
+    max_revenue_withdraw_per_period_usd: NonNegFloat
+    oracle_confidence_bps: Annotated[int, Field(ge=0, le=10_000)]
+    concentration_coef_scale: Annotated[int, Field(ge=1)]
     lp_fee_slice: tuple[int, int] | None = None
-    quote_max_insurance_usd: NonNegFloat = 0.0
-    max_revenue_withdraw_per_period_usd: NonNegFloat = 0.0
-    oracle: Annotated[GbmOracle | CsvOracle, Field(discriminator="kind")] = GbmOracle()
+    oracle: Annotated[GbmOracle | CsvOracle, Field(discriminator="kind")]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        name = data.get("name", "SOL-PERP")
+        preset_name = data.get("preset", f"drift/{name}")
+        if not isinstance(preset_name, str):
+            raise ValueError(f"preset must be a string such as 'drift/SOL-PERP', got {preset_name!r}")
+        if "preset" not in data and f"drift/{name}" not in _known_presets():
+            known = ", ".join(sorted(_known_presets()))
+            raise ValueError(f"market {name!r} has no preset of its name: name one with preset = ... (known: {known})")
+        preset, scale = drift_preset(preset_name)
+        filled: dict[str, Any] = {key: getattr(preset, key) for key in _PRESET_KEYS}
+        filled["concentration_coef_scale"] = scale
+        filled.update(data)
+        filled["preset"] = preset_name
+        oracle = filled.get("oracle", {"kind": "gbm"})
+        if isinstance(oracle, dict) and oracle.get("kind", "gbm") == "gbm" and "start_price_usd" not in oracle:
+            filled["oracle"] = {**oracle, "start_price_usd": preset.start_price_usd}
+        return filled
 
     @field_validator("lp_fee_slice")
     @classmethod
@@ -140,21 +236,37 @@ class MarketConfig(_Model):
             raise ValueError(f"lp_fee_slice must be [numerator, denominator] with 0 <= n <= d, d >= 1, got {list(value)}")
         return value
 
+    @model_validator(mode="after")
+    def _margins(self) -> MarketConfig:
+        if self.margin_ratio_maintenance >= self.margin_ratio_initial:
+            raise ValueError(f"margin_ratio_maintenance {self.margin_ratio_maintenance} must be below "
+                             f"margin_ratio_initial {self.margin_ratio_initial}")
+        if self.unrealized_pnl_initial_asset_weight > self.unrealized_pnl_maintenance_asset_weight:
+            raise ValueError(f"unrealized_pnl_initial_asset_weight {self.unrealized_pnl_initial_asset_weight} must not "
+                             f"exceed unrealized_pnl_maintenance_asset_weight {self.unrealized_pnl_maintenance_asset_weight}")
+        if self.min_order_size < self.order_step_size:
+            raise ValueError(f"min_order_size {self.min_order_size} must be at least order_step_size {self.order_step_size}")
+        return self
 
-class MarketOverrides(_Model):
-    """Per-venue changes to a market's engine parameters (the oracle path stays shared)."""
 
-    base_liquidity_base: Annotated[int, Field(ge=1)] | None = None
-    base_spread: Annotated[int, Field(ge=0)] | None = None
-    max_spread: Annotated[int, Field(ge=0)] | None = None
-    margin_ratio_initial: Annotated[int, Field(ge=1)] | None = None
-    margin_ratio_maintenance: Annotated[int, Field(ge=1)] | None = None
-    liquidator_fee: Annotated[int, Field(ge=0)] | None = None
-    if_liquidation_fee: Annotated[int, Field(ge=0)] | None = None
-    curve_update_intensity: Annotated[int, Field(ge=0, le=200)] | None = None
-    lp_fee_slice: tuple[int, int] | None = None
-    quote_max_insurance_usd: NonNegFloat | None = None
-    max_revenue_withdraw_per_period_usd: NonNegFloat | None = None
+def _known_presets() -> set[str]:
+    return {"drift/bootstrap"} | {f"drift/{m}" for m in PERP_MARKET_PRESETS}
+
+
+def _optional(name: str) -> tuple[Any, None]:
+    info = MarketConfig.model_fields[name]
+    if not info.metadata:
+        return (info.annotation | None, None)
+    return (Annotated[(info.annotation, *info.metadata)] | None, None)
+
+
+# Per-venue changes to a market's engine parameters (the oracle path stays shared): every
+# engine key of MarketConfig, optional.
+MarketOverrides = create_model(
+    "MarketOverrides",
+    __base__=_Model,
+    **{key: _optional(key) for key in (*_PRESET_KEYS, "concentration_coef_scale", "lp_fee_slice")},
+)
 
 
 class InsuranceFundConfig(_Model):
@@ -169,6 +281,11 @@ class InsuranceFundConfig(_Model):
 
 class CurieParams(_Model):
     """A Curie venue's market and protocol parameters (the same for every market).
+
+    `preset` ("curie/vSOL" by default; "curie/vETH", "curie/vBTC") fills every key the
+    scenario does not give with the values deployed on Optimism (ballast.curie.market_presets,
+    each with its source): pool fee tier 3000, 10 bps taker fee, 20% of it to the insurance
+    fund, 10x initial / 6.25% maintenance margin.
 
     Pool: `uniswap_fee_tier` (pips: 500, 3000 or 10000; sets the tick spacing 10, 60, 200),
     `exchange_fee_ratio` (the fee Curie charges takers, 1e6 = 100%; 1000 = 10 bps, Drift's
@@ -185,17 +302,30 @@ class CurieParams(_Model):
     pushing the pool to its extreme price.
     """
 
-    uniswap_fee_tier: Literal[500, 3000, 10000] = 500
-    exchange_fee_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 1000
-    insurance_fund_fee_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 100_000
-    max_price_spread_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 100_000
-    im_ratio: Annotated[int, Field(gt=0, le=1_000_000)] = 100_000
-    mm_ratio: Annotated[int, Field(gt=0, le=1_000_000)] = 62_500
-    liquidation_penalty_ratio: Annotated[int, Field(ge=0, lt=1_000_000)] = 25_000
-    max_funding_rate: Annotated[int, Field(ge=0, le=1_000_000)] = 100_000
-    twap_interval: Annotated[int, Field(ge=0)] = 900
+    preset: str = "curie/vSOL"
+    uniswap_fee_tier: Literal[500, 3000, 10000]
+    exchange_fee_ratio: Annotated[int, Field(ge=0, lt=1_000_000)]
+    insurance_fund_fee_ratio: Annotated[int, Field(ge=0, lt=1_000_000)]
+    max_price_spread_ratio: Annotated[int, Field(ge=0, lt=1_000_000)]
+    im_ratio: Annotated[int, Field(gt=0, le=1_000_000)]
+    mm_ratio: Annotated[int, Field(gt=0, le=1_000_000)]
+    liquidation_penalty_ratio: Annotated[int, Field(ge=0, lt=1_000_000)]
+    max_funding_rate: Annotated[int, Field(ge=0, le=1_000_000)]
+    twap_interval: Annotated[int, Field(ge=0)]
     mark_price: Literal["oracle", "formula"] = "oracle"
     taker_price_band_pct: Annotated[float, Field(gt=0, lt=100)] = 5.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_from_preset(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        name = data.get("preset", "curie/vSOL")
+        market = name.removeprefix("curie/") if isinstance(name, str) else None
+        if not isinstance(name, str) or not name.startswith("curie/") or market not in CURIE_MARKET_PRESETS:
+            known = ", ".join(f"curie/{m}" for m in CURIE_MARKET_PRESETS)
+            raise ValueError(f"unknown Curie preset {name!r} (known: {known})")
+        return {**CURIE_MARKET_PRESETS[market].curie_params(), **data, "preset": name}
 
     @model_validator(mode="after")
     def _ratios(self) -> CurieParams:
@@ -204,18 +334,21 @@ class CurieParams(_Model):
         return self
 
 
-_DRIFT_ONLY = ("lp_cooldown_seconds", "insurance_fund", "market_overrides")
+_DRIFT_ONLY = ("lp_cooldown_seconds", "market_order_slippage_pct", "insurance_fund", "market_overrides")
 
 
 class VenueConfig(_Model):
     """One venue the scenario runs on. `kind` "drift" is Drift v2 with BAL (its keys:
     `lp_cooldown_seconds`, `insurance_fund`, `market_overrides`, which maps a market name to
-    parameter changes); "curie" is Perpetual Protocol v2 Curie with range makers (its key:
+    parameter changes, and `market_order_slippage_pct`, the worst price a taker's market order
+    accepts, as a percent of the oracle: 1% (Assumption: Drift's trade form lets the trader set
+    this tolerance; 1% is a common setting)); "curie" is Perpetual Protocol v2 Curie with range makers (its key:
     `[venues.curie]`, see CurieParams; defaults apply when absent)."""
 
     name: str = "drift"
     kind: Literal["drift", "curie"] = "drift"
     lp_cooldown_seconds: Annotated[int, Field(ge=0)] = 0
+    market_order_slippage_pct: Annotated[float, Field(gt=0, lt=100)] = 1.0
     insurance_fund: InsuranceFundConfig | None = None
     market_overrides: dict[str, MarketOverrides] = {}
     curie: CurieParams | None = None
@@ -246,14 +379,21 @@ class _Agent(_Model):
 
 
 class Arbitrageur(_Agent):
-    """Trades the mark toward the oracle when the edge beats fees; see agents.Arbitrageur."""
+    """Trades the mark toward the oracle when the edge beats fees; see agents.Arbitrageur.
+    Every `check_every_minutes` it looks for an edge above the taker fee plus `min_edge_bps`
+    and closes `close_fraction_pct` of the gap, at most `max_trade_base` per order.
+    `max_position_base`: a cap on its position, a stated choice; None (the default) = no cap
+    but its margin, so `collateral_usd` (default $1,000,000, enough for a few thousand base
+    units at 10x) decides how much mispricing it can absorb; an order its margin refuses is
+    counted as rejected ("InsufficientCollateral")."""
 
     kind: Literal["arbitrageur"] = "arbitrageur"
+    collateral_usd: PositiveFloat = 1_000_000.0
     check_every_minutes: Annotated[int, Field(ge=1)] = 5
     min_edge_bps: NonNegFloat = 5.0
     close_fraction_pct: Annotated[float, Field(gt=0, le=100)] = 50.0
     max_trade_base: PositiveFloat = 200.0
-    max_position_base: PositiveFloat = 2_000.0
+    max_position_base: PositiveFloat | None = None
 
 
 class NoiseTaker(_Agent):
@@ -332,8 +472,23 @@ class InsuranceStaker(_Agent):
     request_unstake_at_day: NonNegFloat | None = None
 
 
+class PythonAgent(_Agent):
+    """A user-written agent: a subclass of `ballast.sim.agents.Agent` (its docstring is the
+    guide). `path` names it as `"file.py:ClassName"`, the file relative to the scenario file's
+    folder; it may be left out when the class is passed from Python, `Backtest(scenario,
+    agents={name: cls})`. `params` (a table) sets the class's parameters, its public class
+    attributes: an unknown name or a value of another type is an error (an int is accepted for
+    a float). A bad `path` or `params` fails validation with the key (`agents.N.path`,
+    `agents.N.params.KEY`) and the reason. Like the takers it runs on every venue, through the
+    venue's TradingVenue protocol only."""
+
+    kind: Literal["python"] = "python"
+    path: str | None = None
+    params: dict[str, Any] = {}
+
+
 AgentConfig = Annotated[
-    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | CurieMaker | InsuranceStaker,
+    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | CurieMaker | InsuranceStaker | PythonAgent,
     Field(discriminator="kind"),
 ]
 
@@ -342,10 +497,14 @@ AgentConfig = Annotated[
 
 
 class KeepersConfig(_Model):
-    """Permissionless keepers: funding updates when due, settle_lp and settle_pnl (TrySettle)
-    on schedule, liquidations of users below maintenance, hourly revenue settlement to the
-    insurance fund when the venue has one."""
+    """Permissionless keepers (see ballast.sim.keepers): AMM updates (`update_amm`, as Drift's
+    AMM updater bot; every `update_amm_every_minutes`, None = never), funding updates when due,
+    settle_lp and settle_pnl (TrySettle) on schedule, liquidations of users below maintenance
+    with bankruptcy resolution, hourly revenue settlement to the insurance fund when the venue
+    has one. A user whose equity stays negative for `max_unresolved_rounds` liquidation rounds
+    in a row is reported (a warning; `--check` fails the run)."""
 
+    update_amm_every_minutes: Annotated[int, Field(ge=1)] | None = 1
     funding: bool = True
     settle_lp_every_minutes: Annotated[int, Field(ge=1)] | None = 60
     settle_pnl_every_minutes: Annotated[int, Field(ge=1)] | None = 60
@@ -353,6 +512,19 @@ class KeepersConfig(_Model):
     liquidation_check_every_minutes: Annotated[int, Field(ge=1)] = 1
     liquidator_collateral_usd: PositiveFloat = 1_000_000.0
     revenue_settlement: bool = True
+    max_unresolved_rounds: Annotated[int, Field(ge=1)] = 60
+
+
+class HealthConfig(_Model):
+    """When a run is reported as leaving the realm of a real market (see ballast.sim.health):
+    the mark more than `mark_oracle_divergence_pct` from the oracle for `divergence_minutes`,
+    funding at its cap for `funding_capped_hours`, an agent whose orders fill nothing in more
+    than `unfilled_orders_pct` percent of attempts."""
+
+    mark_oracle_divergence_pct: PositiveFloat = 1.0
+    divergence_minutes: Annotated[int, Field(ge=1)] = 60
+    funding_capped_hours: PositiveFloat = 4.0
+    unfilled_orders_pct: Annotated[float, Field(ge=0, le=100)] = 10.0
 
 
 class OutputsConfig(_Model):
@@ -379,6 +551,7 @@ class Scenario(_Model):
     markets: tuple[MarketConfig, ...] = (MarketConfig(),)
     agents: tuple[AgentConfig, ...] = ()
     keepers: KeepersConfig = KeepersConfig()
+    health: HealthConfig = HealthConfig()
     outputs: OutputsConfig = OutputsConfig()
     base_dir: str = Field(default=".", exclude=True)
 
@@ -412,12 +585,47 @@ class Scenario(_Model):
             for market in venue.market_overrides:
                 if market not in markets:
                     raise ValueError(f"venue {venue.name!r} overrides unknown market {market!r}")
+            for market in self.markets:
+                try:
+                    self.market_for(venue, market)
+                except ValidationError as error:
+                    raise ValueError(f"venues.{venue.name}.market_overrides.{market.name}: {_describe(error)}") from None
             if (venue.kind == "drift" and venue.insurance_fund is None
                     and any(isinstance(a, InsuranceStaker) for a in self.agents)):
                 raise ValueError(f"venue {venue.name!r} needs [insurance_fund] for insurance stakers")
         if self.n_steps < 1:
             raise ValueError(f"duration_days {self.duration_days} is shorter than one step of {self.step_seconds} s")
+        if not self.agents:
+            raise ValueError("agents: the scenario has no agents, so nothing would trade; add [[agents]] tables")
+        for i, agent in enumerate(self.agents):
+            self._check_agent(i, agent)
+        for market in self.markets:
+            oracle = market.oracle
+            if isinstance(oracle, GbmOracle):
+                for key, days in ([("regimes", r.start_day) for r in oracle.regimes]
+                                  + [("scheduled_moves", m.at_day) for m in oracle.scheduled_moves]):
+                    if days >= self.duration_days:
+                        raise ValueError(f"markets.{market.name}.oracle.{key}: day {days:g} is not before the end of "
+                                         f"the run (duration_days {self.duration_days:g}), so it would never happen")
         return self
+
+    def _check_agent(self, i: int, agent: Any) -> None:
+        """What an agent's config asks that the run could not do: a date after the end, a
+        venue it cannot run on, more margin than its collateral, sizes out of order."""
+        where = f"agents.{i} ({agent.name})"
+        if not any(venue_runs_agent(v.kind, agent) for v in self.venues):
+            kinds = ", ".join(sorted({v.kind for v in self.venues}))
+            raise ValueError(f"{where}: a {agent.kind} runs on no venue of this scenario (venue kinds: {kinds})")
+        for key in ("enter_at_day", "exit_at_day", "stake_at_day", "request_unstake_at_day"):
+            days = getattr(agent, key, None)
+            if days is not None and days >= self.duration_days:
+                raise ValueError(f"{where}.{key} = {days:g}: not before the end of the run "
+                                 f"(duration_days {self.duration_days:g}), so it would never happen")
+        if isinstance(agent, BalProvider) and agent.amount_usd is not None and agent.amount_usd > agent.collateral_usd:
+            raise ValueError(f"{where}.amount_usd = {agent.amount_usd:g}: more margin than its collateral_usd "
+                             f"{agent.collateral_usd:g}")
+        if isinstance(agent, NoiseTaker) and agent.min_size_base > agent.max_size_base:
+            raise ValueError(f"{where}.min_size_base = {agent.min_size_base:g}: above max_size_base {agent.max_size_base:g}")
 
     def agents_on(self, venue: VenueConfig) -> tuple:
         """The agents that run on `venue`: takers everywhere, BAL providers and insurance
@@ -429,7 +637,7 @@ class Scenario(_Model):
         override = venue.market_overrides.get(market.name)
         if override is None:
             return market
-        return market.model_copy(update=override.model_dump(exclude_none=True))
+        return MarketConfig.model_validate({**market.model_dump(), **override.model_dump(exclude_none=True)})
 
 
 def venue_runs_agent(kind: str, agent: Any) -> bool:
@@ -460,20 +668,28 @@ def _describe(error: ValidationError) -> str:
 def parse_scenario(data: dict[str, Any], base_dir: str | Path = ".") -> Scenario:
     """Validate a scenario mapping (as read from TOML); ScenarioError names the bad keys."""
     try:
-        return Scenario.model_validate({**data, "base_dir": str(base_dir)})
+        scenario = Scenario.model_validate({**data, "base_dir": str(base_dir)})
     except ValidationError as error:
         raise ScenarioError(f"invalid scenario: {_describe(error)}") from None
+    if any(isinstance(a, PythonAgent) and a.path is not None for a in scenario.agents):
+        from ballast.sim.agents import resolve_agent_classes
+
+        resolve_agent_classes(scenario, require_all=False)  # loads each user agent: a bad path fails here
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file."""
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        text = path.read_text()
+        data = tomllib.loads(text)
     except OSError as error:
         raise ScenarioError(f"cannot read scenario {path}: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"scenario {path} is not valid TOML: {error}") from None
+    if not data:
+        raise ScenarioError(f"scenario {path} is empty: it needs at least [[agents]] (see examples/)")
     if "base_dir" in data:
         raise ScenarioError("invalid scenario: base_dir: unknown key")
     return parse_scenario(data, path.resolve().parent)

@@ -24,6 +24,7 @@ from ballast.drift.controller.lp import (
     apply_lp_rebase_to_perp_market,
 )
 from ballast.drift.errors import (
+    DefaultError,
     InvalidInitialPeg,
     InvalidMarginRatio,
     InvalidMarketParameter,
@@ -313,6 +314,27 @@ class AdminInstructions:
         amm = self.perp_market(market_index).amm
         amm.lp_fee_slice_numerator = numerator
         amm.lp_fee_slice_denominator = denominator
+
+    def update_perp_market_unrealized_asset_weight(
+        self, market_index: int, unrealized_initial_asset_weight: int, unrealized_maintenance_asset_weight: int
+    ) -> None:
+        """Admin: the weights (1e4 = 100%) at which a position's unrealized profit counts as
+        initial and maintenance collateral; initial <= maintenance <= 100%.
+
+        Source: programs/drift/src/instructions/admin.rs::handle_update_perp_market_unrealized_asset_weight
+        """
+        check_int("unrealized_initial_asset_weight", unrealized_initial_asset_weight, minimum=0,
+                  maximum=SPOT_WEIGHT_PRECISION)
+        check_int("unrealized_maintenance_asset_weight", unrealized_maintenance_asset_weight, minimum=0,
+                  maximum=SPOT_WEIGHT_PRECISION)
+        if unrealized_initial_asset_weight > unrealized_maintenance_asset_weight:
+            raise DefaultError(
+                f"unrealized_initial_asset_weight {unrealized_initial_asset_weight} must not exceed "
+                f"unrealized_maintenance_asset_weight {unrealized_maintenance_asset_weight}"
+            )
+        market = self.perp_market(market_index)
+        market.unrealized_pnl_initial_asset_weight = unrealized_initial_asset_weight
+        market.unrealized_pnl_maintenance_asset_weight = unrealized_maintenance_asset_weight
 
     def update_perp_market_per_lp_base(self, market_index: int, per_lp_base: int) -> None:
         """Admin: move the per-LP accumulators' decimal exponent by one (|per_lp_base| <= 9).

@@ -64,6 +64,7 @@ from ballast.curie.state import ClearingHouseConfig
 from ballast.curie.univ3 import liquidity_amounts, tick_math
 from ballast.fixed import MathError, div_trunc
 from ballast.sim.scenario import KeepersConfig, Scenario, VenueConfig
+from ballast.sim.venues import ArbitrageTarget, OrderResult
 
 __all__ = ["CurieVenue", "CurieBook", "CurieKeepers", "LIQUIDATOR"]
 
@@ -95,7 +96,7 @@ class CurieBook:
     maker_fees_18: int = 0
     dust_fees: int = 0
     fills: int = 0
-    rejected: int = 0
+    rejected: int = 0  # refused instructions (`call`); market orders return an OrderResult
     liquidated: int = 0
 
     @property
@@ -188,39 +189,50 @@ class CurieVenue:
         return min(max(limit, tick_math.MIN_SQRT_RATIO + 1), tick_math.MAX_SQRT_RATIO - 1)
 
     def _open(self, authority: str, market: str, is_base_to_quote: bool, is_exact_input: bool, amount: int,
-              limit: int) -> bool:
+              limit: int) -> tuple[int, int] | str:
+        """`open_position` -> (|base|, |quote|) traded (18 dec), or the engine error's class name."""
         try:
-            self.house.open_position(authority, market, is_base_to_quote, is_exact_input, amount, 0, limit)
-        except _ERRORS:
-            self.books[authority].rejected += 1
-            return False
+            traded = self.house.open_position(authority, market, is_base_to_quote, is_exact_input, amount, 0, limit)
+        except _ERRORS as error:
+            return type(error).__name__
         self.process_events()
-        return True
+        return traded
 
     def market_order(self, authority: str, market: str, base: int, reduce_only: bool = False,
-                     limit_price: int | None = None) -> bool:
+                     limit_price: int | None = None) -> OrderResult:
         """A market order of `base` (1e9, signed: > 0 buys) rounded toward zero to 0.01 base;
         `reduce_only` caps it at the taker position and requires the opposite side;
-        `limit_price` (1e6) replaces the default price band. Returns whether it traded; engine
-        refusals are counted in the agent's book."""
+        `limit_price` (1e6) replaces the default price band. Returns an OrderResult (see
+        ballast.sim.venues): "rejected" with the engine error's class name (e.g.
+        "SqrtPriceLimit": the pool is already past the limit), "below_order_step" or
+        "reduce_only_nothing_to_reduce"; "partial" / "unfilled" with reason "limit_price"
+        (the price band or the caller's limit stopped it)."""
         size = abs(base) // ORDER_STEP * ORDER_STEP
         if reduce_only:
             position = self.taker_position(authority, market)
             if position == 0 or (position > 0) == (base > 0):
-                return False
+                return OrderResult(base, 0, "rejected", "reduce_only_nothing_to_reduce")
             size = min(size, abs(position))
         if size == 0:
-            return False
+            return OrderResult(base, 0, "rejected", "below_order_step")
         sell = base < 0
-        return self._open(authority, market, sell, sell, size * BASE_TO_18, self._limit(market, not sell, limit_price))
+        traded = self._open(authority, market, sell, sell, size * BASE_TO_18, self._limit(market, not sell, limit_price))
+        if isinstance(traded, str):
+            return OrderResult(base, 0, "rejected", traded)
+        filled = div_trunc(traded[0], BASE_TO_18)
+        signed = -filled if sell else filled
+        if filled >= size:
+            return OrderResult(base, signed, "filled")
+        return OrderResult(base, signed, "partial" if filled else "unfilled", "limit_price")
 
     def market_order_quote(self, authority: str, market: str, quote: int, limit_price: int | None = None) -> bool:
         """A market order for `quote` (1e6, signed: > 0 buys base for that much quote, exact
-        input; < 0 sells base for that much quote, exact output)."""
+        input; < 0 sells base for that much quote, exact output); whether anything traded."""
         if quote == 0:
             return False
         buy = quote > 0
-        return self._open(authority, market, not buy, buy, abs(quote) * QUOTE_TO_18, self._limit(market, buy, limit_price))
+        traded = self._open(authority, market, not buy, buy, abs(quote) * QUOTE_TO_18, self._limit(market, buy, limit_price))
+        return not isinstance(traded, str) and traded[0] > 0
 
     def call(self, authority: str, fn, *args):
         """Run an instruction; count a refusal in `authority`'s book and return None."""
@@ -290,6 +302,31 @@ class CurieVenue:
     def pool_price(self, market: str) -> int:
         """The pool's spot price, 1e6."""
         return price_from_sqrt(self.house.markets[market].pool.sqrt_price_x96)
+
+    def now(self) -> int:
+        return self.house.now
+
+    def order_step(self, market: str) -> int:
+        return ORDER_STEP
+
+    def arbitrage_target(self, market: str, min_edge_bps: float, close_fraction_pct: float) -> ArbitrageTarget | None:
+        """Buy when the pool's spot price is below the oracle by more than the taker fee plus
+        `min_edge_bps` (rounded to whole bps), sell when above by as much; no size, the
+        limit price `spot + close_fraction_pct x (oracle - spot)` (the order stops there, so
+        the ranges' liquidity sizes it)."""
+        oracle = self.oracle(market)
+        mid = self.pool_price(market)
+        fee_numerator, fee_denominator = self.taker_fee(market)
+        hurdle = oracle * (fee_numerator * 10_000 + round(min_edge_bps) * fee_denominator) // (
+            fee_denominator * 10_000
+        )
+        if mid < oracle - hurdle:
+            side = 1
+        elif mid > oracle + hurdle:
+            side = -1
+        else:
+            return None
+        return ArbitrageTarget(side, None, mid + (oracle - mid) * round(close_fraction_pct * 100) // 10_000)
 
     def taker_fee(self, market: str) -> tuple[int, int]:
         """(numerator, denominator) of the taker fee."""
