@@ -9,7 +9,8 @@
 * settle_pnl (TrySettle): every `settle_pnl_every_minutes`, for every watched user with a
   position and for the keeper's liquidator, losers first (their payments fill the pnl pool the
   winners draw on);
-* liquidations: every `liquidation_check_every_minutes`, for each watched user below
+* liquidations: every `liquidation_check_every_minutes` (with liquidations off, the users'
+  equity is still watched for unresolved negative equity), for each watched user below
   maintenance margin, in the reference's order: `liquidate_perp` for the whole position (BAL
   shares are burned first by the engine), the liquidator closing what it took over with a
   reduce-only market order; then `liquidate_perp_pnl_for_deposit` (the negative pnl against
@@ -73,8 +74,11 @@ class Keepers:
                 amm = ex.perp_markets[index].amm
                 if ts - amm.last_funding_rate_ts >= amm.funding_period:
                     venue.call("", ex.update_funding_rate, index)
-        if self.config.liquidations and step % self.liquidation_every == 0:
-            self.liquidate(ts)
+        if step % self.liquidation_every == 0:
+            if self.config.liquidations:
+                self.liquidate(ts)
+            else:
+                self.observe_equity(ts)
         if self.settle_lp_every and step % self.settle_lp_every == 0:
             for provider in self.providers:
                 if provider.shares() > 0:
@@ -132,6 +136,16 @@ class Keepers:
                 agent.sync()
             self._resolve_bankruptcy(user_name, ts)
             self.ledger.observe(user_name, ex.user_equity(user_name, 0), ts, self.config.max_unresolved_rounds)
+
+    def observe_equity(self, ts: int) -> None:
+        """With liquidations off: book each watched user's equity in the ledger, so negative
+        equity nobody resolves is still reported."""
+        ex = self.venue.exchange
+        for _agent, user_name in self.watched:
+            if _has_liabilities_or_positions(ex.user(user_name, 0)):
+                self.ledger.observe(user_name, ex.user_equity(user_name, 0), ts, self.config.max_unresolved_rounds)
+            else:
+                self.ledger.unresolved.pop(user_name, None)
 
     def _liquidate_user(self, user_name: str) -> None:
         """liquidate_perp on every market with base or LP shares, then the pnl/deposit and

@@ -1,0 +1,67 @@
+"""The keepers drive a gap crash through the whole loss waterfall (examples/gap_crash.toml).
+
+One run of the shipped example with the audit checked after every step (`check=True`, which
+also fails on negative equity left unresolved for `keepers.max_unresolved_rounds` rounds).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ballast.drift.events import LiquidationRecord, LiquidationType
+from ballast.sim import AuditFailure, Backtest, load_scenario, parse_scenario
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gap_crash.toml"
+USD = 1e6
+
+
+@pytest.fixture(scope="module")
+def gap_crash():
+    return Backtest(load_scenario(EXAMPLE), check=True, progress=False).run()
+
+
+def test_gap_crash_bad_debt_is_split_into_stages_that_sum_to_it(gap_crash):
+    ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
+    assert ledger["bad_debt_usd"] > 0
+    stages = ledger["insurance_fund_usd"] + ledger["fee_pool_usd"] + ledger["socialised_usd"]
+    assert stages == pytest.approx(ledger["bad_debt_usd"], abs=1e-6)
+    assert ledger["stages_mismatch"] == 0
+
+
+def test_gap_crash_uses_every_stage_and_the_fund_stops_at_its_cap(gap_crash):
+    ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
+    cap = gap_crash.scenario.markets[0].quote_max_insurance_usd
+    assert ledger["insurance_fund_usd"] == pytest.approx(cap)
+    assert ledger["fee_pool_usd"] > 0
+    assert ledger["socialised_usd"] > 0
+
+
+def test_gap_crash_bankruptcy_records_match_the_ledger(gap_crash):
+    records = [e.event for e in gap_crash.events
+               if type(e.event) is LiquidationRecord and e.event.liquidation_type is LiquidationType.PerpBankruptcy]
+    ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
+    assert len(records) == ledger["resolutions"]
+    assert sum(-r.pnl for r in records) / USD == pytest.approx(ledger["bad_debt_usd"], abs=1e-6)
+    assert sum(r.if_payment for r in records) / USD == pytest.approx(ledger["insurance_fund_usd"], abs=1e-6)
+
+
+def test_gap_crash_leaves_no_negative_equity_unresolved(gap_crash):
+    ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
+    assert ledger["unresolved_users"] == [] and ledger["overdue"] == []
+    assert not [w for w in gap_crash.summary["warnings"] if w["kind"] == "unresolved_bad_debt"]
+
+
+def test_check_fails_a_run_whose_bad_debt_is_never_resolved():
+    # without liquidations nobody resolves the crashed long: --check names the user
+    scenario = parse_scenario({
+        "duration_days": 0.5, "keepers": {"liquidations": False, "max_unresolved_rounds": 5},
+        "markets": [{"name": "SOL-PERP", "oracle": {"kind": "gbm", "regimes": [{"vol_annual_pct": 1}],
+                                                     "scheduled_moves": [{"at_day": 0.1, "change_pct": -50}]}}],
+        "agents": [{"kind": "trend_follower", "name": "long", "mode": "long", "leverage": 8,
+                    "check_every_minutes": 1, "collateral_usd": 10_000},
+                   {"kind": "arbitrageur", "name": "arb"}],
+    })
+    with pytest.raises(AuditFailure, match="'long' has had negative equity"):
+        Backtest(scenario, check=True, progress=False).run()
