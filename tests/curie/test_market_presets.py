@@ -36,7 +36,7 @@ def test_every_field_has_a_value_of_its_type(name: str) -> None:
 
 def test_field_names_are_the_scenario_keys() -> None:
     preset_fields = {f.name for f in dataclasses.fields(CurieMarketPreset)}
-    scenario_keys = set(CurieParams.model_fields) - {"mark_price", "taker_price_band_pct"}
+    scenario_keys = set(CurieParams.model_fields) - {"preset", "mark_price", "taker_price_band_pct"}
     assert scenario_keys <= preset_fields
     assert set(CURIE_MARKET_PRESETS["vETH"].curie_params()) == scenario_keys
 

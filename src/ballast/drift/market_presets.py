@@ -104,7 +104,19 @@ class PerpMarketExtras:
     `unrealized_pnl_max_imbalance_usd` USD; `max_fill_reserve_fraction` divisor of the reserves;
     `fee_adjustment` percent added to every fee (-100 = fee-free); `high_leverage_margin_ratio_*`
     1e4 (0 = high-leverage mode off); `oracle_source` the OracleSource member name;
-    `snapshot_ts` the account's `last_trade_ts`.
+    `snapshot_ts` the account's `last_trade_ts`; `fee_pool_usd` USD, the USDC held by the AMM fee
+    pool (`amm.fee_pool.scaled_balance`, SPOT_BALANCE_PRECISION 1e9, times the USDC spot market's
+    `cumulative_deposit_interest` / 1e10, as `get_token_amount` in math/spot_balance.rs);
+    `total_fee_minus_distributions_usd` USD, `amm.total_fee_minus_distributions` (quote 1e6).
+
+    No USDC SpotMarket account is stored with any of these perp accounts, so the deposit interest
+    is an estimate: USDC `cumulative_deposit_interest` from the USDC SpotMarket accounts that R's
+    history does store (last_interest_ts 2023-06-28 1.0067482030 (state/user.rs, 6f44eb0af9),
+    2024-08-13 1.0850749933 (controller/pnl/tests.rs, decc987b33), 2024-12-20 1.1235976377
+    (controller/liquidation/tests.rs), 2025-06-24 1.1583068761 (math/orders/tests.rs `swift_failure`),
+    2026-03-10 1.2010470919 (math/repeg/tests.rs, e2b7115587)), interpolated geometrically in time
+    to the snapshot. The interest only grows, so the two bracketing points bound the true amount;
+    each comment gives that range.
     """
 
     snapshot_ts: int
@@ -119,6 +131,8 @@ class PerpMarketExtras:
     high_leverage_margin_ratio_initial: int
     high_leverage_margin_ratio_maintenance: int
     oracle_source: str
+    fee_pool_usd: float
+    total_fee_minus_distributions_usd: float
 
 
 PERP_MARKET_PRESETS: dict[str, PerpMarketPreset] = {
@@ -264,6 +278,8 @@ PERP_MARKET_EXTRAS: dict[str, PerpMarketExtras] = {
         high_leverage_margin_ratio_initial=0,  # Source: SOL_2024 high_leverage_margin_ratio_initial
         high_leverage_margin_ratio_maintenance=0,  # Source: SOL_2024 high_leverage_margin_ratio_maintenance
         oracle_source="Pyth",  # Source: SOL_2024 amm.oracle_source 0
+        fee_pool_usd=4_589_185.45,  # Source: SOL_2024 amm.fee_pool.scaled_balance 4317285936253716 x USDC deposit interest 1.06298 (Assumption: interpolated; bounds 1.00675-1.08507 give $4,346,420-$4,684,579)
+        total_fee_minus_distributions_usd=6_225_991.766882,  # Source: SOL_2024 amm.total_fee_minus_distributions 6225991766882
     ),
     "BTC-PERP": PerpMarketExtras(
         snapshot_ts=1_752_524_759,  # Source: BTC_2025 amm.last_trade_ts
@@ -278,6 +294,8 @@ PERP_MARKET_EXTRAS: dict[str, PerpMarketExtras] = {
         high_leverage_margin_ratio_initial=99,  # Source: BTC_2025 high_leverage_margin_ratio_initial
         high_leverage_margin_ratio_maintenance=66,  # Source: BTC_2025 high_leverage_margin_ratio_maintenance
         oracle_source="PythLazer",  # Source: BTC_2025 amm.oracle_source 12
+        fee_pool_usd=2_287_148.69,  # Source: BTC_2025 amm.fee_pool.scaled_balance 1968963433990855 x USDC deposit interest 1.16160 (Assumption: interpolated; bounds 1.15831-1.20105 give $2,280,664-$2,364,818)
+        total_fee_minus_distributions_usd=3_197_625.857233,  # Source: BTC_2025 amm.total_fee_minus_distributions 3197625857233
     ),
     "ETH-PERP": PerpMarketExtras(
         snapshot_ts=1_754_938_537,  # Source: ETH_2025 amm.last_trade_ts
@@ -292,6 +310,8 @@ PERP_MARKET_EXTRAS: dict[str, PerpMarketExtras] = {
         high_leverage_margin_ratio_initial=99,  # Source: ETH_2025 high_leverage_margin_ratio_initial
         high_leverage_margin_ratio_maintenance=66,  # Source: ETH_2025 high_leverage_margin_ratio_maintenance
         oracle_source="PythLazer",  # Source: ETH_2025 amm.oracle_source 12
+        fee_pool_usd=1_822_261.12,  # Source: ETH_2025 amm.fee_pool.scaled_balance 1562628137786033 x USDC deposit interest 1.16615 (Assumption: interpolated; bounds 1.15831-1.20105 give $1,810,003-$1,876,790)
+        total_fee_minus_distributions_usd=2_353_262.186853,  # Source: ETH_2025 amm.total_fee_minus_distributions 2353262186853
     ),
     "WIF-PERP": PerpMarketExtras(
         snapshot_ts=1_741_799_029,  # Source: WIF_2025 amm.last_trade_ts
@@ -306,6 +326,8 @@ PERP_MARKET_EXTRAS: dict[str, PerpMarketExtras] = {
         high_leverage_margin_ratio_initial=1000,  # Source: WIF_2025 high_leverage_margin_ratio_initial
         high_leverage_margin_ratio_maintenance=500,  # Source: WIF_2025 high_leverage_margin_ratio_maintenance
         oracle_source="PythLazer",  # Source: WIF_2025 amm.oracle_source 12
+        fee_pool_usd=1_537_075.44,  # Source: WIF_2025 amm.fee_pool.scaled_balance 1349764971875250 x USDC deposit interest 1.13877 (Assumption: interpolated; bounds 1.12360-1.15831 give $1,516,593-$1,563,442)
+        total_fee_minus_distributions_usd=1_276_488.25205,  # Source: WIF_2025 amm.total_fee_minus_distributions 1276488252050 (above total_fee: the field also moves with funding, repeg/k costs and insurance top-ups)
     ),
     "1MBONK-PERP": PerpMarketExtras(
         snapshot_ts=1_706_814_903,  # Source: BONK_2024 amm.last_trade_ts
@@ -320,6 +342,8 @@ PERP_MARKET_EXTRAS: dict[str, PerpMarketExtras] = {
         high_leverage_margin_ratio_initial=0,  # Source: BONK_2024 high_leverage_margin_ratio_initial
         high_leverage_margin_ratio_maintenance=0,  # Source: BONK_2024 high_leverage_margin_ratio_maintenance
         oracle_source="Pyth1M",  # Source: BONK_2024 amm.oracle_source 4
+        fee_pool_usd=347_430.57,  # Source: BONK_2024 amm.fee_pool.scaled_balance 331685102453393 x USDC deposit interest 1.04747 (Assumption: interpolated; bounds 1.00675-1.08507 give $333,923-$359,903)
+        total_fee_minus_distributions_usd=472_209.423659,  # Source: BONK_2024 amm.total_fee_minus_distributions 472209423659
     ),
 }
 

@@ -146,16 +146,19 @@ BOOTSTRAP_PRESET = PerpMarketPreset(
 )
 
 
-def drift_preset(name: str) -> tuple[PerpMarketPreset, int]:
-    """The preset named `drift/<market>` (or `drift/bootstrap`) and its concentration scale;
+def drift_preset(name: str) -> tuple[PerpMarketPreset, dict[str, Any]]:
+    """The preset named `drift/<market>` (or `drift/bootstrap`) and the scenario keys its
+    account's further fields give (concentration scale, the fee pool it held);
     ValueError listing the known names otherwise."""
     if name == "drift/bootstrap":
-        return BOOTSTRAP_PRESET, 1
+        return BOOTSTRAP_PRESET, {"concentration_coef_scale": 1, "initial_fee_pool_usd": 0.0}
     market = name.removeprefix("drift/")
     if not name.startswith("drift/") or market not in PERP_MARKET_PRESETS:
         known = ", ".join(["drift/bootstrap"] + [f"drift/{m}" for m in PERP_MARKET_PRESETS])
         raise ValueError(f"unknown market preset {name!r} (known: {known})")
-    return PERP_MARKET_PRESETS[market], PERP_MARKET_EXTRAS[market].concentration_coef_scale
+    extras = PERP_MARKET_EXTRAS[market]
+    return PERP_MARKET_PRESETS[market], {"concentration_coef_scale": extras.concentration_coef_scale,
+                                         "initial_fee_pool_usd": extras.fee_pool_usd}
 
 
 # the engine parameters a preset supplies (every PerpMarketPreset field but its name and price)
@@ -177,7 +180,10 @@ class MarketConfig(_Model):
     unrealized-pnl asset weights 1e4; order_step_size and min_order_size base 1e9,
     order_tick_size price 1e6; `base_liquidity_base` the vAMM's sqrt_k in whole base units;
     `max_open_interest_base` whole base units (0 = no cap); `lp_fee_slice` the BAL fee slice
-    (None = the reference's 8/10).
+    (None = the reference's 8/10). `initial_fee_pool_usd` is paid into the market's fee pool at
+    the start (`deposit_into_perp_market_fee_pool`): a preset starts with the fee pool its
+    mainnet account held, the budget its repeg and k changes draw on; a new market (bootstrap)
+    starts with none.
     """
 
     name: str = "SOL-PERP"
@@ -204,6 +210,7 @@ class MarketConfig(_Model):
     max_revenue_withdraw_per_period_usd: NonNegFloat
     oracle_confidence_bps: Annotated[int, Field(ge=0, le=10_000)]
     concentration_coef_scale: Annotated[int, Field(ge=1)]
+    initial_fee_pool_usd: NonNegFloat
     lp_fee_slice: tuple[int, int] | None = None
     oracle: Annotated[GbmOracle | CsvOracle, Field(discriminator="kind")]
 
@@ -219,9 +226,9 @@ class MarketConfig(_Model):
         if "preset" not in data and f"drift/{name}" not in _known_presets():
             known = ", ".join(sorted(_known_presets()))
             raise ValueError(f"market {name!r} has no preset of its name: name one with preset = ... (known: {known})")
-        preset, scale = drift_preset(preset_name)
+        preset, account_keys = drift_preset(preset_name)
         filled: dict[str, Any] = {key: getattr(preset, key) for key in _PRESET_KEYS}
-        filled["concentration_coef_scale"] = scale
+        filled.update(account_keys)
         filled.update(data)
         filled["preset"] = preset_name
         oracle = filled.get("oracle", {"kind": "gbm"})
@@ -265,7 +272,8 @@ def _optional(name: str) -> tuple[Any, None]:
 MarketOverrides = create_model(
     "MarketOverrides",
     __base__=_Model,
-    **{key: _optional(key) for key in (*_PRESET_KEYS, "concentration_coef_scale", "lp_fee_slice")},
+    **{key: _optional(key) for key in (*_PRESET_KEYS, "concentration_coef_scale", "initial_fee_pool_usd",
+                                       "lp_fee_slice")},
 )
 
 

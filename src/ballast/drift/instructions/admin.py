@@ -23,6 +23,7 @@ from ballast.drift.controller.amm import update_concentration_coef
 from ballast.drift.controller.lp import (
     apply_lp_rebase_to_perp_market,
 )
+from ballast.drift.controller.spot_balance import update_spot_balances
 from ballast.drift.errors import (
     DefaultError,
     InvalidInitialPeg,
@@ -46,6 +47,7 @@ from ballast.drift.state.perp_market import (
 from ballast.drift.state.spot_market import (
     AssetTier,
     InsuranceFund,
+    SpotBalanceType,
     SpotMarket,
     SpotMarketStatus,
 )
@@ -53,7 +55,7 @@ from ballast.drift.state.user import (
     MarketType,
 )
 from ballast.drift.validation.spot_market import validate_spot_market
-from ballast.fixed import div_floor
+from ballast.fixed import U64_MAX, div_floor
 
 
 class AdminInstructions:
@@ -314,6 +316,24 @@ class AdminInstructions:
         amm = self.perp_market(market_index).amm
         amm.lp_fee_slice_numerator = numerator
         amm.lp_fee_slice_denominator = denominator
+
+    def deposit_into_perp_market_fee_pool(self, market_index: int, amount: int) -> None:
+        """Admin: pay `amount` quote tokens (1e6) from outside into a perp market's fee pool;
+        the market's `total_fee_minus_distributions` (its budget for repegs and k changes)
+        grows by as much.
+
+        Source: programs/drift/src/instructions/admin.rs::handle_deposit_into_perp_market_fee_pool
+        """
+        check_int("amount", amount, minimum=1, maximum=U64_MAX)
+        market = self.perp_market(market_index)
+        quote = self.spot_market(market.quote_spot_market_index)
+
+        def action() -> None:
+            market.amm.total_fee_minus_distributions += amount
+            update_spot_balances(amount, SpotBalanceType.Deposit, quote, market.amm.fee_pool, False)
+            quote.vault_amount += amount
+
+        self._atomic((market, quote), action)
 
     def update_perp_market_unrealized_asset_weight(
         self, market_index: int, unrealized_initial_asset_weight: int, unrealized_maintenance_asset_weight: int

@@ -156,6 +156,8 @@ class DriftVenue:
             ex.update_perp_market_unrealized_asset_weight(
                 index, m.unrealized_pnl_initial_asset_weight, m.unrealized_pnl_maintenance_asset_weight
             )
+            if m.initial_fee_pool_usd > 0:
+                ex.deposit_into_perp_market_fee_pool(index, usd(m.initial_fee_pool_usd))
             self.confidence_bps[index] = m.oracle_confidence_bps
             self.markets[m.name] = index
             self.market_names[index] = m.name
