@@ -65,3 +65,11 @@ def test_check_fails_a_run_whose_bad_debt_is_never_resolved():
     })
     with pytest.raises(AuditFailure, match="'long' has had negative equity"):
         Backtest(scenario, check=True, progress=False).run()
+
+
+def test_gap_crash_report_shows_the_waterfall_stages(gap_crash, tmp_path):
+    html = gap_crash.report(tmp_path).read_text()
+    section = html[html.index("Bad debt and the loss waterfall</h2>"):]
+    ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
+    for key in ("bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd"):
+        assert f"{ledger[key]:,.4f}" in section

@@ -70,3 +70,17 @@ def test_fee_part_is_what_a_different_fee_slice_changes():
     assert a["fees_usd"] > b["fees_usd"] > 0
     assert abs((a["nav_end_usd"] - b["nav_end_usd"]) - (a["fees_usd"] - b["fees_usd"])) < 0.01
     assert abs(a["inventory_pnl_usd"] - b["inventory_pnl_usd"]) < 0.01
+
+
+def test_a_provider_add_that_buys_no_share_is_a_warning_not_a_silent_no_op():
+    from ballast.sim import Backtest, parse_scenario
+
+    scenario = parse_scenario({
+        "duration_days": 0.05,
+        "agents": [{"kind": "bal_provider", "name": "tiny", "collateral_usd": 100, "amount_usd": 0.01},
+                   {"kind": "noise_taker", "name": "n"}],
+    })
+    warnings = Backtest(scenario, progress=False).run().summary["warnings"]
+    refused = [w for w in warnings if w["kind"] == "refused_instruction"]
+    assert [(w["market"], w["worst"]) for w in refused] == [("tiny", 1.0)]
+    assert "add_perp_lp_shares" in refused[0]["detail"] and "less than one share step" in refused[0]["detail"]

@@ -205,11 +205,45 @@ def _trailing_performance(
 # --- sections ---------------------------------------------------------------------------------
 
 
+_OWN_SECTIONS = {"warnings", "bad_debt"}  # summary keys the report shows in sections of their own
+
+
+def _warnings_section(run: RunData) -> str:
+    """Every market-health warning (ballast.sim.health), with its span in days from the start."""
+    warnings = run.summary.get("warnings") or []
+    if not warnings:
+        return ('<p class="note">None: the mark stayed near the oracle, funding below its cap, orders '
+                'filled, bad debt was resolved and every instruction went through.</p>')
+    start, _end = _span(run)
+    rows = [(w["venue"], w["market"], w["kind"], (w["start_ts"] - start) / SECONDS_PER_DAY,
+             (w["end_ts"] - start) / SECONDS_PER_DAY, w["detail"]) for w in warnings]
+    return _table(("venue", "market_or_agent", "warning", "from_day", "to_day", "detail"), rows)
+
+
+def _bad_debt_section(run: RunData) -> str:
+    """Each Drift venue's bad debt and the stages that paid it (ballast.sim.waterfall)."""
+    rows = []
+    for venue, stats in (run.summary.get("venues") or {}).items():
+        ledger = stats.get("bad_debt")
+        if ledger:
+            rows.append((venue, ledger["bad_debt_usd"], ledger["insurance_fund_usd"], ledger["fee_pool_usd"],
+                         ledger["socialised_usd"], ledger["pnl_deficit_insurance_usd"], ledger["resolutions"]))
+    if not rows:
+        return '<p class="note">No Drift venue in this run.</p>'
+    note = ('<p class="note">Bad debt: the negative quote (perp) or borrow (spot) a bankruptcy clears. It is '
+            'paid by the insurance fund (up to the market\'s quote_max_insurance), then the perp fee pool, '
+            'and the rest is socialised on every open position (perp) or depositor (spot); the three sum '
+            'to the bad debt. The pnl deficit column is insurance money paid into a pnl pool without a '
+            'bankrupt user (resolve_perp_pnl_deficit).</p>')
+    return _table(("venue", "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd",
+                   "pnl_deficit_insurance_usd", "resolutions_count"), rows) + note
+
+
 def _summary_section(run: RunData) -> str:
     if not run.summary:
         return '<p class="note">No summary statistics.</p>'
     rows = []
-    for name in sorted(run.summary):
+    for name in sorted(set(run.summary) - _OWN_SECTIONS):
         value = run.summary[name]
         if isinstance(value, (dict, list)):
             value = json.dumps(value, sort_keys=True)
@@ -421,6 +455,7 @@ def render_report(run: RunData) -> str:
     """The whole page as a string."""
     sections = [
         ("Summary", _summary_section(run)),
+        ("Market health warnings", _warnings_section(run)),
         ("Provider outcomes", _providers_section(run)),
         ("Price and mark", _price_section(run)),
         ("Provider NAV and drawdown", _nav_section(run)),
@@ -428,6 +463,7 @@ def render_report(run: RunData) -> str:
         ("BAL performance (7D / 30D)", _bal_section(run)),
         ("Funding rates", _funding_section(run)),
         ("Liquidations", _liquidations_section(run)),
+        ("Bad debt and the loss waterfall", _bad_debt_section(run)),
         ("Pools and insurance fund", _pools_section(run)),
     ]
     side = _side_by_side_section(run)

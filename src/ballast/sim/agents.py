@@ -371,6 +371,9 @@ class BalProvider(Agent):
                 self.entry_nav = self.nav()
                 venue.add_lp_shares(self.name, self.market, n)
                 self.sync()
+            else:
+                venue.note_refusal(self.name, "add_perp_lp_shares",
+                                   "the margin or leverage asked for buys less than one share step")
         if self.entered and not self.exited and self.exit_ts is not None and ts >= self.exit_ts:
             self.exited = True
             if self.shares() > 0:

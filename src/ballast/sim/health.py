@@ -20,7 +20,10 @@ Kinds and definitions (thresholds in `HealthConfig`):
 * `unfilled_orders`: an agent whose market orders filled nothing in more than
   `unfilled_orders_pct` percent of its attempts (whole run); worst = that percentage;
 * `unresolved_bad_debt`: a user whose equity stayed negative for `keepers.max_unresolved_rounds`
-  liquidation rounds in a row (or is still negative at the end); worst = rounds.
+  liquidation rounds in a row (or is still negative at the end); worst = rounds;
+* `refused_instruction`: an agent's own instruction other than an order (adding or removing
+  BAL shares, staking) that the engine refused or that could not be sent; one warning per
+  agent and instruction, with the first reason; worst = the number of refusals.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["HealthWarning", "divergence_warnings", "funding_cap_warnings", "unfilled_order_warnings",
-           "bad_debt_warnings"]
+           "bad_debt_warnings", "refusal_warnings"]
 
 
 @dataclass(frozen=True)
@@ -142,3 +145,16 @@ def bad_debt_warnings(venue: str, ledger, limit_rounds: int, end_ts: int) -> lis
                 f"user {user}: equity {span.worst_equity / 1e6:,.2f} USD still negative at the end "
                 f"({span.rounds} rounds, below the {limit_rounds}-round limit)"))
     return found
+
+
+def refusal_warnings(venue: str, refusals: list[tuple[int, str, str, str]]) -> list[HealthWarning]:
+    """One warning per (agent, instruction) among `refusals` (ts, agent, instruction, reason):
+    its first and last time, count and first reason."""
+    grouped: dict[tuple[str, str], list] = {}
+    for ts, agent, instruction, reason in refusals:
+        entry = grouped.setdefault((agent, instruction), [ts, ts, 0, reason])
+        entry[1] = ts
+        entry[2] += 1
+    return [HealthWarning("refused_instruction", venue, agent, first, last, float(count),
+                          f"agent {agent}: {instruction} refused {count} time(s), first because {reason}")
+            for (agent, instruction), (first, last, count, reason) in grouped.items()]

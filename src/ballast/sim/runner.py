@@ -40,6 +40,7 @@ from ballast.sim.health import (
     bad_debt_warnings,
     divergence_warnings,
     funding_cap_warnings,
+    refusal_warnings,
     unfilled_order_warnings,
 )
 from ballast.sim.keepers import Keepers
@@ -358,6 +359,7 @@ def _health(scenario: Scenario, venue_name: str, data: dict[str, Any], ts_cols: 
     if not isinstance(venue, CurieVenue):
         found += funding_cap_warnings(venue_name, venue.funding_samples, config.funding_capped_hours)
         found += bad_debt_warnings(venue_name, data["keepers"].ledger, scenario.keepers.max_unresolved_rounds, end_ts)
+        found += refusal_warnings(venue_name, venue.refusals)
     found += unfilled_order_warnings(venue_name, agent_stats, config.unfilled_orders_pct, scenario.start_ts, end_ts)
     return found
 

@@ -95,6 +95,7 @@ class DriftVenue:
     bal: BalPerformance = field(default_factory=BalPerformance)
     liquidations: int = 0
     funding_samples: list[tuple[int, str, bool]] = field(default_factory=list)  # (ts, market, capped)
+    refusals: list[tuple[int, str, str, str]] = field(default_factory=list)  # (ts, agent, instruction, reason)
     events: list = field(default_factory=list)
     keep_events: bool = True
     _seen: int = 0
@@ -312,12 +313,17 @@ class DriftVenue:
         """Run an instruction; count a refusal in `authority`'s book and return None."""
         try:
             result = fn(*args)
-        except (DriftError, MathError):
+        except (DriftError, MathError) as error:
             if authority in self.books:
                 self.books[authority].rejected += 1
+                self.note_refusal(authority, fn.__name__, f"{type(error).__name__}: {error}")
             return None
         self.process_events()
         return result
+
+    def note_refusal(self, authority: str, instruction: str, reason: str) -> None:
+        """Keep an agent's refused (or impossible) instruction for the run's warnings."""
+        self.refusals.append((self.exchange.now, authority, instruction, reason))
 
     # --- reads -------------------------------------------------------------------------------
 
