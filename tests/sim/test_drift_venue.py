@@ -41,3 +41,8 @@ def test_preset_engine_parameters_reach_the_market():
     assert (market.amm.order_step_size, market.amm.amm_jit_intensity, market.amm.base_spread) == (
         preset.order_step_size, preset.amm_jit_intensity, preset.base_spread)
     assert market.amm.max_open_interest == preset.max_open_interest_base * 10**9
+
+
+def test_preset_market_runs_its_mainnet_per_lp_base():
+    assert _venue({"name": "SOL-PERP"}).exchange.perp_markets[0].amm.per_lp_base == PERP_MARKET_EXTRAS["SOL-PERP"].per_lp_base
+    assert _venue({"name": "X", "preset": "drift/bootstrap", "per_lp_base": -2}).exchange.perp_markets[0].amm.per_lp_base == -2

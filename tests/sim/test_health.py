@@ -282,3 +282,13 @@ def test_health_warning_as_dict_keeps_every_field():
         "worst": 3.0,
         "detail": "d",
     }
+
+
+def test_orders_stopped_at_their_own_limit_do_not_count_as_unfilled_flow():
+    stats = {**_stats(10, unfilled=8), "orders_unfilled_at_limit": 7,
+             "unfilled_reasons": {"limit_price": 7, "amm_liquidity": 1}}
+
+    assert unfilled_order_warnings("drift", {"arb": stats}, 10.0, 0, 86_400) == []
+    stats["orders_unfilled_at_limit"] = 6
+    [warning] = unfilled_order_warnings("drift", {"arb": stats}, 10.0, 0, 86_400)
+    assert warning.worst == pytest.approx(20.0) and "amm_liquidity 1" in warning.detail

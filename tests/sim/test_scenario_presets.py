@@ -276,7 +276,7 @@ def test_dumped_scenario_names_every_engine_key_of_a_market():
 
 def test_market_overrides_accept_every_engine_key():
     changes = {key: getattr(BOOTSTRAP_PRESET, key) for key in ENGINE_KEYS}
-    changes.update(concentration_coef_scale=3, initial_fee_pool_usd=7.0, lp_fee_slice=(1, 2))
+    changes.update(concentration_coef_scale=3, initial_fee_pool_usd=7.0, per_lp_base=2, lp_fee_slice=(1, 2))
     assert set(changes) == set(MarketOverrides.model_fields)  # the test covers every override key
     scenario = parse_scenario(
         _scenario(venues=[{"name": "drift", "market_overrides": {"SOL-PERP": changes}}])

@@ -18,7 +18,9 @@ Kinds and definitions (thresholds in `HealthConfig`):
   contract tier's clamp (Drift: `get_max_price_divergence_for_funding_rate`) for at least
   `funding_capped_hours`; worst = the number of capped updates;
 * `unfilled_orders`: an agent whose market orders filled nothing in more than
-  `unfilled_orders_pct` percent of its attempts (whole run); worst = that percentage;
+  `unfilled_orders_pct` percent of its attempts (whole run), not counting orders that stopped
+  at the agent's own limit price (an arbitrageur's order that finds no edge left is its
+  choice, not the market failing it); worst = that percentage;
 * `unresolved_bad_debt`: a user whose equity stayed negative for `keepers.max_unresolved_rounds`
   liquidation rounds in a row (or is still negative at the end); worst = rounds;
 * `refused_instruction`: an agent's own instruction other than an order (adding or removing
@@ -122,12 +124,15 @@ def unfilled_order_warnings(venue: str, agents: dict[str, dict[str, Any]], thres
     found = []
     for name, stats in agents.items():
         attempted = stats.get("orders_attempted", 0)
-        unfilled = stats.get("orders_unfilled", 0) + stats.get("orders_rejected", 0)
+        reasons = stats.get("unfilled_reasons", {})
+        unfilled = (stats.get("orders_unfilled", 0) + stats.get("orders_rejected", 0)
+                    - stats.get("orders_unfilled_at_limit", 0))
         if attempted and 100.0 * unfilled / attempted > threshold_pct:
             share = 100.0 * unfilled / attempted
+            shown = ", ".join(f"{reason} {count}" for reason, count in sorted(reasons.items()) if reason != "limit_price")
             found.append(HealthWarning(
                 "unfilled_orders", venue, name, start_ts, end_ts, share,
-                f"agent {name}: {unfilled} of {attempted} orders filled nothing ({share:.1f}%)"))
+                f"agent {name}: {unfilled} of {attempted} orders filled nothing ({share:.1f}%; {shown})"))
     return found
 
 

@@ -151,14 +151,15 @@ def drift_preset(name: str) -> tuple[PerpMarketPreset, dict[str, Any]]:
     account's further fields give (concentration scale, the fee pool it held);
     ValueError listing the known names otherwise."""
     if name == "drift/bootstrap":
-        return BOOTSTRAP_PRESET, {"concentration_coef_scale": 1, "initial_fee_pool_usd": 0.0}
+        return BOOTSTRAP_PRESET, {"concentration_coef_scale": 1, "initial_fee_pool_usd": 0.0, "per_lp_base": 0}
     market = name.removeprefix("drift/")
     if not name.startswith("drift/") or market not in PERP_MARKET_PRESETS:
         known = ", ".join(["drift/bootstrap"] + [f"drift/{m}" for m in PERP_MARKET_PRESETS])
         raise ValueError(f"unknown market preset {name!r} (known: {known})")
     extras = PERP_MARKET_EXTRAS[market]
     return PERP_MARKET_PRESETS[market], {"concentration_coef_scale": extras.concentration_coef_scale,
-                                         "initial_fee_pool_usd": extras.fee_pool_usd}
+                                         "initial_fee_pool_usd": extras.fee_pool_usd,
+                                         "per_lp_base": extras.per_lp_base}
 
 
 # the engine parameters a preset supplies (every PerpMarketPreset field but its name and price)
@@ -183,7 +184,9 @@ class MarketConfig(_Model):
     (None = the reference's 8/10). `initial_fee_pool_usd` is paid into the market's fee pool at
     the start (`deposit_into_perp_market_fee_pool`): a preset starts with the fee pool its
     mainnet account held, the budget its repeg and k changes draw on; a new market (bootstrap)
-    starts with none.
+    starts with none. `per_lp_base` is the decimal exponent of the BAL per-LP accumulators'
+    unit (1e9 x 10^per_lp_base shares; mainnet SOL-PERP ran 3): with a deep vAMM, a small
+    fill's fee per share would otherwise truncate to zero.
     """
 
     name: str = "SOL-PERP"
@@ -211,6 +214,7 @@ class MarketConfig(_Model):
     oracle_confidence_bps: Annotated[int, Field(ge=0, le=10_000)]
     concentration_coef_scale: Annotated[int, Field(ge=1)]
     initial_fee_pool_usd: NonNegFloat
+    per_lp_base: Annotated[int, Field(ge=-9, le=9)]
     lp_fee_slice: tuple[int, int] | None = None
     oracle: Annotated[GbmOracle | CsvOracle, Field(discriminator="kind")]
 
@@ -273,7 +277,7 @@ MarketOverrides = create_model(
     "MarketOverrides",
     __base__=_Model,
     **{key: _optional(key) for key in (*_PRESET_KEYS, "concentration_coef_scale", "initial_fee_pool_usd",
-                                       "lp_fee_slice")},
+                                       "per_lp_base", "lp_fee_slice")},
 )
 
 

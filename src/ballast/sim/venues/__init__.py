@@ -82,6 +82,7 @@ class OrderStats:
     partial: int = 0
     unfilled: int = 0
     rejected: int = 0
+    unfilled_at_limit: int = 0  # unfilled orders whose reason is the order's own limit price
     base_intended: int = 0
     base_filled: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
@@ -93,17 +94,21 @@ class OrderStats:
         self.base_filled += abs(result.filled_base)
         if result.reason is not None:
             self.reasons[result.reason] = self.reasons.get(result.reason, 0) + 1
+        if result.status == "unfilled" and result.reason == "limit_price":
+            self.unfilled_at_limit += 1
 
     def summary(self) -> dict[str, object]:
         """The agent's summary keys: `orders_attempted`, `orders_filled`, `orders_partial`,
-        `orders_unfilled`, `orders_rejected` (counts), `base_intended`, `base_filled` (base
-        units) and `unfilled_reasons` (reason -> count, sorted by reason)."""
+        `orders_unfilled`, `orders_rejected`, `orders_unfilled_at_limit` (counts),
+        `base_intended`, `base_filled` (base units) and `unfilled_reasons` (reason -> count,
+        sorted by reason)."""
         return {
             "orders_attempted": self.attempted,
             "orders_filled": self.filled,
             "orders_partial": self.partial,
             "orders_unfilled": self.unfilled,
             "orders_rejected": self.rejected,
+            "orders_unfilled_at_limit": self.unfilled_at_limit,
             "base_intended": self.base_intended / 1e9,
             "base_filled": self.base_filled / 1e9,
             "unfilled_reasons": dict(sorted(self.reasons.items())),

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from ballast.drift.bal import BalPerformance, lp_shares_for_leverage, lp_shares_for_margin
 from ballast.drift.constants import (
     BASE_PRECISION,
-    DEFAULT_REVENUE_SINCE_LAST_FUNDING_SPREAD_RETREAT,
     FUNDING_RATE_OFFSET_DENOMINATOR,
     PEG_PRECISION,
     PRICE_PRECISION,
@@ -38,7 +37,6 @@ from ballast.drift.events import (
 )
 from ballast.drift.exchange import Exchange
 from ballast.drift.math.amm import bid_ask_price, calculate_amm_available_liquidity, reserve_price
-from ballast.drift.math.amm_jit import amm_lp_allowed_to_jit_make, amm_wants_to_jit_make
 from ballast.drift.math.fees import calculate_filler_reward
 from ballast.drift.math.funding import (
     calculate_funding_payment,
@@ -157,6 +155,8 @@ class DriftVenue:
             ex.update_perp_market_unrealized_asset_weight(
                 index, m.unrealized_pnl_initial_asset_weight, m.unrealized_pnl_maintenance_asset_weight
             )
+            for exponent in _steps_toward(m.per_lp_base):
+                ex.update_perp_market_per_lp_base(index, exponent)
             if m.initial_fee_pool_usd > 0:
                 ex.deposit_into_perp_market_fee_pool(index, usd(m.initial_fee_pool_usd))
             self.confidence_bps[index] = m.oracle_confidence_bps
@@ -190,23 +190,20 @@ class DriftVenue:
     def market_order(self, authority: str, market: str, base: int, reduce_only: bool = False,
                      limit_price: int | None = None) -> OrderResult:
         """A market order (`place_and_take_perp_order`) of `base` (1e9, signed: > 0 buys)
-        rounded toward zero to the order step; `limit_price` (1e6, optional) is the order's
-        price limit. Returns an OrderResult (see ballast.sim.venues); the reason of an
+        rounded toward zero to the order step; `limit_price` (1e6) is the worst price it
+        accepts (default: the oracle moved `market_order_slippage_pct` against the taker). What
+        the AMM cannot take at once waits out the order's auction and is filled by the keeper
+        filler (`_fill_after_auction`), as Drift's filler bots do; what is left after that is
+        cancelled. Returns an OrderResult (see ballast.sim.venues); the reason of an
         "unfilled" or "partial" one:
 
         * the explanation of the engine's Cancel/Expire record for the order, in snake case
           (e.g. "reduce_only_order_increased_position");
         * else, as fill_perp_order checks them: "user_being_liquidated", "oracle_twap_divergence"
           (the oracle too far from its 5-minute TWAP), "amm_paused", "amm_drawdown" (the
-          market lost too much since the last funding), "auction" (the AMM may fill only after
-          the order's auction, `min_perp_auction_duration` slots, and cannot skip it now: its
-          net revenue since the last funding is below the retreat threshold or LPs may not
-          take the other side), "amm_liquidity" (the AMM's available base on that side,
-          `calculate_amm_available_liquidity`, was the limit), "limit_price" (the AMM's price
-          is beyond the order's auction end or limit price).
-
-        What is left of an order stays open until it expires (`max_ts`), as in the reference:
-        nothing in the simulation fills it later."""
+          market lost too much since the last funding), "amm_liquidity" (the AMM's available
+          base on that side, `calculate_amm_available_liquidity`, was the limit), "limit_price"
+          (the AMM's price, after its update at the fill, is beyond the order's limit)."""
         index = self.markets[market]
         ex = self.exchange
         amm = ex.perp_markets[index].amm
@@ -301,10 +298,6 @@ class DriftVenue:
             return "amm_paused"
         if _has_too_much_drawdown(market):
             return "amm_drawdown"
-        can_skip = (amm.net_revenue_since_last_funding >= DEFAULT_REVENUE_SINCE_LAST_FUNDING_SPREAD_RETREAT
-                    and amm_lp_allowed_to_jit_make(amm, amm_wants_to_jit_make(amm, direction)))
-        if state.min_perp_auction_duration > 0 and not can_skip:
-            return "auction"
         if calculate_amm_available_liquidity(amm, direction) == 0:
             return "amm_liquidity"
         return "limit_price"
@@ -359,7 +352,10 @@ class DriftVenue:
         """Buy when the AMM's ask is below the oracle by more than the taker fee plus
         `min_edge_bps` (rounded to whole bps), sell when its bid is above it by as much; the
         size is `close_fraction_pct` of the base that would move the AMM's reserve price to the
-        oracle (constant product, integer square root), with no price limit."""
+        oracle (constant product, integer square root), and the order's limit price is the
+        oracle less that hurdle (buys; plus it for sells, on the order tick), so every fill
+        still beats the oracle by the fee and the edge asked however far the order moves the
+        AMM."""
         oracle = self.oracle(market)
         _mid, bid, ask = self.quotes(market)
         numerator, denominator = self.taker_fee(market)
@@ -374,7 +370,9 @@ class DriftVenue:
         k = amm.base_asset_reserve * amm.quote_asset_reserve
         target_base_reserve = math.isqrt(k * amm.peg_multiplier // max(1, oracle))
         distance = abs(amm.base_asset_reserve - target_base_reserve)
-        return ArbitrageTarget(side, distance * round(close_fraction_pct * 100) // 10_000)
+        tick = amm.order_tick_size
+        limit = (oracle - hurdle) // tick * tick if side > 0 else -(-(oracle + hurdle) // tick) * tick
+        return ArbitrageTarget(side, distance * round(close_fraction_pct * 100) // 10_000, limit)
 
     def nav(self, authority: str) -> int:
         """The subaccount's equity (`user_equity`), quote 1e6."""
@@ -546,6 +544,11 @@ class DriftVenue:
         numerator, denominator = get_lp_fee_slice(amm)
         unit = get_per_lp_base_unit(amm.per_lp_base)
         self.fee_per_lp[index] += div_trunc(proportion_signed(fee, numerator, denominator) * unit, amm.sqrt_k)
+
+
+def _steps_toward(per_lp_base: int) -> range:
+    """The exponents update_perp_market_per_lp_base must pass through from 0 (one step each)."""
+    return range(1, per_lp_base + 1) if per_lp_base > 0 else range(-1, per_lp_base - 1, -1)
 
 
 def _authority(key: str | None) -> str | None:
