@@ -73,3 +73,34 @@ def test_gap_crash_report_shows_the_waterfall_stages(gap_crash, tmp_path):
     ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
     for key in ("bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd"):
         assert f"{ledger[key]:,.4f}" in section
+
+
+def test_a_luna_like_slide_keeps_the_market_running_and_resolves_every_loss():
+    # drift-sim's lunaCrash shape: -98% over 2.6 days ($61.5 -> $1.1); crash.toml-like agents
+    scenario = parse_scenario({
+        "duration_days": 3, "seed": 4,
+        "venues": [{"name": "drift", "insurance_fund": {}}],
+        "markets": [{"name": "SOL-PERP", "oracle": {"kind": "gbm", "start_price_usd": 61.5,
+                                                     "regimes": [{"vol_annual_pct": 80}],
+                                                     "scheduled_moves": [{"at_day": 0.2, "change_pct": -98,
+                                                                          "over_minutes": 3744}]}}],
+        "agents": [
+            {"kind": "insurance_staker", "name": "staker", "stake_usd": 200_000},
+            {"kind": "bal_provider", "name": "lp", "collateral_usd": 200_000, "amount_usd": 100_000},
+            {"kind": "trend_follower", "name": "long-5x", "mode": "long", "leverage": 5, "collateral_usd": 100_000,
+             "check_every_minutes": 10},
+            {"kind": "noise_taker", "name": "noise", "collateral_usd": 200_000, "min_size_base": 5,
+             "max_size_base": 500, "max_position_base": 5000},
+            {"kind": "arbitrageur", "name": "arb"},
+        ],
+    })
+    result = Backtest(scenario, check=True, progress=False).run()
+    funding = sorted(e.event.ts for e in result.events if type(e.event).__name__ == "FundingRateRecord")
+    fills = sorted(e.event.ts for e in result.events
+                   if type(e.event).__name__ == "OrderActionRecord" and e.event.action.name == "Fill")
+    end = scenario.start_ts + 3 * 86_400
+    assert max(b - a for a, b in zip([scenario.start_ts, *funding], [*funding, end], strict=True)) <= 2 * 3600
+    assert max(b - a for a, b in zip([scenario.start_ts, *fills], [*fills, end], strict=True)) <= 3 * 3600
+    assert result.summary["venues"]["drift"]["agents"]["long-5x"]["liquidations"] >= 1
+    assert result.summary["venues"]["drift"]["bad_debt"]["unresolved_users"] == []
+    assert not [w for w in result.summary["warnings"] if w["kind"] == "mark_oracle_divergence"]
