@@ -55,67 +55,50 @@ def _hours(seconds: int) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _spans(samples, min_seconds: float) -> list[tuple[Any, int, int, float, int]]:
+    """Maximal runs of consecutive flagged samples per key, lasting at least `min_seconds`.
+
+    `samples` yields (key, ts, flagged, value) in time order per key; returns (key, first ts,
+    last ts, largest value, number of samples) for each run, in the order the runs end."""
+    open_runs: dict[Any, list] = {}
+    found = []
+    for key, ts, flagged, value in samples:
+        run = open_runs.get(key)
+        if flagged:
+            if run is None:
+                open_runs[key] = [ts, ts, value, 1]
+            else:
+                run[1], run[2], run[3] = ts, max(run[2], value), run[3] + 1
+        elif run is not None:
+            found.append((key, *open_runs.pop(key)))
+    found.extend((key, *run) for key, run in open_runs.items())
+    return [span for span in found if span[2] - span[1] >= min_seconds]
+
+
 def divergence_warnings(ts_cols: dict[str, list], threshold_pct: float, min_minutes: int) -> list[HealthWarning]:
     """Spans where the recorded mark stayed more than `threshold_pct` from the oracle for at
     least `min_minutes` (rows of one (venue, market) are in step order in the timeseries)."""
-    open_spans: dict[tuple[str, str], list] = {}
-    found: list[HealthWarning] = []
 
-    def close(key: tuple[str, str], span: list) -> None:
-        start, end, worst = span
-        if end - start >= min_minutes * 60:
-            found.append(HealthWarning(
-                "mark_oracle_divergence", key[0], key[1], start, end, worst,
-                f"mark more than {threshold_pct:g}% from the oracle for {_hours(end - start)} "
-                f"(worst {worst:.2f}%)"))
+    def samples():
+        columns = zip(ts_cols["venue"], ts_cols["market"], ts_cols["ts"], ts_cols["oracle_price_usd"],
+                      ts_cols["mark_price_usd"], strict=True)
+        for venue, market, ts, oracle, mark in columns:
+            divergence = 100.0 * abs(mark - oracle) / oracle if oracle > 0 else 0.0
+            yield (venue, market), ts, divergence > threshold_pct, divergence
 
-    columns = zip(ts_cols["venue"], ts_cols["market"], ts_cols["ts"], ts_cols["oracle_price_usd"],
-                  ts_cols["mark_price_usd"], strict=True)
-    for venue, market, ts, oracle, mark in columns:
-        key = (venue, market)
-        divergence = 100.0 * abs(mark - oracle) / oracle if oracle > 0 else 0.0
-        span = open_spans.get(key)
-        if divergence > threshold_pct:
-            if span is None:
-                open_spans[key] = [ts, ts, divergence]
-            else:
-                span[1] = ts
-                span[2] = max(span[2], divergence)
-        elif span is not None:
-            close(key, span)
-            del open_spans[key]
-    for key, span in open_spans.items():
-        close(key, span)
-    return found
+    return [HealthWarning("mark_oracle_divergence", venue, market, start, end, worst,
+                          f"mark more than {threshold_pct:g}% from the oracle for {_hours(end - start)} "
+                          f"(worst {worst:.2f}%)")
+            for (venue, market), start, end, worst, _n in _spans(samples(), min_minutes * 60)]
 
 
 def funding_cap_warnings(venue: str, samples: list[tuple[int, str, bool]], min_hours: float) -> list[HealthWarning]:
     """Runs of consecutive capped funding updates (`samples`: (ts, market, capped) in time
     order) lasting at least `min_hours`."""
-    found: list[HealthWarning] = []
-    runs: dict[str, list] = {}
-
-    def close(market: str, run: list) -> None:
-        start, end, count = run
-        if end - start >= min_hours * 3600:
-            found.append(HealthWarning(
-                "funding_at_cap", venue, market, start, end, float(count),
-                f"funding at its cap for {count} updates in a row ({_hours(end - start)})"))
-
-    for ts, market, capped in samples:
-        run = runs.get(market)
-        if capped:
-            if run is None:
-                runs[market] = [ts, ts, 1]
-            else:
-                run[1] = ts
-                run[2] += 1
-        elif run is not None:
-            close(market, run)
-            del runs[market]
-    for market, run in runs.items():
-        close(market, run)
-    return found
+    flagged = ((market, ts, capped, 0.0) for ts, market, capped in samples)
+    return [HealthWarning("funding_at_cap", venue, market, start, end, float(count),
+                          f"funding at its cap for {count} updates in a row ({_hours(end - start)})")
+            for market, start, end, _worst, count in _spans(flagged, min_hours * 3600)]
 
 
 def unfilled_order_warnings(venue: str, agents: dict[str, dict[str, Any]], threshold_pct: float,

@@ -115,6 +115,19 @@ class OrderStats:
         }
 
 
+def arbitrage_side(oracle: int, bid: int, ask: int, fee: tuple[int, int], min_edge_bps: float) -> tuple[int, int]:
+    """(side, hurdle): +1 when `ask` is below the oracle by more than the hurdle, -1 when `bid`
+    is above it by as much, else 0. The hurdle (1e6, floored) is the taker fee
+    (numerator, denominator) of the oracle plus `min_edge_bps` (rounded to whole bps)."""
+    numerator, denominator = fee
+    hurdle = oracle * (numerator * 10_000 + round(min_edge_bps) * denominator) // (denominator * 10_000)
+    if ask < oracle - hurdle:
+        return 1, hurdle
+    if bid > oracle + hurdle:
+        return -1, hurdle
+    return 0, hurdle
+
+
 @dataclass(frozen=True, slots=True)
 class ArbitrageTarget:
     """Which way an arbitrageur should trade to move the venue's price toward the oracle.

@@ -64,7 +64,7 @@ from ballast.curie.state import ClearingHouseConfig
 from ballast.curie.univ3 import liquidity_amounts, tick_math
 from ballast.fixed import MathError, div_trunc
 from ballast.sim.scenario import KeepersConfig, Scenario, VenueConfig
-from ballast.sim.venues import ArbitrageTarget, OrderResult
+from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side
 
 __all__ = ["CurieVenue", "CurieBook", "CurieKeepers", "LIQUIDATOR"]
 
@@ -316,15 +316,8 @@ class CurieVenue:
         the ranges' liquidity sizes it)."""
         oracle = self.oracle(market)
         mid = self.pool_price(market)
-        fee_numerator, fee_denominator = self.taker_fee(market)
-        hurdle = oracle * (fee_numerator * 10_000 + round(min_edge_bps) * fee_denominator) // (
-            fee_denominator * 10_000
-        )
-        if mid < oracle - hurdle:
-            side = 1
-        elif mid > oracle + hurdle:
-            side = -1
-        else:
+        side, _hurdle = arbitrage_side(oracle, mid, mid, self.taker_fee(market), min_edge_bps)
+        if side == 0:
             return None
         return ArbitrageTarget(side, None, mid + (oracle - mid) * round(close_fraction_pct * 100) // 10_000)
 

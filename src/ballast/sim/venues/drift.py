@@ -51,7 +51,7 @@ from ballast.drift.state.spot_market import SpotBalanceType
 from ballast.drift.state.user import OrderType, PositionDirection
 from ballast.fixed import MathError, div_trunc, proportion_signed
 from ballast.sim.scenario import Scenario, VenueConfig
-from ballast.sim.venues import ArbitrageTarget, OrderResult
+from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side
 
 __all__ = ["DriftVenue", "AgentBook", "LIQUIDATOR", "FILLER", "usd"]
 
@@ -358,13 +358,8 @@ class DriftVenue:
         AMM."""
         oracle = self.oracle(market)
         _mid, bid, ask = self.quotes(market)
-        numerator, denominator = self.taker_fee(market)
-        hurdle = oracle * (numerator * 10_000 + round(min_edge_bps) * denominator) // (denominator * 10_000)
-        if ask < oracle - hurdle:
-            side = 1
-        elif bid > oracle + hurdle:
-            side = -1
-        else:
+        side, hurdle = arbitrage_side(oracle, bid, ask, self.taker_fee(market), min_edge_bps)
+        if side == 0:
             return None
         amm = self.exchange.perp_markets[self.markets[market]].amm
         k = amm.base_asset_reserve * amm.quote_asset_reserve
