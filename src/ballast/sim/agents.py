@@ -53,7 +53,7 @@ from ballast.drift.constants import BASE_PRECISION, PRICE_PRECISION, QUOTE_PRECI
 from ballast.fixed import div_trunc
 from ballast.sim import scenario as sc
 from ballast.sim.scenario import ScenarioError
-from ballast.sim.venues import OrderResult, OrderStats, TradingVenue
+from ballast.sim.venues import OrderResult, OrderStats, TradingVenue, usd
 
 __all__ = [
     "Agent",
@@ -82,11 +82,6 @@ def agent_rng(seed: int, name: str) -> random.Random:
     """The agent's own generator: `random.Random("<seed>/<name>")` (string seeds hash with
     SHA-512, the same on every run and platform)."""
     return random.Random(f"{seed}/{name}")
-
-
-def usd(dollars: float) -> int:
-    """Dollars -> quote 1e6 (rounded)."""
-    return round(dollars * QUOTE_PRECISION)
 
 
 def _base(units: float) -> int:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from ballast.drift.constants import QUOTE_PRECISION
 from ballast.sim.scenario import Scenario, ScenarioError, VenueConfig
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "TradingVenue",
     "Venue",
     "make_venue",
+    "arbitrage_side",
+    "usd",
 ]
 
 OrderStatus = Literal["filled", "partial", "unfilled", "rejected"]
@@ -113,6 +116,11 @@ class OrderStats:
             "base_filled": self.base_filled / 1e9,
             "unfilled_reasons": dict(sorted(self.reasons.items())),
         }
+
+
+def usd(dollars: float) -> int:
+    """Dollars -> quote 1e6 (rounded): the one conversion at the sim's dollar edge."""
+    return round(dollars * QUOTE_PRECISION)
 
 
 def arbitrage_side(oracle: int, bid: int, ask: int, fee: tuple[int, int], min_edge_bps: float) -> tuple[int, int]:

@@ -22,7 +22,6 @@ from ballast.drift.constants import (
     FUNDING_RATE_OFFSET_DENOMINATOR,
     PEG_PRECISION,
     PRICE_PRECISION,
-    QUOTE_PRECISION,
 )
 from ballast.drift.controller.orders import _has_too_much_drawdown
 from ballast.drift.errors import DriftError
@@ -51,18 +50,13 @@ from ballast.drift.state.spot_market import SpotBalanceType
 from ballast.drift.state.user import OrderType, PositionDirection
 from ballast.fixed import MathError, div_trunc, proportion_signed
 from ballast.sim.scenario import Scenario, VenueConfig
-from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side
+from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side, usd
 
 __all__ = ["DriftVenue", "AgentBook", "LIQUIDATOR", "FILLER", "usd"]
 
 LIQUIDATOR = "keeper-liquidator"
 FILLER = "keeper-filler"
 _DEPOSIT = SpotBalanceType.Deposit
-
-
-def usd(dollars: float) -> int:
-    """Dollars -> quote 1e6 (rounded)."""
-    return round(dollars * QUOTE_PRECISION)
 
 
 @dataclass
