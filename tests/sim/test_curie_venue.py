@@ -103,3 +103,14 @@ def test_bal_vs_curie_example_loads_with_both_venue_kinds():
     scenario = load_scenario(EXAMPLES / "bal_vs_curie.toml")
     assert [v.kind for v in scenario.venues] == ["drift", "curie"]
     assert {a.policy for a in scenario.agents if a.kind == "curie_maker"} == {"fixed", "recenter"}
+
+
+def test_an_unbalanced_curie_audit_is_reported_not_an_attribute_error(monkeypatch):
+    from ballast.curie.clearing_house import CurieAuditReport
+    from ballast.sim.scenario import VenueConfig
+    from ballast.sim.venues.curie import CurieVenue
+
+    venue = CurieVenue(VenueConfig(name="curie", kind="curie"))
+    report = CurieAuditReport(quote_difference=7, base_difference={"SOL-PERP": -2}, lines={}, mismatches=("pool short",))
+    monkeypatch.setattr(venue.house, "audit", lambda: report)
+    assert venue.audit_error() == "quote difference 7; SOL-PERP base difference -2; pool short"

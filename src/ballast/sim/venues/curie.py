@@ -361,7 +361,7 @@ class CurieVenue:
         report = self.house.audit()
         if report.balanced:
             return None
-        parts = [f"vault difference {report.vault_difference}"]
+        parts = [f"quote difference {report.quote_difference}"]
         parts += [f"{m} base difference {d}" for m, d in report.base_difference.items() if d]
         return "; ".join(parts + list(report.mismatches))
 
