@@ -348,3 +348,16 @@ def test_audit_balances_after_random_sequences(actions):
             assert ch.state_digest() == digest
         report = ch.audit()
         assert report.balanced, report
+
+
+@pytest.mark.parametrize("is_base_to_quote", [False, True])
+def test_a_price_limit_beyond_the_extreme_ratio_is_refused_not_a_hang(is_base_to_quote):
+    from ballast.curie.errors import SqrtPriceLimit
+    from ballast.curie.univ3.tick_math import MAX_SQRT_RATIO, MIN_SQRT_RATIO
+
+    ch = make_house()  # no liquidity in the pool: the replay would walk to the extreme ratio forever
+    digest = ch.state_digest()
+    beyond = MIN_SQRT_RATIO - 1 if is_base_to_quote else MAX_SQRT_RATIO + 1
+    with pytest.raises(SqrtPriceLimit):
+        ch.open_position("taker", "ETH", is_base_to_quote, True, E18, sqrt_price_limit_x96=beyond)
+    assert ch.state_digest() == digest

@@ -22,6 +22,7 @@ from ballast.curie.math.perp_math import (
     mul_div_rounding_up,
 )
 from ballast.curie.univ3 import liquidity_math, swap_math, tick_bitmap, tick_math
+from ballast.curie.univ3.pool import check_sqrt_price_limit
 
 
 def calc_amount_scaled_by_fee_ratio(amount: int, fee_ratio: int, is_scaled_up: bool) -> int:
@@ -130,6 +131,9 @@ def replay_swap(
     """
     is_exact_input = amount > 0
     limit = default_sqrt_price_limit_x96(is_base_to_quote, sqrt_price_limit_x96)
+    # the pool's own check, before the loop: a limit beyond the extreme ratio would never be
+    # reached (the reference's replay runs out of gas; its pool swap refuses with "SPL")
+    check_sqrt_price_limit(is_base_to_quote, pool.sqrt_price_x96, limit)
     remaining = amount
     sqrt_price = pool.sqrt_price_x96
     tick = pool.tick

@@ -574,6 +574,23 @@ def collect(
     return amount0, amount1
 
 
+def check_sqrt_price_limit(zero_for_one: bool, sqrt_price: int, limit: int) -> None:
+    """A swap's price limit must lie strictly between the current sqrt price and the extreme
+    ratio on the swap's side; SqrtPriceLimit ("SPL") otherwise.
+
+    Source: contracts/UniswapV3Pool.sol::swap (require ... 'SPL')
+    """
+    if zero_for_one:
+        if not MIN_SQRT_RATIO < limit < sqrt_price:
+            raise SqrtPriceLimit(
+                f"limit {limit} must be in ({MIN_SQRT_RATIO}, {sqrt_price}) for zero for one"
+            )
+    elif not sqrt_price < limit < MAX_SQRT_RATIO:
+        raise SqrtPriceLimit(
+            f"limit {limit} must be in ({sqrt_price}, {MAX_SQRT_RATIO}) for one for zero"
+        )
+
+
 def _swap_loop(
     pool: UniswapV3Pool,
     zero_for_one: bool,
@@ -599,15 +616,7 @@ def _swap_loop(
     if not -_MAX_INT256 - 1 <= amount_specified <= _MAX_INT256:
         raise SafeCastOverflow(f"swap amount {amount_specified} overflows int256")
     limit = sqrt_price_limit_x96
-    if zero_for_one:
-        if not MIN_SQRT_RATIO < limit < sqrt_price:
-            raise SqrtPriceLimit(
-                f"limit {limit} must be in ({MIN_SQRT_RATIO}, {sqrt_price}) for zero for one"
-            )
-    elif not sqrt_price < limit < MAX_SQRT_RATIO:
-        raise SqrtPriceLimit(
-            f"limit {limit} must be in ({sqrt_price}, {MAX_SQRT_RATIO}) for one for zero"
-        )
+    check_sqrt_price_limit(zero_for_one, sqrt_price, limit)
 
     exact_input = amount_specified > 0
     remaining = amount_specified
