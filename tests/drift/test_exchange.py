@@ -174,6 +174,18 @@ def test_initialize_user_creates_subaccounts_in_order():
     assert ex.audit().balanced
 
 
+@pytest.mark.parametrize("name", [5, None, "x" * 33])
+def test_initialize_user_with_a_bad_name_changes_nothing_and_keeps_the_subaccount_id(name):
+    ex = new_exchange()
+    digest = ex.state_digest()
+
+    with pytest.raises(InvalidAmount, match="name"):
+        ex.initialize_user("alice", 0, name=name)
+
+    assert ex.state_digest() == digest
+    assert ex.initialize_user("alice", 0).sub_account_id == 0
+
+
 # --- collateral --------------------------------------------------------------------------
 
 

@@ -91,6 +91,8 @@ class UserInstructions:
         if not isinstance(authority, str) or not authority or "/" in authority:
             raise InvalidAmount(f"authority must be a non-empty string without '/', got {authority!r}")
         check_int("sub_account_id", sub_account_id, minimum=0)
+        if not isinstance(name, str) or len(name.encode()) > 32:
+            raise InvalidAmount(f"name must be a string of at most 32 bytes (the reference's [u8; 32]), got {name!r}")
         key = f"{authority}/{sub_account_id}"
         if key in self.users:
             raise UserAlreadyExists(f"user {key} already exists")
