@@ -26,6 +26,7 @@ from ballast.drift.errors import (
     PerpMarketNotFound,
     SpotMarketInsufficientDeposits,
     SpotMarketNotFound,
+    SpotMarketVaultInvariantViolated,
     SufficientCollateral,
     UserAlreadyExists,
     UserCantLiquidateThemself,
@@ -875,3 +876,17 @@ def test_deposit_updates_last_active_slot():
     ex.deposit("alice", 0, 0, USDC)
 
     assert ex.user("alice").last_active_slot == ex.slot
+
+
+def test_a_withdrawal_that_rounds_to_no_borrow_cannot_take_tokens_from_the_vault():
+    # 18 decimals: a scaled unit is 1e9 tokens, so 5e8 tokens round to a zero borrow
+    ex = _exchange(("alice", 1_000), ("bob", 1_000))
+    ex.initialize_spot_market(market_index=1, decimals=18, name="X", oracle_price=PRICE)
+    ex.deposit("bob", 0, 1, 10**18)
+    digest = ex.state_digest()
+
+    with pytest.raises(SpotMarketVaultInvariantViolated):
+        ex.withdraw("alice", 0, 1, 5 * 10**8)
+
+    assert ex.state_digest() == digest
+    assert ex.audit().balanced

@@ -28,6 +28,7 @@ from ballast.drift.controller.orders import (
 from ballast.drift.controller.position import force_get_perp_position
 from ballast.drift.controller.spot_balance import (
     update_spot_balances,
+    validate_spot_market_vault_amount,
 )
 from ballast.drift.controller.user import (
     try_exit_liquidation,
@@ -181,6 +182,7 @@ class UserInstructions:
             self._withdraw_from(user, spot_market, amount, allow_borrow=True)
             user.total_withdraws += amount
             spot_market.vault_amount -= amount
+            validate_spot_market_vault_amount(spot_market, spot_market.vault_amount)
             self.events.append(
                 DepositRecord(
                     ts=self.now,
