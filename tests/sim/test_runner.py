@@ -84,3 +84,12 @@ def test_a_provider_add_that_buys_no_share_is_a_warning_not_a_silent_no_op():
     refused = [w for w in warnings if w["kind"] == "refused_instruction"]
     assert [(w["market"], w["worst"]) for w in refused] == [("tiny", 1.0)]
     assert "add_perp_lp_shares" in refused[0]["detail"] and "less than one share step" in refused[0]["detail"]
+
+
+def test_a_nav_series_shorter_than_a_week_is_not_annualised():
+    from ballast.sim.runner import nav_statistics
+
+    day = 86_400
+    assert nav_statistics([0, 4 * day], [100.0, 110.0])["apr_pct"] is None
+    assert nav_statistics([0, 4 * day], [100.0, 110.0])["return_pct"] == 10.0
+    assert nav_statistics([0, 73 * day], [100.0, 110.0])["apr_pct"] == 50.0

@@ -319,9 +319,13 @@ def _daily(ts: list[int], nav: list[float]) -> list[float]:
     return out
 
 
-def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = None) -> dict[str, float]:
-    """Return, simple APR (365 days), max drawdown, and a Sharpe ratio on daily returns
-    (annualised with sqrt(365), zero risk-free rate) of a NAV series."""
+MIN_ANNUALISE_DAYS = 7  # DESIGN: never annualised from under 7 days
+
+
+def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = None) -> dict[str, float | None]:
+    """Return, simple APR (365 days; None for a series shorter than MIN_ANNUALISE_DAYS: a
+    crash week's windfall annualised is no rate anyone earns), max drawdown, and a Sharpe ratio
+    on daily returns (annualised with sqrt(365), zero risk-free rate) of a NAV series."""
     if not nav:
         return {}
     start = start_value if start_value else nav[0]
@@ -341,7 +345,7 @@ def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = 
         sharpe = mean / math.sqrt(var) * math.sqrt(365) if var > 0 else 0.0
     return {
         "return_pct": ret,
-        "apr_pct": ret * 365 / days if days > 0 else 0.0,
+        "apr_pct": ret * 365 / days if days >= MIN_ANNUALISE_DAYS else None,
         "max_drawdown_pct": drawdown,
         "sharpe_ratio": sharpe,
     }
@@ -401,7 +405,7 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
             stats["bal_apr_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["apr_pct"]
             stats["bad_debt"] = _bad_debt_summary(data["keepers"].ledger)
         agent_stats = {}
-        lp_capital = lp_pnl = lp_fees = 0.0
+        lp_capital = lp_pnl = lp_fees = apr_capital = 0.0
         worst_dd = 0.0
         lp_apr_weighted = 0.0
         for agent in agents:
@@ -433,9 +437,11 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
                 lp_capital += capital
                 lp_pnl += s["nav_end_usd"] - capital
                 lp_fees += s["fees_usd"]
-                lp_apr_weighted += s["apr_pct"] * capital
+                if s["apr_pct"] is not None:
+                    lp_apr_weighted += s["apr_pct"] * capital
+                    apr_capital += capital
                 worst_dd = max(worst_dd, s["max_drawdown_pct"])
-        stats["lp_apr_pct"] = lp_apr_weighted / lp_capital if lp_capital else 0.0
+        stats["lp_apr_pct"] = lp_apr_weighted / apr_capital if apr_capital else None
         stats["lp_pnl_usd"] = lp_pnl
         stats["lp_fees_usd"] = lp_fees
         stats["max_drawdown_pct"] = worst_dd
