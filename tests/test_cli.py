@@ -124,3 +124,77 @@ def test_backtest_command_writes_a_run_folder_and_names_bad_keys(tmp_path):
     result = runner.invoke(app, ["backtest", str(bad_path)])
     assert result.exit_code == 2
     assert "stepseconds" in result.output
+
+
+# --- failing well: one message, exit code 2, no traceback --------------------------------------
+
+
+def _scenario_file(tmp_path, oracle_csv: str | None = None, collateral: str = "10000"):
+    market = ""
+    if oracle_csv is not None:
+        (tmp_path / "p.csv").write_text(oracle_csv)
+        market = '[[markets]]\nname = "SOL-PERP"\n[markets.oracle]\nkind = "csv"\npath = "p.csv"\n'
+    path = tmp_path / "s.toml"
+    path.write_text(f'duration_days = 0.001\n{market}[[agents]]\nkind = "noise_taker"\nname = "n"\n'
+                    f"collateral_usd = {collateral}\n")
+    return path
+
+
+def _fails_well(result, *needles: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for needle in needles:
+        assert needle in result.output
+
+
+def test_backtest_with_an_absurd_csv_price_names_the_row(tmp_path):
+    scenario = _scenario_file(tmp_path, "timestamp,price\n1700000000,1e30\n1700000060,1e30\n")
+    _fails_well(runner.invoke(app, ["backtest", str(scenario), "--out", str(tmp_path / "runs")]),
+                "row 2", "above 1,000,000,000 dollars")
+
+
+def test_backtest_with_millisecond_timestamps_says_so(tmp_path):
+    scenario = _scenario_file(tmp_path, "timestamp,price\n1700000000000,100\n1700000060000,101\n")
+    _fails_well(runner.invoke(app, ["backtest", str(scenario), "--out", str(tmp_path / "runs")]), "milliseconds")
+
+
+def test_backtest_with_absurd_collateral_names_the_key(tmp_path):
+    scenario = _scenario_file(tmp_path, collateral="1e30")
+    _fails_well(runner.invoke(app, ["backtest", str(scenario), "--out", str(tmp_path / "runs")]),
+                "collateral_usd")
+
+
+def test_backtest_with_out_pointing_at_a_file_fails_before_running(tmp_path):
+    (tmp_path / "afile").write_text("")
+    _fails_well(runner.invoke(app, ["backtest", str(_scenario_file(tmp_path)), "--out", str(tmp_path / "afile")]),
+                "cannot write run folders")
+
+
+def test_backtest_refuses_a_negative_seed_as_the_toml_does(tmp_path):
+    result = runner.invoke(app, ["backtest", str(_scenario_file(tmp_path)), "--seed", "-1"])
+    assert result.exit_code == 2 and "--seed" in result.output
+
+
+def test_report_refuses_a_folder_that_is_not_a_complete_run(tmp_path):
+    _fails_well(runner.invoke(app, ["report", str(tmp_path)]), "not a complete run folder")
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_report_refuses_a_run_folder_with_a_file_missing(tmp_path):
+    result = runner.invoke(app, ["backtest", str(_scenario_file(tmp_path)), "--out", str(tmp_path / "runs")])
+    assert result.exit_code == 0, result.output
+    [folder] = list((tmp_path / "runs").iterdir())
+    (folder / "events.parquet").unlink()
+    _fails_well(runner.invoke(app, ["report", str(folder)]), "events.parquet is missing")
+
+
+def test_an_interrupted_run_leaves_no_run_folder(tmp_path, monkeypatch):
+    from ballast.report import html
+
+    def interrupted(run):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(html, "render_report", interrupted)
+    result = runner.invoke(app, ["backtest", str(_scenario_file(tmp_path)), "--out", str(tmp_path / "runs")])
+    assert result.exit_code != 0
+    assert [p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")] == []

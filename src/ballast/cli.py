@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -154,13 +156,21 @@ def bench_curie_command(
 def backtest_command(
     scenario: str = typer.Argument(..., help="A scenario TOML file (see examples/)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives runs/<run_id>/."),
-    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed."),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Override the scenario's seed (>= 0, as in TOML)."),
     check: bool = typer.Option(False, "--check", help="Run the engine's audit() every step."),
 ) -> None:
     """Run a backtest: simulate the scenario, write its run folder and report, print a summary."""
+    from ballast.curie.errors import CurieError
+    from ballast.drift.errors import DriftError
+    from ballast.fixed import MathError
     from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
     from ballast.sim.budget import estimate_run
 
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        typer.echo(f"error: cannot write run folders under {out!r}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=2) from None
     try:
         loaded = load_scenario(scenario)
         for warning in estimate_run(loaded).warnings():
@@ -169,7 +179,14 @@ def backtest_command(
     except (ScenarioError, AuditFailure, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
-    report_path = result.report(out)
+    except (DriftError, CurieError, MathError) as error:
+        typer.echo(f"error: the engine refused the scenario's set-up: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    try:
+        report_path = result.report(out)
+    except OSError as error:
+        typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=2) from None
     console = Console()
     table = Table(title=f"backtest {scenario}")
     table.add_column("statistic")
@@ -208,11 +225,16 @@ def report_command(
     from pathlib import Path
 
     from ballast.report import build_report
+    from ballast.store.run_folder import IncompleteRun
 
     folder = Path(run_dir)
     if not folder.is_dir():
         raise typer.BadParameter(f"no run folder at {run_dir!r}", param_hint="RUN_DIR")
-    path = build_report(folder, csv=csv)
+    try:
+        path = build_report(folder, csv=csv)
+    except IncompleteRun as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     typer.echo(f"report: {path}")
 
 

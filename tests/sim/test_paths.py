@@ -1,6 +1,8 @@
 import math
 
-from ballast.sim.paths import gbm_path
+import pytest
+
+from ballast.sim.paths import PathError, gbm_path, load_price_csv
 
 
 def _path(seed, **kwargs):
@@ -48,3 +50,16 @@ def test_scheduled_move_lands_exactly():
     assert path[-1] == 10_000_000
     assert path[720] == 100_000_000
     assert path[780] == 10_000_000
+
+
+def test_price_csv_columns_are_found_by_header_name(tmp_path):
+    path = tmp_path / "ohlc.csv"
+    path.write_text("Time,open,high,low,Close\n1700000000,1,2,0.5,1.5\n1700000060,1,2,0.5,1.25\n")
+    assert load_price_csv(path, 300).prices == (1_500_000, 1_250_000)
+
+
+def test_price_csv_header_without_a_price_column_names_what_it_needs(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("timestamp,open\n1700000000,1\n")
+    with pytest.raises(PathError, match="no price column"):
+        load_price_csv(path, 300)

@@ -12,11 +12,12 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 from ballast.drift.constants import PRICE_PRECISION
 
-__all__ = ["PathError", "PricePoints", "load_price_csv", "prices_at", "gbm_path"]
+__all__ = ["PathError", "PricePoints", "MAX_PRICE_USD", "load_price_csv", "prices_at", "gbm_path"]
 
 SECONDS_PER_YEAR = 365 * 86_400
 
@@ -33,12 +34,34 @@ class PricePoints:
     prices: tuple[int, ...]
 
 
+MAX_PRICE_USD = 10**9  # above any market's price; the engine's products of prices and sizes stay in range
+_TIMESTAMP_NAMES = ("timestamp", "ts", "time")
+_PRICE_NAMES = ("price", "close")
+_MILLISECONDS = 10**11  # a unix time in seconds past this is beyond the year 5000: milliseconds
+
+
+def _columns(header: list[str], path: Path) -> tuple[int, int]:
+    """(timestamp, price) column indexes of a header row, by name: `timestamp` (or `ts`,
+    `time`) and `price` (or `close`), case-insensitive."""
+    names = [cell.strip().lower() for cell in header]
+
+    def find(candidates: tuple[str, ...], what: str) -> int:
+        for name in candidates:
+            if name in names:
+                return names.index(name)
+        raise PathError(f"{path} header {header!r}: no {what} column (named one of {', '.join(candidates)})")
+
+    return find(_TIMESTAMP_NAMES, "timestamp"), find(_PRICE_NAMES, "price")
+
+
 def load_price_csv(path: str | Path, max_gap_seconds: int) -> PricePoints:
-    """Read `timestamp,price` rows (a header row is allowed). Timestamps are unix seconds
-    (integers), prices dollars (decimal text, converted exactly to 1e6 with rounding half up).
-    Raises PathError naming the row (1-based, header included) when a row is malformed, a price
-    is not positive, timestamps are not strictly increasing, or two rows are more than
-    `max_gap_seconds` apart."""
+    """Read rows of a timestamp and a price. With a header row, the columns are found by name
+    (`timestamp`/`ts`/`time` and `price`/`close`, so an OHLC file uses its close); without one
+    they are the first two. Timestamps are unix seconds (integers; millisecond timestamps are
+    refused with a message saying so), prices dollars (decimal text up to MAX_PRICE_USD,
+    converted exactly to 1e6 with rounding half up). Raises PathError naming the row (1-based,
+    header included) when a row is malformed, a price is not positive or too large, timestamps
+    are not strictly increasing, or two rows are more than `max_gap_seconds` apart."""
     path = Path(path)
     try:
         text = path.read_text()
@@ -46,21 +69,29 @@ def load_price_csv(path: str | Path, max_gap_seconds: int) -> PricePoints:
         raise PathError(f"cannot read price file {path}: {error}") from None
     timestamps: list[int] = []
     prices: list[int] = []
+    ts_column, price_column = 0, 1
     for row_number, row in enumerate(csv.reader(text.splitlines()), start=1):
         if not row or all(not cell.strip() for cell in row):
             continue
         if row_number == 1 and not row[0].strip().lstrip("-").isdigit():
-            continue  # header
-        if len(row) < 2:
-            raise PathError(f"{path} row {row_number}: expected timestamp,price, got {row!r}")
-        ts_text, price_text = row[0].strip(), row[1].strip()
+            ts_column, price_column = _columns(row, path)
+            continue
+        if len(row) <= max(ts_column, price_column):
+            raise PathError(f"{path} row {row_number}: expected a timestamp and a price, got {row!r}")
+        ts_text, price_text = row[ts_column].strip(), row[price_column].strip()
         try:
             ts = int(ts_text)
         except ValueError:
             raise PathError(f"{path} row {row_number}: timestamp {ts_text!r} is not an integer") from None
-        price = _dollars_to_price(price_text)
-        if price is None:
+        if ts >= _MILLISECONDS:
+            raise PathError(f"{path} row {row_number}: timestamp {ts} looks like milliseconds; "
+                            "give unix seconds (divide by 1000)")
+        dollars = _decimal(price_text)
+        if dollars is None:
             raise PathError(f"{path} row {row_number}: price {price_text!r} is not a number")
+        if dollars > MAX_PRICE_USD:
+            raise PathError(f"{path} row {row_number}: price {price_text} is above {MAX_PRICE_USD:,} dollars")
+        price = int((dollars * PRICE_PRECISION).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if price <= 0:
             raise PathError(f"{path} row {row_number}: price {price_text} must be positive")
         if timestamps:
@@ -80,16 +111,13 @@ def load_price_csv(path: str | Path, max_gap_seconds: int) -> PricePoints:
     return PricePoints(tuple(timestamps), tuple(prices))
 
 
-def _dollars_to_price(text: str) -> int | None:
-    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-
+def _decimal(text: str) -> Decimal | None:
+    """The finite decimal number `text` spells, or None."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    if not value.is_finite():
-        return None
-    return int((value * PRICE_PRECISION).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return value if value.is_finite() else None
 
 
 def prices_at(points: PricePoints, step_timestamps: Sequence[int], max_gap_seconds: int) -> list[int]:

@@ -69,6 +69,10 @@ class _Model(BaseModel):
 
 
 PositiveFloat = Annotated[float, Field(gt=0)]
+# An account's dollars: positive and at most a trillion, far above any real account and within
+# what the engine's u64 token amounts (quote 1e6: $18.4 trillion) hold with everyone else's.
+MAX_ACCOUNT_USD = 1e12
+AccountUsd = Annotated[float, Field(gt=0, le=MAX_ACCOUNT_USD)]
 NonNegFloat = Annotated[float, Field(ge=0)]
 
 
@@ -387,7 +391,7 @@ class VenueConfig(_Model):
 class _Agent(_Model):
     name: str
     market: str = "SOL-PERP"
-    collateral_usd: PositiveFloat = 10_000.0
+    collateral_usd: AccountUsd = 10_000.0
 
 
 class Arbitrageur(_Agent):
@@ -400,7 +404,7 @@ class Arbitrageur(_Agent):
     counted as rejected ("InsufficientCollateral")."""
 
     kind: Literal["arbitrageur"] = "arbitrageur"
-    collateral_usd: PositiveFloat = 1_000_000.0
+    collateral_usd: AccountUsd = 1_000_000.0
     check_every_minutes: Annotated[int, Field(ge=1)] = 5
     min_edge_bps: NonNegFloat = 5.0
     close_fraction_pct: Annotated[float, Field(gt=0, le=100)] = 50.0
@@ -439,7 +443,7 @@ class BalProvider(_Agent):
     enter_at_day: NonNegFloat = 0.0
     exit_at_day: NonNegFloat | None = None
     add_by: Literal["amount", "leverage"] = "amount"
-    amount_usd: PositiveFloat | None = None
+    amount_usd: AccountUsd | None = None
     leverage_pct: Annotated[int, Field(ge=1, le=100)] | None = None
 
     @model_validator(mode="after")
@@ -463,7 +467,7 @@ class CurieMaker(_Agent):
     kind: Literal["curie_maker"] = "curie_maker"
     enter_at_day: NonNegFloat = 0.0
     exit_at_day: NonNegFloat | None = None
-    amount_usd: PositiveFloat = 10_000.0
+    amount_usd: AccountUsd = 10_000.0
     width_ticks: Annotated[int, Field(ge=1, le=400_000)] = 2000
     policy: Literal["fixed", "recenter"] = "fixed"
     check_every_minutes: Annotated[int, Field(ge=1)] = 1
@@ -479,7 +483,7 @@ class InsuranceStaker(_Agent):
     """Stakes into the quote insurance fund; see agents.InsuranceStaker."""
 
     kind: Literal["insurance_staker"] = "insurance_staker"
-    stake_usd: PositiveFloat = 10_000.0
+    stake_usd: AccountUsd = 10_000.0
     stake_at_day: NonNegFloat = 0.0
     request_unstake_at_day: NonNegFloat | None = None
 
@@ -522,7 +526,7 @@ class KeepersConfig(_Model):
     settle_pnl_every_minutes: Annotated[int, Field(ge=1)] | None = 60
     liquidations: bool = True
     liquidation_check_every_minutes: Annotated[int, Field(ge=1)] = 1
-    liquidator_collateral_usd: PositiveFloat = 1_000_000.0
+    liquidator_collateral_usd: AccountUsd = 1_000_000.0
     revenue_settlement: bool = True
     max_unresolved_rounds: Annotated[int, Field(ge=1)] = 60
 

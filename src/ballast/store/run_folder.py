@@ -16,6 +16,11 @@ Files (every one deterministic for equal inputs: no wall clock anywhere):
   (the record's fields as JSON text: enums by name, tuples as lists);
 * `summary.json` — statistics, name -> number, units in the names;
 * `report.html` — written by `ballast.report.build_report` (see there).
+
+A run folder is written whole or not at all: every file goes into a hidden sibling folder
+(`.<run_id>.partial`) that is renamed into place once complete, so an interrupted run leaves
+no `<run_id>/` behind. `load_run` accepts only complete folders: a manifest naming every data
+file, each present with the SHA-256 the manifest records (IncompleteRun otherwise).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import hashlib
 import json
 import math
 import platform
+import shutil
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +45,7 @@ import tomli_w
 from ballast import __version__
 
 __all__ = [
+    "IncompleteRun",
     "REFERENCE_COMMITS",
     "RUN_ID_LENGTH",
     "RunData",
@@ -56,12 +63,17 @@ REFERENCE_COMMITS: dict[str, str] = {
 }
 RUN_ID_LENGTH = 16
 
+
+class IncompleteRun(ValueError):
+    """A folder that is not a complete run folder; the message says what is missing."""
+
 SCENARIO_FILE = "scenario.resolved.toml"
 MANIFEST_FILE = "manifest.json"
 TIMESERIES_FILE = "timeseries.parquet"
 AGENTS_FILE = "agents.parquet"
 EVENTS_FILE = "events.parquet"
 SUMMARY_FILE = "summary.json"
+_DATA_FILES = (SCENARIO_FILE, TIMESERIES_FILE, AGENTS_FILE, EVENTS_FILE, SUMMARY_FILE)
 
 EVENTS_SCHEMA = pa.schema(
     [
@@ -265,8 +277,11 @@ def write_run(
             timeseries, ["ts", "venue", "market", "oracle_price_usd"]
         )
     identifier = run_id(scenario, data_digest, version)
-    folder = Path(out_dir) / identifier
-    folder.mkdir(parents=True, exist_ok=True)
+    final = Path(out_dir) / identifier
+    folder = Path(out_dir) / f".{identifier}.partial"
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
 
     (folder / SCENARIO_FILE).write_text(tomli_w.dumps(_tomlable(scenario)), encoding="utf-8")
     _write_parquet(timeseries, folder / TIMESERIES_FILE)
@@ -286,7 +301,7 @@ def write_run(
         "reference_commits": dict(REFERENCE_COMMITS),
         "files": {
             name: _sha256_file(folder / name)
-            for name in (SCENARIO_FILE, TIMESERIES_FILE, AGENTS_FILE, EVENTS_FILE, SUMMARY_FILE)
+            for name in _DATA_FILES
         },
     }
     extra = manifest_extra if manifest_extra is not None else getattr(result, "manifest_extra", None)
@@ -300,7 +315,10 @@ def write_run(
         from ballast.report import build_report
 
         build_report(folder)
-    return folder
+    if final.exists():
+        shutil.rmtree(final)
+    folder.rename(final)
+    return final
 
 
 @dataclass
@@ -342,17 +360,34 @@ def _read_parquet(path: Path, empty: pa.Schema | None = None) -> pa.Table:
     return (empty or pa.schema([])).empty_table()
 
 
+def _complete_manifest(folder: Path) -> dict[str, Any]:
+    """The folder's manifest, once every file it lists is there with its recorded SHA-256."""
+    manifest_path = folder / MANIFEST_FILE
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise IncompleteRun(f"{folder} is not a complete run folder: no readable {MANIFEST_FILE}") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or set(files) != set(_DATA_FILES):
+        raise IncompleteRun(f"{folder} is not a complete run folder: its {MANIFEST_FILE} does not list the run's files")
+    for name, digest in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise IncompleteRun(f"{folder} is not a complete run folder: {name} is missing")
+        if _sha256_file(path) != digest:
+            raise IncompleteRun(f"{folder} is not a complete run folder: {name} differs from its manifest digest")
+    return manifest
+
+
 def load_run(run_dir: str | Path) -> RunData:
-    """Read a run folder written by `write_run` (missing optional files read as empty)."""
+    """Read a complete run folder written by `write_run`: FileNotFoundError when there is no
+    folder, IncompleteRun when it is not a whole run (see the module docstring)."""
     folder = Path(run_dir)
     if not folder.is_dir():
         raise FileNotFoundError(f"no run folder at {folder}")
-    manifest_path = folder / MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.exists() else {}
-    scenario_path = folder / SCENARIO_FILE
-    scenario = tomllib.loads(scenario_path.read_text(encoding="utf-8")) if scenario_path.exists() else {}
-    summary_path = folder / SUMMARY_FILE
-    summary = json.loads(summary_path.read_text(encoding="utf-8")) if summary_path.exists() else {}
+    manifest = _complete_manifest(folder)
+    scenario = tomllib.loads((folder / SCENARIO_FILE).read_text(encoding="utf-8"))
+    summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
     return RunData(
         run_dir=folder,
         run_id=str(manifest.get("run_id", folder.name)),
