@@ -198,3 +198,14 @@ def test_an_interrupted_run_leaves_no_run_folder(tmp_path, monkeypatch):
     result = runner.invoke(app, ["backtest", str(_scenario_file(tmp_path)), "--out", str(tmp_path / "runs")])
     assert result.exit_code != 0
     assert [p.name for p in (tmp_path / "runs").iterdir() if not p.name.startswith(".")] == []
+
+
+def test_backtest_terminal_summarises_every_venue(tmp_path):
+    path = tmp_path / "two.toml"
+    path.write_text('duration_days = 0.01\n[[venues]]\nname = "slice-80"\n[[venues]]\nname = "slice-50"\n'
+                    '[venues.market_overrides.SOL-PERP]\nlp_fee_slice = [5, 10]\n'
+                    '[[agents]]\nkind = "noise_taker"\nname = "n"\n')
+    result = runner.invoke(app, ["backtest", str(path), "--out", str(tmp_path / "runs")], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "statistic" in line)
+    assert "slice-80" in header and "slice-50" in header

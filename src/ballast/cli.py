@@ -188,18 +188,38 @@ def backtest_command(
         typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
     console = Console()
-    table = Table(title=f"backtest {scenario}")
-    table.add_column("statistic")
-    table.add_column("value", justify="right")
-    for name, value in result.summary.items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            table.add_row(name, f"{value:,.4f}" if isinstance(value, float) else f"{value:,}")
-    console.print(table)
+    console.print(_summary_table(f"backtest {scenario}", result.summary))
     _print_bad_debt(console, result.summary)
     for warning in result.summary["warnings"]:
         console.print(f"[yellow]warning[/yellow] {warning['venue']} {warning['market']} {warning['kind']}: {warning['detail']}")
     console.print(f"run: {report_path.parent}")
     console.print(f"report: {report_path}")
+
+
+def _summary_table(title: str, summary: dict) -> Table:
+    """The run's numeric statistics, one column per venue (the run-wide ones first)."""
+    venues = summary.get("venues") or {}
+
+    def numeric(stats: dict) -> dict:
+        return {k: v for k, v in stats.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+
+    def shown(value) -> str:
+        if value is None:
+            return "n/a"
+        return f"{value:,.4f}" if isinstance(value, float) else f"{value:,}"
+
+    run_wide = {k: v for k, v in numeric(summary).items() if not any(k in stats for stats in venues.values())}
+    caption = ", ".join(f"{name} {shown(value)}" for name, value in run_wide.items())
+    table = Table(title=title, caption=caption)
+    table.add_column("statistic")
+    for column in list(venues) or ["value"]:
+        table.add_column(column, justify="right")
+    names = [name for stats in venues.values() for name in stats if name not in run_wide]
+    for name in dict.fromkeys(names):
+        values = [stats.get(name) for stats in venues.values()]
+        if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
+            table.add_row(name, *(shown(v) for v in values))
+    return table
 
 
 def _print_bad_debt(console: Console, summary: dict) -> None:
