@@ -14,6 +14,8 @@ from ballast.engine import engine_status
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Ballast: exact perp-liquidity engines.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (speed is measured here, not in tests).")
 app.add_typer(bench_app, name="bench")
+docs_app = typer.Typer(no_args_is_help=True, help="Generated documentation.")
+app.add_typer(docs_app, name="docs")
 
 
 def _version(value: bool) -> None:
@@ -234,6 +236,14 @@ def _print_bad_debt(console: Console, summary: dict) -> None:
         table.add_row(*(f"{ledger[k]:,.2f}" for k in (
             "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd", "pnl_deficit_insurance_usd")))
         console.print(table)
+
+
+@docs_app.command("scenario")
+def docs_scenario_command() -> None:
+    """Print the scenario reference (docs/scenario.md): every key, type, default and bound."""
+    from ballast.sim.scenario_reference import render
+
+    typer.echo(render(), nl=False)
 
 
 @app.command("report")
