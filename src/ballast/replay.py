@@ -803,6 +803,7 @@ def replay(
 ) -> Path:
     """Replay a drift-sim events.csv (and optional oracle CSV) into a run folder under
     `out_dir`; return the folder. Raises ReplayError for a malformed file."""
+    from ballast.report import build_report
     from ballast.store.run_folder import data_digest_of_files, write_run
 
     events_path = Path(events_path)
@@ -833,4 +834,4 @@ def replay(
             "ballast_version": __version__,
         }
     }
-    return write_run(result, out_dir, report=report)
+    return write_run(result, out_dir, finish=build_report if report else None)

@@ -72,7 +72,7 @@ def _result(venues=("drift",)) -> Result:
 
 @pytest.fixture(scope="module")
 def report_html(tmp_path_factory):
-    folder = write_run(_result(), tmp_path_factory.mktemp("runs"), report=False)
+    folder = write_run(_result(), tmp_path_factory.mktemp("runs"))
     return build_report(folder).read_text(encoding="utf-8")
 
 
@@ -102,8 +102,8 @@ def test_summary_table_shows_units(report_html):
 
 
 def test_side_by_side_appears_only_with_several_venues(tmp_path):
-    single = build_report(write_run(_result(), tmp_path / "one", report=False)).read_text()
-    double = build_report(write_run(_result(("drift", "curie")), tmp_path / "two", report=False)).read_text()
+    single = build_report(write_run(_result(), tmp_path / "one")).read_text()
+    double = build_report(write_run(_result(("drift", "curie")), tmp_path / "two")).read_text()
     assert "<h2>Side by side</h2>" not in single
     assert "<h2>Side by side</h2>" in double
 
@@ -112,12 +112,12 @@ def test_report_survives_missing_columns(tmp_path):
     result = _result()
     result.timeseries = result.timeseries.select(["ts", "venue", "market"])
     result.agents = pa.table({})
-    html = build_report(write_run(result, tmp_path, report=False)).read_text()
+    html = build_report(write_run(result, tmp_path)).read_text()
     assert "missing columns" in html
 
 
 def test_csv_option_writes_csv_files(tmp_path):
-    folder = write_run(_result(), tmp_path, report=False)
+    folder = write_run(_result(), tmp_path)
     build_report(folder, csv=True)
     for name in ("timeseries.csv", "agents.csv", "events.csv", "summary.csv", "providers.csv"):
         assert (folder / name).stat().st_size > 0
@@ -197,5 +197,5 @@ def test_report_draws_times_beyond_the_calendar(tmp_path):
     result = _result()
     far = [t + 10**13 for t in result.timeseries.column("ts").to_pylist()]
     result.timeseries = result.timeseries.set_column(0, "ts", pa.array(far))
-    html = build_report(write_run(result, tmp_path, report=False)).read_text()
+    html = build_report(write_run(result, tmp_path)).read_text()
     assert "could not be drawn" not in html

@@ -78,7 +78,7 @@ def test_events_are_flattened_with_enums_by_name():
 
 def test_write_run_writes_every_file_into_the_run_id_folder(tmp_path):
     result = _result()
-    folder = write_run(result, tmp_path, report=False)
+    folder = write_run(result, tmp_path)
     assert folder.name == run_id(SCENARIO, "abc123")
     names = {p.name for p in folder.iterdir()}
     assert {
@@ -89,7 +89,7 @@ def test_write_run_writes_every_file_into_the_run_id_folder(tmp_path):
 
 def test_written_run_reloads(tmp_path):
     result = _result()
-    run = load_run(write_run(result, tmp_path, report=False))
+    run = load_run(write_run(result, tmp_path))
     assert run.scenario == SCENARIO
     assert run.summary == {"lp_apr_pct": 12.5, "nan_pct": None}
     assert run.timeseries.equals(result.timeseries)
@@ -99,7 +99,7 @@ def test_written_run_reloads(tmp_path):
 
 
 def test_manifest_names_versions_seed_digest_and_reference_commits(tmp_path):
-    manifest = load_run(write_run(_result(), tmp_path, report=False)).manifest
+    manifest = load_run(write_run(_result(), tmp_path)).manifest
     assert manifest["seed"] == 7
     assert manifest["data_digest"] == "abc123"
     assert manifest["reference_commits"] == REFERENCE_COMMITS
@@ -108,8 +108,8 @@ def test_manifest_names_versions_seed_digest_and_reference_commits(tmp_path):
 
 
 def test_writing_twice_gives_identical_files(tmp_path):
-    first = write_run(_result(), tmp_path / "a", report=False)
-    second = write_run(_result(), tmp_path / "b", report=False)
+    first = write_run(_result(), tmp_path / "a")
+    second = write_run(_result(), tmp_path / "b")
     for name in ("manifest.json", "scenario.resolved.toml", "timeseries.parquet", "events.parquet"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
@@ -117,5 +117,5 @@ def test_writing_twice_gives_identical_files(tmp_path):
 def test_scenario_none_values_are_left_out_of_toml(tmp_path):
     result = _result()
     result.scenario = {"name": "x", "oracle_file": None}
-    run = load_run(write_run(result, tmp_path, report=False))
+    run = load_run(write_run(result, tmp_path))
     assert run.scenario == {"name": "x"}

@@ -81,10 +81,10 @@ class BacktestResult:
     def report(self, out_dir: str | Path | None = None) -> Path:
         """Write the run folder (ballast.store) under `out_dir` (default `runs/`) and build its
         HTML report (ballast.report); return the report's path."""
-        from ballast.report import REPORT_FILE
+        from ballast.report import REPORT_FILE, build_report
         from ballast.store.run_folder import write_run
 
-        folder = write_run(self, out_dir if out_dir is not None else "runs", report=True)
+        folder = write_run(self, out_dir if out_dir is not None else "runs", finish=build_report)
         return Path(folder) / REPORT_FILE
 
 

@@ -33,7 +33,7 @@ import math
 import platform
 import shutil
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,7 +256,7 @@ def write_run(
     *,
     data_digest: str | None = None,
     version: str = __version__,
-    report: bool = True,
+    finish: Callable[[Path], Any] | None = None,
     manifest_extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write `result` (a BacktestResult or anything with the same fields: scenario, seed,
@@ -264,7 +264,8 @@ def write_run(
 
     The data digest is, in order of preference: the argument, `result.data_digest`, or the
     digest of the timeseries' ts/venue/market/oracle price columns. Extra manifest entries come
-    from the argument or `result.manifest_extra`. With `report`, the HTML report is built too.
+    from the argument or `result.manifest_extra`. `finish(folder)` runs on the complete folder
+    before it is put in place (the caller builds the report there: ballast.report.build_report).
     An existing folder of the same id is overwritten (same inputs, same files).
     """
     scenario = scenario_dict(getattr(result, "scenario", None))
@@ -311,10 +312,8 @@ def write_run(
         json.dumps(manifest, sort_keys=True, indent=2, allow_nan=False) + "\n", encoding="utf-8"
     )
 
-    if report:
-        from ballast.report import build_report
-
-        build_report(folder)
+    if finish is not None:
+        finish(folder)
     if final.exists():
         shutil.rmtree(final)
     folder.rename(final)
