@@ -39,6 +39,11 @@ __all__ = ["HealthWarning", "divergence_warnings", "funding_cap_warnings", "unfi
 
 @dataclass(frozen=True)
 class HealthWarning:
+    """One finding: `kind` (see the module docstring), where (`venue`; `market` is the market's
+    name, or the agent's or user's name for the agent-level kinds unfilled_orders,
+    unresolved_bad_debt and refused_instruction), its span (unix seconds), its worst value and
+    a sentence for people."""
+
     kind: str
     venue: str
     market: str

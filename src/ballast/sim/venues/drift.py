@@ -48,7 +48,7 @@ from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.perp_market import ContractTier, MarketStatus, PerpOperation
 from ballast.drift.state.spot_market import SpotBalanceType
 from ballast.drift.state.user import OrderType, PositionDirection
-from ballast.fixed import MathError, div_trunc, proportion_signed
+from ballast.fixed import MathError, div_ceil, div_floor, div_trunc, proportion_signed
 from ballast.sim.scenario import Scenario, VenueConfig
 from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side, usd
 
@@ -243,8 +243,8 @@ class DriftVenue:
         oracle = self.oracle(market)
         tick = self.exchange.perp_markets[self.markets[market]].amm.order_tick_size
         if direction is PositionDirection.Long:
-            return (oracle * (10_000 + self.slippage_bps) // 10_000) // tick * tick
-        return -(-(oracle * (10_000 - self.slippage_bps) // 10_000) // tick) * tick
+            return _on_tick(div_floor(oracle * (10_000 + self.slippage_bps), 10_000), tick, up=False)
+        return _on_tick(div_floor(oracle * (10_000 - self.slippage_bps), 10_000), tick, up=True)
 
     def _fill_after_auction(self, authority: str, order_id: int, order_slot: int) -> int:
         """What a filler bot does with an order the AMM could not take at once: wait out the
@@ -360,7 +360,7 @@ class DriftVenue:
         target_base_reserve = math.isqrt(k * amm.peg_multiplier // max(1, oracle))
         distance = abs(amm.base_asset_reserve - target_base_reserve)
         tick = amm.order_tick_size
-        limit = (oracle - hurdle) // tick * tick if side > 0 else -(-(oracle + hurdle) // tick) * tick
+        limit = _on_tick(oracle - hurdle, tick, up=False) if side > 0 else _on_tick(oracle + hurdle, tick, up=True)
         return ArbitrageTarget(side, distance * round(close_fraction_pct * 100) // 10_000, limit)
 
     def nav(self, authority: str) -> int:
@@ -533,6 +533,12 @@ class DriftVenue:
         numerator, denominator = get_lp_fee_slice(amm)
         unit = get_per_lp_base_unit(amm.per_lp_base)
         self.fee_per_lp[index] += div_trunc(proportion_signed(fee, numerator, denominator) * unit, amm.sqrt_k)
+
+
+def _on_tick(price: int, tick: int, up: bool) -> int:
+    """`price` (1e6) on the order tick: rounded up (a sell's worst price) or down (a buy's), so
+    a limit never accepts more than it was asked to."""
+    return (div_ceil(price, tick) if up else div_floor(price, tick)) * tick
 
 
 def _steps_toward(per_lp_base: int) -> range:
