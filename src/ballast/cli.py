@@ -57,6 +57,18 @@ def _parse_counts(text: str) -> list[int]:
     return counts
 
 
+_JSON_HELP = "Print one JSON document (command, parameters, machine, rows) instead of the table."
+
+
+def _print_bench_json(command: str, parameters: dict, rows: list[dict]) -> None:
+    """`--json`: the benchmark's one JSON document on stdout (ballast.bench.bench_document)."""
+    import json
+
+    from ballast.bench import bench_document
+
+    typer.echo(json.dumps(bench_document(command, parameters, rows), indent=2))
+
+
 @bench_app.command("fills")
 def bench_fills_command(
     users: str | None = typer.Option(
@@ -69,7 +81,8 @@ def bench_fills_command(
         "before timing); with --users, every combination is run.",
     ),
     fills: int = typer.Option(20_000, min=1, help="Fills per run."),
-    runs: int = typer.Option(3, min=1, help="Runs per row; the best is reported."),
+    runs: int = typer.Option(3, min=1, help="Runs per row; the best (lowest wall time) is reported."),
+    json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Market orders filled against the AMM with funding and margin on (and BAL providers)."""
     from ballast.bench import bench_fills, machine_info
@@ -79,79 +92,119 @@ def bench_fills_command(
     else:
         user_counts = _parse_counts(users)
     lp_counts = [0] if lps is None else _parse_counts(lps)
-    console = Console()
+    results = [
+        min(
+            (bench_fills(user_count, fills, lps=lp_count) for _ in range(runs)),
+            key=lambda r: r.wall_seconds,
+        )
+        for user_count in user_counts
+        for lp_count in lp_counts
+    ]
+    if json_output:
+        _print_bench_json("bench fills", {"fills": fills, "runs": runs}, [r.row() for r in results])
+        return
     table = Table(title=f"bench fills: {fills} fills, best of {runs} runs")
-    for column in ("users", "BAL providers", "fills/s", "us/fill", "funding updates"):
+    for column in ("users", "BAL providers", "fills/s", "us/fill", "wall s", "cpu s", "funding updates"):
         table.add_column(column, justify="right")
-    for user_count in user_counts:
-        for lp_count in lp_counts:
-            best = min(
-                (bench_fills(user_count, fills, lps=lp_count) for _ in range(runs)),
-                key=lambda r: r.seconds,
-            )
-            table.add_row(
-                str(user_count),
-                str(lp_count),
-                f"{best.fills_per_second:,.0f}",
-                f"{best.microseconds_per_fill:,.1f}",
-                str(best.funding_updates),
-            )
+    for best in results:
+        table.add_row(
+            str(best.users),
+            str(best.lps),
+            f"{best.fills_per_second:,.0f}",
+            f"{best.microseconds_per_fill:,.1f}",
+            f"{best.wall_seconds:,.2f}",
+            f"{best.cpu_seconds:,.2f}",
+            str(best.funding_updates),
+        )
+    console = Console()
     console.print(table)
-    console.print(f"machine: {machine_info()}")
+    console.print(f"machine: {machine_info().describe()}")
 
 
 @bench_app.command("backtest")
 def bench_backtest_command(
     scenario: str = typer.Argument("examples/sol_bal_30d.toml", help="Scenario to time."),
-    runs: int = typer.Option(1, min=1, help="Runs; the best is reported."),
+    runs: int = typer.Option(1, min=1, help="Runs, each in a fresh process; the best (lowest CPU time) is reported."),
+    report: bool = typer.Option(
+        False, "--report", help="Also time writing the run folder and report (into a temporary folder)."
+    ),
+    json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
-    """Engine events per second of a whole backtest (simulation only, no report)."""
+    """A whole backtest: CPU and wall seconds, engine events and steps per CPU second, peak RSS
+    of the process that ran it (simulation only, or with --report the run folder and report too)."""
     from ballast.bench import bench_backtest, machine_info
 
-    best = min((bench_backtest(scenario) for _ in range(runs)), key=lambda r: r.seconds)
+    best = min((bench_backtest(scenario, report=report) for _ in range(runs)), key=lambda r: r.total_cpu_seconds)
+    if json_output:
+        _print_bench_json("bench backtest", {"scenario": scenario, "runs": runs, "report": report}, [best.row()])
+        return
+    what = "simulation and report" if report else "simulation only"
+    # one record, one figure a line: every figure of --json fits 80 columns, --report or not
+    table = Table(title=f"bench backtest: {scenario} ({what}), best of {runs} runs")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    figures = [
+        ("steps", f"{best.steps:,}"),
+        ("engine events", f"{best.engine_events:,}"),
+        ("simulation cpu s", f"{best.simulation_cpu_seconds:,.2f}"),
+        ("simulation wall s", f"{best.simulation_wall_seconds:,.2f}"),
+    ]
+    if report:
+        figures += [
+            ("report cpu s (run folder + report.html)", f"{best.report_cpu_seconds:,.2f}"),
+            ("report wall s", f"{best.report_wall_seconds:,.2f}"),
+            ("total cpu s", f"{best.total_cpu_seconds:,.2f}"),
+            ("total wall s", f"{best.total_wall_seconds:,.2f}"),
+        ]
+    figures += [
+        ("events/s (per simulation cpu s)", f"{best.events_per_cpu_second:,.0f}"),
+        ("steps/s (per simulation cpu s)", f"{best.steps_per_cpu_second:,.0f}"),
+        ("peak RSS MiB (of the fresh process that ran it)", f"{best.peak_rss_mib:,.0f}"),
+    ]
+    for figure in figures:
+        table.add_row(*figure)
     console = Console()
-    table = Table(title=f"bench backtest: {scenario}, best of {runs} runs")
-    for column in ("steps", "engine events", "seconds", "events/s", "steps/s", "peak RSS (MiB)"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        f"{best.steps:,}",
-        f"{best.engine_events:,}",
-        f"{best.seconds:,.1f}",
-        f"{best.events_per_second:,.0f}",
-        f"{best.steps_per_second:,.0f}",
-        f"{best.peak_rss_mib:,.0f}",
-    )
     console.print(table)
-    console.print(f"machine: {machine_info()}")
+    console.print(f"machine: {machine_info().describe()}")
 
 
 @bench_app.command("curie")
 def bench_curie_command(
     swaps: int = typer.Option(20_000, min=1, help="Pool swaps per run."),
     positions: int = typer.Option(2_000, min=1, help="ClearingHouse.open_position calls per run."),
-    runs: int = typer.Option(3, min=1, help="Runs per row; the best is reported."),
+    runs: int = typer.Option(3, min=1, help="Runs per row; the best (lowest wall time) is reported."),
+    json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Curie swaps per second crossing 0, 1 and 10 initialized ticks: the virtual Uniswap v3
     pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards)."""
     from ballast.bench import machine_info
     from ballast.bench_curie import CROSSINGS, bench_curie
 
-    console = Console()
+    results = [
+        min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.wall_seconds)
+        for layer, count in (("pool", swaps), ("clearing_house", positions))
+        for ticks_crossed in CROSSINGS
+    ]
+    if json_output:
+        parameters = {"swaps": swaps, "positions": positions, "runs": runs}
+        _print_bench_json("bench curie", parameters, [r.row() for r in results])
+        return
     table = Table(title=f"bench curie: best of {runs} runs, alternating direction")
-    for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap"):
+    for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap", "wall s", "cpu s"):
         table.add_column(column, justify="right")
-    for layer, count in (("pool", swaps), ("clearing_house", positions)):
-        for ticks_crossed in CROSSINGS:
-            best = min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.seconds)
-            table.add_row(
-                layer,
-                str(ticks_crossed),
-                str(count),
-                f"{best.swaps_per_second:,.0f}",
-                f"{best.microseconds_per_swap:,.1f}",
-            )
+    for best in results:
+        table.add_row(
+            best.layer,
+            str(best.ticks_crossed),
+            str(best.swaps),
+            f"{best.swaps_per_second:,.0f}",
+            f"{best.microseconds_per_swap:,.1f}",
+            f"{best.wall_seconds:,.3f}",
+            f"{best.cpu_seconds:,.3f}",
+        )
+    console = Console()
     console.print(table)
-    console.print(f"machine: {machine_info()}")
+    console.print(f"machine: {machine_info().describe()}")
 
 
 @app.command("backtest")
