@@ -40,6 +40,31 @@ def test_same_seed_gives_same_summary_and_digest(result):
     assert again.state_digests == result.state_digests
 
 
+def test_agents_are_sampled_every_15_minutes_and_at_milestones(result):
+    # Arrange: lp-late exits at day 0.45 = step 648, off the 15-step grid
+    n = parse_scenario(BASE).n_steps
+    exit_step = round(0.45 * 86_400 / 60)
+
+    # Act
+    steps = sorted({r["step"] for r in result.agents.to_pylist()})
+
+    # Assert
+    assert exit_step % 15 != 0 and exit_step in steps
+    assert set(range(0, n + 1, 15)) | {n} <= set(steps)
+    assert len(steps) < n // 5
+
+
+def test_agents_every_steps_1_records_every_step():
+    # Arrange
+    scenario = parse_scenario(dict(BASE, duration_days=0.05, agents=BASE["agents"][2:], outputs={"agents_every_steps": 1}))
+
+    # Act
+    rows = Backtest(scenario).run().agents.to_pylist()
+
+    # Assert
+    assert sorted({r["step"] for r in rows}) == list(range(scenario.n_steps + 1))
+
+
 def test_other_seed_gives_other_run(result):
     other = Backtest(parse_scenario(BASE), seed=2).run()
     assert other.state_digests != result.state_digests

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ballast.drift.constants import (
     AMM_RESERVE_PRECISION,
@@ -123,12 +123,10 @@ def get_perp_position_with_lp_settle(
 
     amm = market.amm
     last_base, last_quote, per_lp_base = get_rebased_position_snapshots(amm, position)
-    rebased = replace(
-        position,
-        last_base_asset_amount_per_lp=last_base,
-        last_quote_asset_amount_per_lp=last_quote,
-        per_lp_base=per_lp_base,
-    )
+    rebased = position.clone()
+    rebased.last_base_asset_amount_per_lp = last_base
+    rebased.last_quote_asset_amount_per_lp = last_quote
+    rebased.per_lp_base = per_lp_base
     metrics = calculate_settle_lp_metrics(amm, rebased)
     delta = PositionDelta(
         metrics.base_asset_amount, metrics.quote_asset_amount, metrics.remainder_base_asset_amount

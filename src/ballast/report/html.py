@@ -292,10 +292,10 @@ def _providers_section(run: RunData) -> str:
     return _table(header, rows) + note
 
 
-def _price_section(run: RunData) -> str:
+def _price_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
     wanted = {"oracle": "oracle_price_usd", "mark": "mark_price_usd", "bid": "bid_price_usd", "ask": "ask_price_usd"}
     markets = {}
-    for label, rows in _markets(run.timeseries).items():
+    for label, rows in markets_rows.items():
         lines = {key: s for key, name in wanted.items() if (s := _series(rows, name)) is not None}
         if lines:
             markets[label] = lines
@@ -336,7 +336,7 @@ def _pnl_section(run: RunData) -> str:
     return _img(_plot(plots.pnl_decomposition_plot, rows), "PnL decomposition") + note
 
 
-def _bal_section(run: RunData) -> str:
+def _bal_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
     index_name = "bal_index_quote"
     value_names = ("bal_share_value_quote", "share_value_quote")
     if index_name not in run.timeseries.column_names:
@@ -344,7 +344,7 @@ def _bal_section(run: RunData) -> str:
     value_name = next((n for n in value_names if n in run.timeseries.column_names), None)
     scale = 1e6 if _is_integer_column(run.timeseries, index_name) else 1.0
     markets = {}
-    for label, rows in _markets(run.timeseries).items():
+    for label, rows in markets_rows.items():
         ts, index = rows["ts"], rows[index_name]
         if all(v is None for v in index):
             continue
@@ -368,9 +368,9 @@ def _bal_section(run: RunData) -> str:
     return _img(_plot(plots.bal_performance_plot, markets, unit), "BAL performance") + note
 
 
-def _funding_section(run: RunData) -> str:
+def _funding_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
     markets = {
-        label: s for label, rows in _markets(run.timeseries).items()
+        label: s for label, rows in markets_rows.items()
         if (s := _series(rows, "funding_rate")) is not None
     }
     if not markets:
@@ -399,10 +399,10 @@ def _liquidations_section(run: RunData) -> str:
     return _img(_plot(plots.liquidations_plot, times, span), "liquidations") + table
 
 
-def _pools_section(run: RunData) -> str:
+def _pools_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
     names = ("pnl_pool_usd", "fee_pool_usd", "revenue_pool_usd", "insurance_fund_usd")
     lines = {}
-    for label, rows in _markets(run.timeseries).items():
+    for label, rows in markets_rows.items():
         for name in names:
             series = _series(rows, name)
             if series is not None:
@@ -453,18 +453,19 @@ def _run_section(run: RunData) -> str:
 
 def render_report(run: RunData) -> str:
     """The whole page as a string."""
+    markets_rows = _markets(run.timeseries)
     sections = [
         ("Summary", _summary_section(run)),
         ("Market health warnings", _warnings_section(run)),
         ("Provider outcomes", _providers_section(run)),
-        ("Price and mark", _price_section(run)),
+        ("Price and mark", _price_section(run, markets_rows)),
         ("Provider NAV and drawdown", _nav_section(run)),
         ("PnL decomposition", _pnl_section(run)),
-        ("BAL performance (7D / 30D)", _bal_section(run)),
-        ("Funding rates", _funding_section(run)),
+        ("BAL performance (7D / 30D)", _bal_section(run, markets_rows)),
+        ("Funding rates", _funding_section(run, markets_rows)),
         ("Liquidations", _liquidations_section(run)),
         ("Bad debt and the loss waterfall", _bad_debt_section(run)),
-        ("Pools and insurance fund", _pools_section(run)),
+        ("Pools and insurance fund", _pools_section(run, markets_rows)),
     ]
     side = _side_by_side_section(run)
     if side is not None:

@@ -64,13 +64,59 @@ def _dates(ts: Sequence[int]) -> list:
     return [datetime.fromtimestamp(int(t), tz=UTC) for t in ts]
 
 
+# Points per drawn line: a figure is _WIDTH * _DPI = 810 px wide, so a line of more points than
+# twice that (a low and a high per pixel column) looks the same thinned to its extremes.
+MAX_POINTS = 2_000
+
+
+def _thin(xs: list, ys: list[float]) -> tuple[list, list[float]]:
+    """At most MAX_POINTS points of a line, in time order: the line cut into (MAX_POINTS - 2)
+    / 2 equal runs, each kept as its lowest and highest point (one point when they coincide), and
+    the first and last points, so the line spans the same time and every peak and trough is
+    still drawn."""
+    n = len(xs)
+    if n <= MAX_POINTS:
+        return xs, ys
+    runs = (MAX_POINTS - 2) // 2
+    keep: list[int] = [0]
+    for run in range(runs):
+        lo, hi = run * n // runs, (run + 1) * n // runs
+        part = ys[lo:hi]
+        low, high = lo + part.index(min(part)), lo + part.index(max(part))
+        keep.extend(i for i in sorted({low, high}) if i != keep[-1])
+    if keep[-1] != n - 1:
+        keep.append(n - 1)
+    return [xs[i] for i in keep], [ys[i] for i in keep]
+
+
 def _clean(ts: Sequence[int], values: Sequence[float | None]) -> tuple[list, list]:
+    """(dates, values) of the non-null points of a line, thinned to MAX_POINTS (_thin)."""
     xs, ys = [], []
     for t, v in zip(ts, values, strict=True):
         if v is not None:
             xs.append(t)
             ys.append(float(v))
+    xs, ys = _thin(xs, ys)
     return _dates(xs), ys
+
+
+def _band(low: Series, high: Series) -> tuple[list, list, list] | None:
+    """(dates, lows, highs) of a band between two lines sampled at the same times (None when
+    they are not), at most MAX_POINTS / 2 points: each run of equal length drawn from its
+    first time with its lowest low and highest high, so the band covers every point."""
+    ts, lows = low
+    ts_high, highs = high
+    if list(ts) != list(ts_high) or not ts or any(v is None for v in lows) or any(v is None for v in highs):
+        return None
+    n = len(ts)
+    runs = min(n, MAX_POINTS // 2)
+    xs, bottom, top = [], [], []
+    for run in range(runs):
+        lo, hi = run * n // runs, (run + 1) * n // runs
+        xs.append(ts[lo])
+        bottom.append(float(min(lows[lo:hi])))
+        top.append(float(max(highs[lo:hi])))
+    return _dates(xs), bottom, top
 
 
 def _new(rows: int = 1, height: float = 3.6, sharex: bool = True):
@@ -95,11 +141,9 @@ def price_mark_plot(markets: Mapping[str, Mapping[str, Series]]) -> str | None:
         return None
     fig, axes = _new(len(markets))
     for ax, (name, lines) in zip(axes, markets.items(), strict=True):
-        if "bid" in lines and "ask" in lines:
-            bx, by = _clean(*lines["bid"])
-            ax_, ay = _clean(*lines["ask"])
-            if len(bx) == len(ax_) and bx:
-                ax.fill_between(bx, by, ay, alpha=0.2, label="bid/ask", step="post")
+        band = _band(lines["bid"], lines["ask"]) if "bid" in lines and "ask" in lines else None
+        if band is not None:
+            ax.fill_between(*band, alpha=0.2, label="bid/ask", step="post")
         for label in ("oracle", "mark"):
             if label in lines:
                 ax.plot(*_clean(*lines[label]), label=label, lw=1.2, drawstyle="steps-post")

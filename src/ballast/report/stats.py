@@ -76,18 +76,18 @@ def column(table: pa.Table | None, name: str) -> list[Any] | None:
 
 def group_rows(table: pa.Table | None, keys: Sequence[str]) -> dict[tuple, dict[str, list]]:
     """Rows grouped by the given key columns (missing keys read as ""), each group a dict of
-    column lists in table order."""
+    column lists in table order. Only the key columns are read row by row; each group's rows
+    are taken out of the table in one Arrow call and converted column by column."""
     groups: dict[tuple, dict[str, list]] = {}
     if table is None or table.num_rows == 0:
         return groups
-    names = table.column_names
-    data = {name: column(table, name) for name in names}
-    key_columns = [data.get(key) or [""] * table.num_rows for key in keys]
-    for index in range(table.num_rows):
-        key = tuple(col[index] for col in key_columns)
-        group = groups.setdefault(key, {name: [] for name in names})
-        for name in names:
-            group[name].append(data[name][index])
+    key_columns = [column(table, key) or [""] * table.num_rows for key in keys]
+    rows_of: dict[tuple, list[int]] = {}
+    for index, key in enumerate(zip(*key_columns, strict=True)):
+        rows_of.setdefault(key, []).append(index)
+    for key, indices in rows_of.items():
+        part = table if len(indices) == table.num_rows else table.take(pa.array(indices, pa.int64()))
+        groups[key] = {name: column(part, name) for name in table.column_names}
     return groups
 
 

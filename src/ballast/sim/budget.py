@@ -56,6 +56,6 @@ def estimate_run(scenario: Scenario) -> RunEstimate:
     steps = (scenario.n_steps + 1) * len(scenario.venues)
     actors = len(scenario.agents) + len(scenario.markets)
     seconds = steps * (_STEP_SECONDS + _PER_ACTOR_SECONDS * actors)
-    agent_rows = steps * len(scenario.agents) // scenario.outputs.agents_every_steps
+    agent_rows = steps * len(scenario.agents) // scenario.outputs.agent_sample_steps(scenario.step_seconds)
     market_rows = steps * len(scenario.markets)
     return RunEstimate(seconds, _BASE_BYTES + _ROW_BYTES * (agent_rows + market_rows), _machine_bytes())

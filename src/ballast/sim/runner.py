@@ -11,7 +11,8 @@ Drift, Curie makers on Curie; takers everywhere).
 
 Recorded: `timeseries` one row per (step, venue, market), every step; `agents` one row per
 (venue, agent) at step 0 before anyone acts (NAV = the starting capital, every PnL part 0) and
-then every `outputs.agents_every_steps` steps and at the last step; `events` the engine's
+then every `outputs.agents_every_steps` steps (default every 15 simulated minutes), at every
+step with a milestone (Venue.take_milestone) and at the last step; `events` the engine's
 typed records paired with their venue. Money in dollars (floats) at this edge only.
 """
 
@@ -185,7 +186,7 @@ class Backtest:
                 keepers = Keepers(scenario.keepers, venue, agents, scenario.step_seconds,
                                   venue_config.insurance_fund is not None)
             self._record_agents(ag_cols, venue, agents, 0, scenario.start_ts)
-            every = scenario.outputs.agents_every_steps
+            every = scenario.outputs.agent_sample_steps(scenario.step_seconds)
             for step in range(n + 1):
                 ts = scenario.start_ts + step * scenario.step_seconds
                 venue.step(ts, {name: path[step] for name, path in paths.items()})
@@ -198,7 +199,7 @@ class Backtest:
                     if error is not None:
                         raise AuditFailure(f"check failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
                 self._record_markets(ts_cols, venue, step, ts)
-                if step > 0 and (step % every == 0 or step == n):
+                if step > 0 and (step % every == 0 or step == n or venue.take_milestone()):
                     self._record_agents(ag_cols, venue, agents, step, ts)
                 if bar is not None and step % 500 == 0:
                     bar.advance(min(500, n - step + 1))

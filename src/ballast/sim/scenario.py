@@ -543,12 +543,24 @@ class HealthConfig(_Model):
     unfilled_orders_pct: Annotated[float, Field(ge=0, le=100)] = 10.0
 
 
-class OutputsConfig(_Model):
-    """What the run records: the agents table every `agents_every_steps` steps (the market
-    timeseries is recorded every step) and whether the engine events are kept."""
+AGENTS_SAMPLE_SECONDS = 900  # the agents table's default sampling: every 15 simulated minutes
 
-    agents_every_steps: Annotated[int, Field(ge=1)] = 1
+
+class OutputsConfig(_Model):
+    """What the run records: the agents table every `agents_every_steps` steps (default: every
+    15 simulated minutes, AGENTS_SAMPLE_SECONDS, and at least every step), at the first and
+    last step and at every step with a milestone (a liquidation, liquidity added or removed, an
+    insurance stake changed), so entries, exits and liquidations are exact; 1 records every
+    step. The market timeseries is recorded every step. `keep_events`: keep the engine events."""
+
+    agents_every_steps: Annotated[int, Field(ge=1)] | None = None
     keep_events: bool = True
+
+    def agent_sample_steps(self, step_seconds: int) -> int:
+        """Steps between two regular rows of the agents table."""
+        if self.agents_every_steps is not None:
+            return self.agents_every_steps
+        return max(1, AGENTS_SAMPLE_SECONDS // step_seconds)
 
 
 # --- the scenario -----------------------------------------------------------------------------

@@ -187,6 +187,27 @@ def _event_pair(item: Any) -> tuple[str, Any]:
     return "", item
 
 
+_PLAIN = frozenset({int, str, bool, type(None)})  # JSON as they are (an IntEnum is not among them)
+_RECORD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _record_data(record: Any) -> Any:
+    """_jsonable(record), with the field names of each record class looked up once and plain
+    values (ints, strings, bools, None) taken as they are: the events table converts every
+    engine event of a run (hot path)."""
+    cls = type(record)
+    names = _RECORD_FIELDS.get(cls)
+    if names is None:
+        if not dataclasses.is_dataclass(cls):
+            return _jsonable(record)
+        names = _RECORD_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    data = {}
+    for name in names:
+        value = getattr(record, name)
+        data[name] = value if type(value) in _PLAIN else _jsonable(value)
+    return data
+
+
 def events_table(events: Iterable[Any] | None) -> pa.Table:
     """Flatten (venue, record) pairs (or bare records) into the events table (EVENTS_SCHEMA)."""
     seqs: list[int] = []
@@ -196,7 +217,7 @@ def events_table(events: Iterable[Any] | None) -> pa.Table:
     fields_json: list[str] = []
     for seq, item in enumerate(events or ()):
         venue, record = _event_pair(item)
-        data = _jsonable(record)
+        data = _record_data(record)
         if not isinstance(data, dict):
             data = {"value": data}
         ts = data.get("ts")

@@ -9,7 +9,7 @@ Source: programs/drift/src/math/cp_curve.rs
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ballast.drift.constants import (
     AMM_RESERVE_PRECISION,
@@ -103,12 +103,10 @@ def adjust_k_cost(market: PerpMarket, update_k_result: UpdateKResult) -> int:
     amm = market.amm
     base_asset_amount = amm.base_asset_amount_with_amm
     current_value, _ = calculate_base_asset_value_and_pnl(base_asset_amount, 0, amm)
-    amm_after = replace(
-        amm,
-        sqrt_k=update_k_result.sqrt_k,
-        base_asset_reserve=update_k_result.base_asset_reserve,
-        quote_asset_reserve=update_k_result.quote_asset_reserve,
-    )
+    amm_after = amm.clone()
+    amm_after.sqrt_k = update_k_result.sqrt_k
+    amm_after.base_asset_reserve = update_k_result.base_asset_reserve
+    amm_after.quote_asset_reserve = update_k_result.quote_asset_reserve
     _, cost = calculate_base_asset_value_and_pnl(base_asset_amount, current_value, amm_after)
     return cost
 

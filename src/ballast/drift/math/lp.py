@@ -14,7 +14,7 @@ Source: programs/drift/src/math/lp.rs
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ballast.drift.constants import (
     AMM_RESERVE_PRECISION,
@@ -264,15 +264,13 @@ def simulate_settled_lp_position(
     Source: programs/drift/src/state/user.rs::PerpPosition::simulate_settled_lp_position
     """
     if position.lp_shares == 0:
-        return replace(position)
+        return position.clone()
     amm = market.amm
     last_base, last_quote, per_lp_base = get_rebased_position_snapshots(amm, position)
-    settled = replace(
-        position,
-        last_base_asset_amount_per_lp=last_base,
-        last_quote_asset_amount_per_lp=last_quote,
-        per_lp_base=per_lp_base,
-    )
+    settled = position.clone()
+    settled.last_base_asset_amount_per_lp = last_base
+    settled.last_quote_asset_amount_per_lp = last_quote
+    settled.per_lp_base = per_lp_base
     metrics = calculate_settle_lp_metrics(amm, settled)
     base = cast_i64(settled.base_asset_amount + metrics.base_asset_amount)
     quote = cast_i64(settled.quote_asset_amount + metrics.quote_asset_amount)

@@ -8,8 +8,6 @@ Source: programs/drift/src/math/repeg.rs
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ballast.drift.constants import (
     AMM_RESERVE_PRECISION,
     BID_ASK_SPREAD_PRECISION,
@@ -139,12 +137,10 @@ def adjust_amm(
             )
             update_k_result = get_update_k_result(market, new_sqrt_k, True)
             adjustment_cost = adjust_k_cost(market, update_k_result)
-            new_amm = replace(
-                amm,
-                sqrt_k=update_k_result.sqrt_k,
-                base_asset_reserve=update_k_result.base_asset_reserve,
-                quote_asset_reserve=update_k_result.quote_asset_reserve,
-            )
+            new_amm = amm.clone()
+            new_amm.sqrt_k = update_k_result.sqrt_k
+            new_amm.base_asset_reserve = update_k_result.base_asset_reserve
+            new_amm.quote_asset_reserve = update_k_result.quote_asset_reserve
             terminal_quote_reserve, terminal_base_reserve = calculate_terminal_reserves(new_amm)
             min_base_reserve, max_base_reserve = calculate_bid_ask_bounds(
                 new_amm.concentration_coef, terminal_base_reserve
@@ -166,10 +162,11 @@ def adjust_amm(
 
     cost = calculate_repeg_cost(new_amm, new_peg)
     if new_amm is amm:
-        new_amm = replace(amm, peg_multiplier=new_peg)
-    else:
-        new_amm.peg_multiplier = new_peg
-    return replace(market, amm=new_amm), cost
+        new_amm = amm.clone()
+    new_amm.peg_multiplier = new_peg
+    new_market = market.clone()
+    new_market.amm = new_amm
+    return new_market, cost
 
 
 def calculate_optimal_peg_and_budget(

@@ -218,6 +218,96 @@ class AMM:
     max_fill_reserve_fraction: int = 0
     max_slippage_ratio: int = 0
 
+    def clone(self) -> AMM:
+        """A shallow copy, every field by name (nested records shared), for what-if
+        calculations: the reference copies the struct (`*x`). A test keeps it complete.
+        Compiled, an empty instance filled field by field costs ~0.5 us; the dataclass
+        constructor ~10-35 us and dataclasses.replace ~30 us for the AMM."""
+        copy = AMM.__new__(AMM)
+        copy.base_asset_reserve = self.base_asset_reserve
+        copy.quote_asset_reserve = self.quote_asset_reserve
+        copy.sqrt_k = self.sqrt_k
+        copy.peg_multiplier = self.peg_multiplier
+        copy.terminal_quote_asset_reserve = self.terminal_quote_asset_reserve
+        copy.concentration_coef = self.concentration_coef
+        copy.min_base_asset_reserve = self.min_base_asset_reserve
+        copy.max_base_asset_reserve = self.max_base_asset_reserve
+        copy.ask_base_asset_reserve = self.ask_base_asset_reserve
+        copy.ask_quote_asset_reserve = self.ask_quote_asset_reserve
+        copy.bid_base_asset_reserve = self.bid_base_asset_reserve
+        copy.bid_quote_asset_reserve = self.bid_quote_asset_reserve
+        copy.base_spread = self.base_spread
+        copy.max_spread = self.max_spread
+        copy.long_spread = self.long_spread
+        copy.short_spread = self.short_spread
+        copy.reference_price_offset = self.reference_price_offset
+        copy.amm_spread_adjustment = self.amm_spread_adjustment
+        copy.amm_inventory_spread_adjustment = self.amm_inventory_spread_adjustment
+        copy.curve_update_intensity = self.curve_update_intensity
+        copy.amm_jit_intensity = self.amm_jit_intensity
+        copy.base_asset_amount_with_amm = self.base_asset_amount_with_amm
+        copy.base_asset_amount_long = self.base_asset_amount_long
+        copy.base_asset_amount_short = self.base_asset_amount_short
+        copy.base_asset_amount_with_unsettled_lp = self.base_asset_amount_with_unsettled_lp
+        copy.quote_asset_amount = self.quote_asset_amount
+        copy.quote_entry_amount_long = self.quote_entry_amount_long
+        copy.quote_entry_amount_short = self.quote_entry_amount_short
+        copy.quote_break_even_amount_long = self.quote_break_even_amount_long
+        copy.quote_break_even_amount_short = self.quote_break_even_amount_short
+        copy.quote_asset_amount_with_unsettled_lp = self.quote_asset_amount_with_unsettled_lp
+        copy.max_open_interest = self.max_open_interest
+        copy.max_position_size = self.max_position_size
+        copy.user_lp_shares = self.user_lp_shares
+        copy.base_asset_amount_per_lp = self.base_asset_amount_per_lp
+        copy.quote_asset_amount_per_lp = self.quote_asset_amount_per_lp
+        copy.per_lp_base = self.per_lp_base
+        copy.target_base_asset_amount_per_lp = self.target_base_asset_amount_per_lp
+        copy.lp_fee_slice_numerator = self.lp_fee_slice_numerator
+        copy.lp_fee_slice_denominator = self.lp_fee_slice_denominator
+        copy.total_fee = self.total_fee
+        copy.total_mm_fee = self.total_mm_fee
+        copy.total_exchange_fee = self.total_exchange_fee
+        copy.total_fee_minus_distributions = self.total_fee_minus_distributions
+        copy.total_fee_withdrawn = self.total_fee_withdrawn
+        copy.total_liquidation_fee = self.total_liquidation_fee
+        copy.net_revenue_since_last_funding = self.net_revenue_since_last_funding
+        copy.total_social_loss = self.total_social_loss
+        copy.fee_pool = self.fee_pool
+        copy.cumulative_funding_rate_long = self.cumulative_funding_rate_long
+        copy.cumulative_funding_rate_short = self.cumulative_funding_rate_short
+        copy.last_funding_rate = self.last_funding_rate
+        copy.last_funding_rate_long = self.last_funding_rate_long
+        copy.last_funding_rate_short = self.last_funding_rate_short
+        copy.last_24h_avg_funding_rate = self.last_24h_avg_funding_rate
+        copy.last_funding_rate_ts = self.last_funding_rate_ts
+        copy.funding_period = self.funding_period
+        copy.last_funding_oracle_twap = self.last_funding_oracle_twap
+        copy.net_unsettled_funding_pnl = self.net_unsettled_funding_pnl
+        copy.historical_oracle_data = self.historical_oracle_data
+        copy.last_oracle_normalised_price = self.last_oracle_normalised_price
+        copy.last_oracle_conf_pct = self.last_oracle_conf_pct
+        copy.last_oracle_reserve_price_spread_pct = self.last_oracle_reserve_price_spread_pct
+        copy.last_oracle_valid = self.last_oracle_valid
+        copy.oracle_source = self.oracle_source
+        copy.last_bid_price_twap = self.last_bid_price_twap
+        copy.last_ask_price_twap = self.last_ask_price_twap
+        copy.last_mark_price_twap = self.last_mark_price_twap
+        copy.last_mark_price_twap_5min = self.last_mark_price_twap_5min
+        copy.last_mark_price_twap_ts = self.last_mark_price_twap_ts
+        copy.mark_std = self.mark_std
+        copy.oracle_std = self.oracle_std
+        copy.volume_24h = self.volume_24h
+        copy.long_intensity_volume = self.long_intensity_volume
+        copy.short_intensity_volume = self.short_intensity_volume
+        copy.last_trade_ts = self.last_trade_ts
+        copy.last_update_slot = self.last_update_slot
+        copy.order_step_size = self.order_step_size
+        copy.order_tick_size = self.order_tick_size
+        copy.min_order_size = self.min_order_size
+        copy.max_fill_reserve_fraction = self.max_fill_reserve_fraction
+        copy.max_slippage_ratio = self.max_slippage_ratio
+        return copy
+
 
 @dataclass(slots=True)
 class PerpMarket:
@@ -255,6 +345,43 @@ class PerpMarket:
     # quote tokens (1e6) taken from the fee pool by resolve_perp_bankruptcy without crediting any
     # balance (the reference's quirk): they stay in the quote vault as unallocated surplus
     bankruptcy_fee_pool_surplus: int = 0
+
+    def clone(self) -> PerpMarket:
+        """A shallow copy, every field by name (nested records shared), for what-if
+        calculations: the reference copies the struct (`*x`). A test keeps it complete.
+        Compiled, an empty instance filled field by field costs ~0.5 us; the dataclass
+        constructor ~10-35 us and dataclasses.replace ~30 us for the AMM."""
+        copy = PerpMarket.__new__(PerpMarket)
+        copy.market_index = self.market_index
+        copy.name = self.name
+        copy.amm = self.amm
+        copy.pnl_pool = self.pnl_pool
+        copy.status = self.status
+        copy.contract_type = self.contract_type
+        copy.contract_tier = self.contract_tier
+        copy.paused_operations = self.paused_operations
+        copy.quote_spot_market_index = self.quote_spot_market_index
+        copy.margin_ratio_initial = self.margin_ratio_initial
+        copy.margin_ratio_maintenance = self.margin_ratio_maintenance
+        copy.high_leverage_margin_ratio_initial = self.high_leverage_margin_ratio_initial
+        copy.high_leverage_margin_ratio_maintenance = self.high_leverage_margin_ratio_maintenance
+        copy.imf_factor = self.imf_factor
+        copy.unrealized_pnl_initial_asset_weight = self.unrealized_pnl_initial_asset_weight
+        copy.unrealized_pnl_maintenance_asset_weight = self.unrealized_pnl_maintenance_asset_weight
+        copy.unrealized_pnl_imf_factor = self.unrealized_pnl_imf_factor
+        copy.unrealized_pnl_max_imbalance = self.unrealized_pnl_max_imbalance
+        copy.liquidator_fee = self.liquidator_fee
+        copy.if_liquidation_fee = self.if_liquidation_fee
+        copy.fee_adjustment = self.fee_adjustment
+        copy.insurance_claim = self.insurance_claim
+        copy.number_of_users = self.number_of_users
+        copy.number_of_users_with_base = self.number_of_users_with_base
+        copy.expiry_ts = self.expiry_ts
+        copy.expiry_price = self.expiry_price
+        copy.next_fill_record_id = self.next_fill_record_id
+        copy.next_funding_rate_record_id = self.next_funding_rate_record_id
+        copy.bankruptcy_fee_pool_surplus = self.bankruptcy_fee_pool_surplus
+        return copy
 
     def is_operation_paused(self, operation: int) -> bool:
         """Source: state/perp_market.rs::PerpMarket::is_operation_paused"""

@@ -184,6 +184,29 @@ class PerpPosition:
     remainder_base_asset_amount: int = 0
     per_lp_base: int = 0
 
+    def clone(self) -> PerpPosition:
+        """A shallow copy, every field by name (nested records shared), for what-if
+        calculations: the reference copies the struct (`*x`). A test keeps it complete.
+        Compiled, an empty instance filled field by field costs ~0.5 us; the dataclass
+        constructor ~10-35 us and dataclasses.replace ~30 us for the AMM."""
+        copy = PerpPosition.__new__(PerpPosition)
+        copy.market_index = self.market_index
+        copy.base_asset_amount = self.base_asset_amount
+        copy.quote_asset_amount = self.quote_asset_amount
+        copy.quote_entry_amount = self.quote_entry_amount
+        copy.quote_break_even_amount = self.quote_break_even_amount
+        copy.last_cumulative_funding_rate = self.last_cumulative_funding_rate
+        copy.open_orders = self.open_orders
+        copy.open_bids = self.open_bids
+        copy.open_asks = self.open_asks
+        copy.settled_pnl = self.settled_pnl
+        copy.lp_shares = self.lp_shares
+        copy.last_base_asset_amount_per_lp = self.last_base_asset_amount_per_lp
+        copy.last_quote_asset_amount_per_lp = self.last_quote_asset_amount_per_lp
+        copy.remainder_base_asset_amount = self.remainder_base_asset_amount
+        copy.per_lp_base = self.per_lp_base
+        return copy
+
     def is_available(self) -> bool:
         """True when the slot holds nothing. Source: state/user.rs::PerpPosition::is_available"""
         return (

@@ -121,6 +121,7 @@ class CurieVenue:
     events: list = field(default_factory=list)
     keep_events: bool = True
     _seen: int = 0
+    _milestone: bool = False
     _liquidating: bool = False
 
     def __post_init__(self) -> None:
@@ -460,8 +461,13 @@ class CurieVenue:
     def _book(self, trader: str) -> CurieBook | None:
         return self.books.get(trader)
 
+    def take_milestone(self) -> bool:
+        milestone, self._milestone = self._milestone, False
+        return milestone
+
     def process_events(self) -> None:
-        """Fold the engine's new events into the books (and keep them when asked)."""
+        """Fold the engine's new events into the books (and keep them when asked), noting a
+        milestone (Venue.take_milestone)."""
         events = self.house.events
         new = events[self._seen :]
         if not new:
@@ -484,10 +490,13 @@ class CurieVenue:
                 if book is not None:
                     book.funding_settled_18 -= event.funding_payment
             elif kind is LiquidityChanged:
+                if event.liquidity != 0:
+                    self._milestone = True
                 book = self._book(event.maker)
                 if book is not None:
                     book.maker_fees_18 += event.quote_fee
             elif kind is PositionLiquidated:
+                self._milestone = True
                 self.liquidations += 1
                 book = self._book(event.trader)
                 if book is not None:

@@ -28,6 +28,7 @@ from ballast.drift.errors import DriftError
 from ballast.drift.events import (
     FundingPaymentRecord,
     FundingRateRecord,
+    InsuranceFundStakeRecord,
     LiquidationRecord,
     LPAction,
     LPRecord,
@@ -91,6 +92,7 @@ class DriftVenue:
     events: list = field(default_factory=list)
     keep_events: bool = True
     _seen: int = 0
+    _milestone: bool = False
 
     def __post_init__(self) -> None:
         self.name = self.config.name
@@ -475,8 +477,13 @@ class DriftVenue:
 
     # --- event books ---------------------------------------------------------------------------
 
+    def take_milestone(self) -> bool:
+        milestone, self._milestone = self._milestone, False
+        return milestone
+
     def process_events(self) -> None:
-        """Fold the engine's new events into the books (and keep them when asked)."""
+        """Fold the engine's new events into the books (and keep them when asked), noting a
+        milestone (Venue.take_milestone)."""
         events = self.exchange.events
         new = events[self._seen :]
         if not new:
@@ -501,9 +508,14 @@ class DriftVenue:
                 book = self.books.get(_authority(event.user))
                 if book is not None:
                     book.funding_settled += event.funding_payment
-            elif kind is LPRecord and event.action is LPAction.RemoveLiquidity:
-                pass  # the provider reads its dust fee off the record itself
+            elif kind is LPRecord:
+                # the provider reads a removal's dust fee off the record itself
+                if event.action is not LPAction.SettleLiquidity:
+                    self._milestone = True
+            elif kind is InsuranceFundStakeRecord:
+                self._milestone = True
             elif kind is LiquidationRecord:
+                self._milestone = True
                 self.liquidations += 1
                 book = self.books.get(_authority(event.user))
                 if book is not None:
