@@ -12,7 +12,7 @@ SOURCES := $(shell find src -name '*.py')
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	BALLAST_COMPILE=0 $(BIN)/pip install --quiet -e '.[test,compile]'
+	BALLAST_COMPILE=0 $(BIN)/pip install --quiet -e '.[test,compile,sweep,dask]'
 	touch $(STAMP)
 
 # in-place C extensions next to the sources; mypyc rewrites only the C of changed modules

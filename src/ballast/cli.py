@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from ballast import __version__
 from ballast.engine import engine_status
@@ -16,6 +17,21 @@ bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (speed is measure
 app.add_typer(bench_app, name="bench")
 docs_app = typer.Typer(no_args_is_help=True, help="Generated documentation.")
 app.add_typer(docs_app, name="docs")
+
+
+class _SweepGroup(TyperGroup):
+    """`ballast sweep SWEEP.toml ...` runs the sweep (the `run` command); `ballast sweep query`
+    and `ballast sweep report` are the other commands."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["run", *args]
+        return super().resolve_command(ctx, args)
+
+
+sweep_app = typer.Typer(cls=_SweepGroup, no_args_is_help=True,
+                        help="Sweeps: `ballast sweep SWEEP.toml` runs one; `query` and `report` read its folder.")
+app.add_typer(sweep_app, name="sweep")
 
 
 def _version(value: bool) -> None:
@@ -163,6 +179,39 @@ def bench_backtest_command(
     ]
     for figure in figures:
         table.add_row(*figure)
+    console = Console()
+    console.print(table)
+    console.print(f"machine: {machine_info().describe()}")
+
+
+@bench_app.command("sweep")
+def bench_sweep_command(
+    scenario: str = typer.Argument("examples/gap_crash.toml", help="Base scenario of the seeds-only sweep."),
+    points: int = typer.Option(8, min=1, help="Points (seeds) in the sweep."),
+    workers: int | None = typer.Option(None, min=1, help="Workers of the second run (default: every core)."),
+    json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
+) -> None:
+    """Sweep points per minute on 1 worker and on every core, and the scaling ratio."""
+    from ballast.bench import machine_info
+    from ballast.bench_sweep import bench_sweep
+    from ballast.sweep import SweepError
+
+    try:
+        one, many = bench_sweep(scenario, points, workers)
+    except SweepError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    ratio = many.points_per_minute / one.points_per_minute
+    if json_output:
+        rows = [one.row(), many.row() | {"scaling_ratio": ratio}]
+        _print_bench_json("bench sweep", {"scenario": scenario, "points": points}, rows)
+        return
+    table = Table(title=f"bench sweep: {points} seeds of {scenario}")
+    for column in ("workers", "points", "wall s", "points/min", "scaling"):
+        table.add_column(column, justify="right")
+    table.add_row(str(one.workers), str(one.points), f"{one.wall_seconds:.1f}", f"{one.points_per_minute:.1f}", "1.00")
+    table.add_row(str(many.workers), str(many.points), f"{many.wall_seconds:.1f}", f"{many.points_per_minute:.1f}",
+                  f"{ratio:.2f}")
     console = Console()
     console.print(table)
     console.print(f"machine: {machine_info().describe()}")
@@ -341,3 +390,102 @@ def replay_command(
         raise typer.Exit(code=2) from None
     typer.echo(f"run: {folder}")
     typer.echo(f"report: {folder / 'report.html'}")
+
+
+# --- sweeps -------------------------------------------------------------------------------------
+
+
+@sweep_app.command("run")
+def sweep_run_command(
+    sweep: str = typer.Argument(..., help="A sweep TOML file (see examples/sweeps/)."),
+    out: str | None = typer.Option(None, "--out", help="The sweep folder (default: sweeps/<name>/)."),
+    executor: str = typer.Option("local", "--executor", help="local (a process pool) or dask."),
+    scheduler: str | None = typer.Option(None, "--scheduler", help="A Dask scheduler address (with --executor dask); "
+                                         "without it a LocalCluster on 127.0.0.1 runs the points."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Worker processes (default: every core)."),
+) -> None:
+    """Run every point of a sweep (resumable: finished points are skipped), then its report."""
+    from rich.progress import Progress
+
+    from ballast.report import REPORT_FILE, build_report
+    from ballast.report.sweep import build_sweep_report
+    from ballast.store.run_folder import write_run
+    from ballast.store.sweep_folder import SweepFolderError
+    from ballast.sweep import SweepError, load_sweep, run_sweep
+
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter(f"{executor!r}: use local or dask", param_hint="--executor")
+    if scheduler is not None and executor != "dask":
+        raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
+    try:
+        spec = load_sweep(sweep)
+        count = len(spec.points())
+    except SweepError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    folder = Path(out) if out is not None else Path("sweeps") / spec.name
+
+    def full_run(result, point, directory: Path) -> None:
+        write_run(result, directory, data_digest=point.data_digest, finish=build_report)
+
+    interactive = Console().is_terminal
+    with Progress(transient=True, disable=not interactive) as progress:
+        task = progress.add_task(f"sweep {spec.name}", total=count)
+        try:
+            done = run_sweep(spec, folder, executor=executor, scheduler=scheduler, workers=workers,  # type: ignore[arg-type]
+                             finish_full=full_run, on_result=lambda _r: progress.advance(task))
+        except (SweepError, SweepFolderError) as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from None
+    report = build_sweep_report(folder)
+    console = Console()
+    console.print(f"sweep {spec.name}: {done.points} points, {done.skipped} already finished, {done.ran} run now, "
+                  f"{done.failed} failed")
+    for run_id in done.kept:
+        console.print(f"full run: {folder / 'full' / run_id / REPORT_FILE}")
+    console.print(f"folder: {folder}")
+    console.print(f"report: {report}")
+
+
+@sweep_app.command("query")
+def sweep_query_command(
+    folder: str = typer.Argument(..., help="A sweep folder."),
+    sql: str = typer.Argument(..., help="SQL over the views `points` and `series` (DuckDB)."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+) -> None:
+    """Query a sweep's results with DuckDB SQL."""
+    from ballast.store.sweep_folder import SweepFolder, SweepFolderError
+
+    try:
+        table = SweepFolder(folder).query(sql)
+    except SweepFolderError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if csv:
+        import io
+
+        import pyarrow.csv as pacsv
+
+        buffer = io.BytesIO()
+        pacsv.write_csv(table, buffer)
+        typer.echo(buffer.getvalue().decode(), nl=False)
+        return
+    out = Table(title=f"{table.num_rows} rows")
+    for name in table.column_names:
+        out.add_column(name, overflow="fold")
+    for row in table.to_pylist():
+        out.add_row(*("" if v is None else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row.values()))
+    Console().print(out)
+
+
+@sweep_app.command("report")
+def sweep_report_command(folder: str = typer.Argument(..., help="A sweep folder.")) -> None:
+    """Rebuild a sweep folder's report.html."""
+    from ballast.report.sweep import build_sweep_report
+    from ballast.store.sweep_folder import SweepFolderError
+
+    try:
+        typer.echo(f"report: {build_sweep_report(folder)}")
+    except SweepFolderError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None

@@ -57,6 +57,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "dump_scenario",
+    "dump_portable_scenario",
 ]
 
 
@@ -734,3 +735,24 @@ def _drop_none(value: Any) -> Any:
 def dump_scenario(scenario: Scenario) -> str:
     """The resolved scenario (defaults included) as TOML text; None values are omitted."""
     return tomli_w.dumps(_drop_none(scenario.model_dump(mode="json")))
+
+
+def dump_portable_scenario(scenario: Scenario) -> str:
+    """The resolved scenario as a TOML file `ballast backtest` runs from any folder: file paths
+    (CSV oracles, python agents) made absolute."""
+    base = Path(scenario.base_dir)
+
+    def absolute(path: str) -> str:
+        return str(Path(path) if Path(path).is_absolute() else (base / path).resolve())
+
+    markets = tuple(
+        m.model_copy(update={"oracle": m.oracle.model_copy(update={"path": absolute(m.oracle.path)})})
+        if isinstance(m.oracle, CsvOracle) else m
+        for m in scenario.markets
+    )
+    agents = tuple(
+        a.model_copy(update={"path": absolute(a.path)}) if isinstance(a, PythonAgent) and a.path else a
+        for a in scenario.agents
+    )
+    data = scenario.model_copy(update={"markets": markets, "agents": agents}).model_dump(mode="json")
+    return tomli_w.dumps(_drop_none(data))
