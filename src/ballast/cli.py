@@ -419,7 +419,7 @@ def sweep_run_command(
         raise typer.BadParameter("--scheduler needs --executor dask", param_hint="--scheduler")
     try:
         spec = load_sweep(sweep)
-        count = len(spec.points())
+        points = spec.points()
     except SweepError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -430,9 +430,9 @@ def sweep_run_command(
 
     interactive = Console().is_terminal
     with Progress(transient=True, disable=not interactive) as progress:
-        task = progress.add_task(f"sweep {spec.name}", total=count)
+        task = progress.add_task(f"sweep {spec.name}", total=len(points))
         try:
-            done = run_sweep(spec, folder, executor=executor, scheduler=scheduler, workers=workers,  # type: ignore[arg-type]
+            done = run_sweep(spec, folder, points, executor=executor, scheduler=scheduler, workers=workers,  # type: ignore[arg-type]
                              finish_full=full_run, on_result=lambda _r: progress.advance(task))
         except (SweepError, SweepFolderError) as error:
             typer.echo(f"error: {error}", err=True)

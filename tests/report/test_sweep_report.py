@@ -48,7 +48,7 @@ def _fund(run_id, balances):
 
 def _folder(tmp_path, spec, rows, series=(), failed=()):
     folder = SweepFolder(tmp_path / "sweep")
-    folder.prepare(spec)
+    folder.prepare(spec, [r["run_id"] for r in [*rows, *failed]])
     folder.append(rows, list(series))
     folder.append(list(failed), [])
     return folder.path
@@ -290,8 +290,9 @@ def test_a_sweep_without_series_says_so(tmp_path):
 
 def test_a_sweep_whose_points_all_failed_gives_notes(tmp_path):
     folder = SweepFolder(tmp_path / "sweep")
-    folder.prepare(_spec(seeds=2))
-    folder.append([_failed(0, "RuntimeError: one"), _failed(1, "RuntimeError: two")], [])
+    failed = [_failed(0, "RuntimeError: one"), _failed(1, "RuntimeError: two")]
+    folder.prepare(_spec(seeds=2), [r["run_id"] for r in failed])
+    folder.append(failed, [])
 
     page = _page(folder.path)
 
@@ -302,7 +303,7 @@ def test_a_sweep_whose_points_all_failed_gives_notes(tmp_path):
 
 def test_a_sweep_without_points_gives_notes(tmp_path):
     folder = SweepFolder(tmp_path / "sweep")
-    folder.prepare(_spec(seeds=2))
+    folder.prepare(_spec(seeds=2), [])
 
     page = _page(folder.path)
 

@@ -57,8 +57,21 @@ def test_a_folder_of_another_sweep_is_refused(sweep_file, tmp_path):
     from ballast.store.sweep_folder import SweepFolderError
 
     run_sweep(load_sweep(sweep_file('name = "s"\nseeds = 1\n')), tmp_path / "out", workers=1)
-    with pytest.raises(SweepFolderError, match="holds another sweep"):
-        run_sweep(load_sweep(sweep_file('name = "s"\nseeds = 2\n', "other.toml")), tmp_path / "out", workers=1)
+    with pytest.raises(SweepFolderError, match="holds the sweep 's', not 't'"):
+        run_sweep(load_sweep(sweep_file('name = "t"\nseeds = 2\n', "other.toml")), tmp_path / "out", workers=1)
+
+
+def test_a_sweep_given_more_seeds_runs_only_the_new_points_and_shows_only_its_own(sweep_file, tmp_path):
+    # Arrange: seeds 0-1 and then 1-2 in one folder
+    run_sweep(load_sweep(sweep_file('name = "s"\nseeds = [0, 1]\n')), tmp_path / "out", workers=1)
+    spec = load_sweep(sweep_file('name = "s"\nseeds = [1, 2]\n', "more.toml"))
+
+    # Act
+    done = run_sweep(spec, tmp_path / "out", workers=1)
+
+    # Assert
+    assert (done.skipped, done.ran) == (1, 1)
+    assert sorted(r["seed"] for r in _table(tmp_path / "out")) == [1, 2]
 
 
 def test_a_failing_point_is_recorded_and_the_others_finish():
@@ -78,7 +91,7 @@ def test_a_failing_point_is_recorded_and_the_others_finish():
 def test_a_part_that_starts_with_a_failed_point_keeps_the_figures_of_the_others(tmp_path):
     # Arrange
     folder = SweepFolder(tmp_path / "out")
-    folder.prepare({"name": "s"})
+    folder.prepare({"name": "s"}, ["a", "b"])
     failed = {"run_id": "a", "status": "error", "error": "boom"}
     finished = {"run_id": "b", "status": "ok", "error": None, "bad_debt_usd": 12.5}
 

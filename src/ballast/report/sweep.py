@@ -159,7 +159,7 @@ class _Sweep:
 def _load(folder: str | Path) -> _Sweep:
     sweep_folder = SweepFolder(folder)
     con = sweep_folder.connect()  # SweepFolderError when it is not a sweep folder
-    spec = json.loads((sweep_folder.path / "sweep.json").read_text())
+    spec = sweep_folder.spec()
     points = con.sql("SELECT * FROM points ORDER BY run_id").to_arrow_table()
     if "status" in points.column_names:
         mask = np.array([s == "ok" for s in points.column("status").to_pylist()], dtype=bool)

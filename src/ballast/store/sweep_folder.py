@@ -1,6 +1,6 @@
 """What a sweep leaves on disk, and how it is read back: Parquet parts queried with DuckDB.
 
-    DIR/sweep.json            the sweep spec (a rerun with another spec is refused)
+    DIR/sweep.json            the spec of the latest run and its points' run ids
     DIR/points/part-*.parquet one row per finished point (ballast.sweep.point: the columns)
     DIR/series/part-*.parquet the points' compact series (run_id, ts, name, value)
     DIR/full/<run_id>/        run folders of the points kept in full (report included)
@@ -10,7 +10,8 @@
 Parts are written whole or not at all (a temporary file renamed into place), series before
 points, so a sweep killed at any moment leaves only complete parts, and a point with a row
 always has its series. Reading dedupes: per run id the newest "ok" row wins (else the newest
-error), and series rows are distinct, so a point recomputed after a crash counts once.
+error), and series rows are distinct, so a point recomputed after a crash counts once; only
+the points of the latest spec are shown.
 """
 
 from __future__ import annotations
@@ -47,22 +48,32 @@ class SweepFolder:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def prepare(self, spec: Mapping[str, Any]) -> None:
-        """Create the folder for `spec` (JSON data), or check that it already holds that sweep."""
+    def prepare(self, spec: Mapping[str, Any], run_ids: Sequence[str]) -> None:
+        """Create the folder for `spec` (JSON data with a `name`) whose points are `run_ids`, or
+        take over the folder of an earlier run of the same sweep: its finished points are kept,
+        and the views show only the points of this spec (a spec changed in between, say with
+        more seeds, reuses the points the two share). A folder of a sweep of another name is
+        refused."""
         if self.path.exists() and not self.path.is_dir():
             raise SweepFolderError(f"--out {self.path}: exists and is not a folder")
-        text = json.dumps(spec, sort_keys=True, indent=1) + "\n"
         spec_file = self.path / SPEC_FILE
         if spec_file.exists():
-            if spec_file.read_text() != text:
+            earlier = json.loads(spec_file.read_text()).get("name")
+            if earlier != spec.get("name"):
                 raise SweepFolderError(
-                    f"{self.path} holds another sweep (its {SPEC_FILE} differs from this spec): "
-                    "choose another --out, or delete the folder to start over")
-        else:
-            (self.path / POINTS_DIR).mkdir(parents=True, exist_ok=True)
-            (self.path / SERIES_DIR).mkdir(exist_ok=True)
-            _write_atomic(spec_file, text.encode())
+                    f"{self.path} holds the sweep {earlier!r}, not {spec.get('name')!r}: choose another --out")
+        (self.path / POINTS_DIR).mkdir(parents=True, exist_ok=True)
+        (self.path / SERIES_DIR).mkdir(exist_ok=True)
+        text = json.dumps({**spec, "run_ids": list(run_ids)}, sort_keys=True, indent=1) + "\n"
+        _write_atomic(spec_file, text.encode())
         self._seq = len(list((self.path / POINTS_DIR).glob("part-*.parquet")))
+
+    def spec(self) -> dict[str, Any]:
+        """The spec of the sweep's latest run, with its `run_ids`."""
+        spec_file = self.path / SPEC_FILE
+        if not spec_file.exists():
+            raise SweepFolderError(f"{self.path} is not a sweep folder (no {SPEC_FILE})")
+        return json.loads(spec_file.read_text())
 
     def append(self, rows: Sequence[Mapping[str, Any]], series: Sequence[Mapping[str, list]]) -> None:
         """Add finished points: their series first, then their rows (one part each)."""
@@ -87,10 +98,9 @@ class SweepFolder:
     def connect(self) -> Any:
         """A DuckDB connection with the views `points` and `series` (deduped, module docstring)."""
         duckdb = _duckdb()
-
-        if not (self.path / SPEC_FILE).exists():
-            raise SweepFolderError(f"{self.path} is not a sweep folder (no {SPEC_FILE})")
+        run_ids = self.spec()["run_ids"]
         con = duckdb.connect()
+        con.register("current_points", pa.table({"run_id": pa.array(run_ids, pa.string())}))
         points = self.path / POINTS_DIR
         if any(points.glob("part-*.parquet")):
             glob = _sql_text(str(points / "part-*.parquet"))
@@ -98,13 +108,14 @@ class SweepFolder:
                 "CREATE VIEW points AS SELECT * EXCLUDE (filename, _rank) FROM ("
                 " SELECT *, row_number() OVER (PARTITION BY run_id ORDER BY (status = 'ok') DESC,"
                 f" filename DESC) AS _rank FROM read_parquet({glob}, union_by_name = true, filename = true)"
-                ") WHERE _rank = 1")
+                " WHERE run_id IN (SELECT run_id FROM current_points)) WHERE _rank = 1")
         else:
             con.execute("CREATE VIEW points AS SELECT NULL::VARCHAR AS run_id, NULL::VARCHAR AS status WHERE false")
         series = self.path / SERIES_DIR
         if any(series.glob("part-*.parquet")):
             glob = _sql_text(str(series / "part-*.parquet"))
-            con.execute(f"CREATE VIEW series AS SELECT DISTINCT run_id, ts, name, value FROM read_parquet({glob})")
+            con.execute(f"CREATE VIEW series AS SELECT DISTINCT run_id, ts, name, value FROM read_parquet({glob}) "
+                        "WHERE run_id IN (SELECT run_id FROM current_points)")
         else:
             con.execute("CREATE VIEW series AS SELECT NULL::VARCHAR AS run_id, NULL::BIGINT AS ts, "
                         "NULL::VARCHAR AS name, NULL::DOUBLE AS value WHERE false")

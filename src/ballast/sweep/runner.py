@@ -47,6 +47,7 @@ class SweepRun:
 def run_sweep(
     spec: SweepSpec,
     out: str | Path,
+    points: list[Point] | None = None,
     executor: Literal["local", "dask"] = "local",
     scheduler: str | None = None,
     workers: int | None = None,
@@ -55,10 +56,12 @@ def run_sweep(
 ) -> SweepRun:
     """Run the sweep into folder `out` (module docstring). `finish_full(result, point, dir)`
     writes a kept point's full run under `dir` (the CLI passes the run folder writer with
-    the report); `on_result` sees every result as it arrives (progress)."""
-    points = spec.points()
+    the report); `on_result` sees every result as it arrives (progress). `points`: the spec's
+    points when the caller has expanded them already (spec.points())."""
+    points = spec.points() if points is None else points
     folder = SweepFolder(out)
-    folder.prepare(spec.model_dump(mode="json", exclude={"base_dir"}) | {"base": str(spec.base_path().resolve())})
+    folder.prepare(spec.model_dump(mode="json", exclude={"base_dir"}) | {"base": str(spec.base_path().resolve())},
+                   [p.run_id for p in points])
     finished = folder.finished()
     todo = [p for p in points if p.run_id not in finished]
     tasks = [_task(p, spec.series_every_minutes) for p in todo]
