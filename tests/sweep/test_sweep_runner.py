@@ -147,8 +147,10 @@ def test_an_interrupted_sweep_resumed_equals_an_uninterrupted_one(sweep_file, tm
     path = sweep_file('name = "s"\nseeds = 12\n[[axes]]\nkey = "agents.lp.enter_at_day"\nvalues = [0.01, 0.02]\n')
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     run_sweep(load_sweep(path), whole, workers=1)
+    # SIGINT's default action restored: a shell starting this suite in the background ignores it
     process = subprocess.Popen(_cli("sweep", str(path), "--out", str(cut), "--workers", "1", cwd=tmp_path),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not list((cut / "points").glob("part-*.parquet")) and time.monotonic() < deadline:
         assert process.poll() is None, "the sweep ended before it could be interrupted"

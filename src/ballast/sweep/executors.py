@@ -50,7 +50,8 @@ def local_results(tasks: Sequence[PointTask], workers: int | None = None) -> Ite
     workers = workers or os.cpu_count() or 1
     context = multiprocessing.get_context("forkserver")
     casualties: list[PointTask] = []
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(tasks))), mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(tasks))), mp_context=context)
+    try:
         futures = {pool.submit(run_point, task): task for task in tasks}
         while futures:
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -60,6 +61,9 @@ def local_results(tasks: Sequence[PointTask], workers: int | None = None) -> Ite
                     yield future.result()
                 except BrokenProcessPool:
                     casualties.append(task)
+    finally:
+        # interrupted (Ctrl-C): the points not started are dropped at once, not run to the end
+        pool.shutdown(wait=False, cancel_futures=True)
     yield from _isolated(casualties, workers, context)
 
 
@@ -69,23 +73,27 @@ def _isolated(tasks: Sequence[PointTask], workers: int, context: Any) -> Iterato
     queue = list(reversed(tasks))
     attempts = {task.run_id: 1 for task in tasks}  # the shared pool's attempt
     running: dict[Any, tuple[PointTask, ProcessPoolExecutor]] = {}
-    while queue or running:
-        while queue and len(running) < workers:
-            task = queue.pop()
-            attempts[task.run_id] += 1
-            pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-            running[pool.submit(run_point, task)] = (task, pool)
-        done, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in done:
-            task, pool = running.pop(future)
-            pool.shutdown(wait=True)
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                if attempts[task.run_id] >= MAX_ATTEMPTS:
-                    yield failed(task, f"the worker process died {MAX_ATTEMPTS} times running this point")
-                else:
-                    queue.append(task)
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                task = queue.pop()
+                attempts[task.run_id] += 1
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                running[pool.submit(run_point, task)] = (task, pool)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task, pool = running.pop(future)
+                pool.shutdown(wait=True)
+                try:
+                    yield future.result()
+                except BrokenProcessPool:
+                    if attempts[task.run_id] >= MAX_ATTEMPTS:
+                        yield failed(task, f"the worker process died {MAX_ATTEMPTS} times running this point")
+                    else:
+                        queue.append(task)
+    finally:
+        for _task, pool in running.values():
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 def dask_results(tasks: Sequence[PointTask], scheduler: str | None = None,
