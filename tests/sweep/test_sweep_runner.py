@@ -137,7 +137,7 @@ def test_a_point_whose_worker_dies_is_retried_then_recorded_and_costs_only_itsel
     assert all(r["status"] == "ok" for r in fine) and len(fine) == 2
 
 
-def _cli(*args, cwd):
+def _cli(*args):
     return [sys.executable, "-c", "from ballast.cli import app; app()", *args]
 
 
@@ -148,7 +148,7 @@ def test_an_interrupted_sweep_resumed_equals_an_uninterrupted_one(sweep_file, tm
     whole, cut = tmp_path / "whole", tmp_path / "cut"
     run_sweep(load_sweep(path), whole, workers=1)
     # SIGINT's default action restored: a shell starting this suite in the background ignores it
-    process = subprocess.Popen(_cli("sweep", str(path), "--out", str(cut), "--workers", "1", cwd=tmp_path),
+    process = subprocess.Popen(_cli("sweep", str(path), "--out", str(cut), "--workers", "1"),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
