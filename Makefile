@@ -36,5 +36,5 @@ bench: $(ENGINE)
 	$(BIN)/ballast bench fills
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache runs build src/ballast/_engine_manifest.json
+	rm -rf $(VENV) .pytest_cache .ruff_cache runs sweeps build src/ballast/_engine_manifest.json
 	find src -name '*.so' -delete
