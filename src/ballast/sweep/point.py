@@ -30,6 +30,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow.compute as pc
+
 from ballast.sim import Backtest, parse_scenario
 
 __all__ = ["AGENT_FIGURES", "HEADLINE", "PointResult", "PointTask", "run_point"]
@@ -48,6 +50,8 @@ _EMPTY_FUND_USD = 1.0
 
 @dataclass(frozen=True)
 class PointTask:
+    """What travels to a worker: one point's resolved scenario and how to record it."""
+
     run_id: str
     scenario: dict[str, Any]  # the resolved scenario, JSON data
     base_dir: str  # the folder its relative paths (CSV oracles, python agents) start from
@@ -59,6 +63,8 @@ class PointTask:
 
 @dataclass
 class PointResult:
+    """What comes back: the point's row of figures and its compact series (module docstring)."""
+
     row: dict[str, Any]
     series: dict[str, list] = field(default_factory=lambda: {"run_id": [], "ts": [], "name": [], "value": []})
 
@@ -87,6 +93,7 @@ def run_point(task: PointTask) -> PointResult:
 
 
 def _figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """The row's figures from a run's summary (its first venue; module docstring)."""
     out: dict[str, Any] = {name: summary.get(name) for name in HEADLINE}
     bad = summary.get("bad_debt") or {}
     out["bad_debt_usd"] = bad.get("bad_debt_usd", 0.0)
@@ -141,8 +148,7 @@ def _series(result: PointResult, task: PointTask, run: Any) -> None:
 
 
 def _and_equal(table: Any, venue: str, column: str | None = None, value: str | None = None) -> Any:
-    import pyarrow.compute as pc
-
+    """The rows of `venue` (and, given a column, whose `column` equals `value`), as a mask."""
     mask = pc.equal(table.column("venue"), venue)
     if column is not None:
         mask = pc.and_(mask, pc.equal(table.column(column), value))
