@@ -228,6 +228,20 @@ def test_entry_day_curve_gives_median_and_band_per_entry_day_and_other_axis(tmp_
         [np.median(values), np.quantile(values, 0.05), np.quantile(values, 0.95)], abs=1e-4)
 
 
+def test_heatmap_metric_is_the_keep_worst_metric_when_the_sweep_names_one(tmp_path):
+    axes = [("x.a", [1, 2]), ("x.b", [3, 4])]
+    rows = [_row(i, {"x.a": a, "x.b": b}, bad_debt_usd=1.0, **{"agent.late.return_pct": float(a - b)})
+            for i, (a, b) in enumerate([(1, 3), (1, 4), (2, 3), (2, 4)])]
+    spec = _spec(axes=axes, seeds=1, keep_worst={"n": 2, "metric": "agent.late.return_pct", "lowest": True})
+    path = _folder(tmp_path, spec, rows)
+
+    page = _page(path)
+
+    heatmaps = _section(page, "heatmaps")
+    assert "Mean agent.late.return_pct (%)" in heatmaps
+    assert [_number(c) for c in _row_starting(heatmaps, "2")[1:]] == [-1.0, -2.0]
+
+
 def test_no_heatmap_and_no_entry_curve_without_such_axes(tmp_path):
     axes = [("markets.SOL-PERP.quote_max_insurance_usd", [1000, 2000])]
     rows = [_row(i, {axes[0][0]: 1000 * (1 + i % 2)}) for i in range(4)]

@@ -400,7 +400,11 @@ def _depletion_plot(days: list[float]) -> str | None:
 
 
 def _default_metric(sweep: _Sweep) -> str | None:
-    """bad_debt_usd when any finished point has bad debt, else the first agent's return_pct."""
+    """The keep_worst metric (what the sweep's author ranks points by), else bad_debt_usd when
+    any finished point has bad debt, else the first agent's return_pct."""
+    worst = (sweep.spec.get("keep_worst") or {}).get("metric")
+    if worst and sweep.values(worst):
+        return worst
     if any(v > 0 for v in sweep.values("bad_debt_usd")):
         return "bad_debt_usd"
     for agent in sweep.agents():

@@ -122,12 +122,13 @@ class Keepers:
         ex = venue.exchange
         for agent, user_name in self.watched:
             user = ex.user(user_name, 0)
-            if not _has_liabilities_or_positions(user):
-                self.ledger.unresolved.pop(user_name, None)
-                continue
             calc = ex.margin_calculation(user, MarginRequirementType.Maintenance)
             if calc.meets_margin_requirement() and not user.is_being_liquidated():
+                # collateral >= requirement >= 0: the user's span of negative equity, if any, ends
                 self.ledger.observe(user_name, calc.total_collateral, ts, self.config.max_unresolved_rounds)
+                continue
+            if not _has_liabilities_or_positions(user):
+                self.ledger.unresolved.pop(user_name, None)
                 continue
             if isinstance(agent, BalProvider):
                 agent.sync()
