@@ -569,18 +569,18 @@ def _entry_plot(lines: Mapping[str, list[tuple[float, float, float, float]]], me
         days = [c[0] for c in curve]
         (line,) = ax.plot(days, [c[2] for c in curve], marker="o", lw=1.4, label=f"median {label}")
         ax.fill_between(days, [c[1] for c in curve], [c[3] for c in curve], alpha=0.15, color=line.get_color())
-    ax.set_xlabel("entry day (days from the start)")
-    ax.set_ylabel(_label(metric))
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    return plots.fig_to_data_uri(fig)
+    return _entry_figure(fig, ax, metric)
 
 
 def _entry_scatter_plot(points: Mapping[str, list[tuple[float, float]]], metric: str) -> str | None:
     fig, ax = plots.plt.subplots(figsize=(plots._WIDTH, 3.6))
     for label, pairs in list(points.items())[:_MAX_LINES]:
         ax.scatter([p[0] for p in pairs], [p[1] for p in pairs], s=10, label=label)
+    return _entry_figure(fig, ax, metric)
+
+
+def _entry_figure(fig: Any, ax: Any, metric: str) -> str:
+    """An entry-day figure's axes labelled, as a PNG data URI."""
     ax.set_xlabel("entry day (days from the start)")
     ax.set_ylabel(_label(metric))
     ax.grid(True, alpha=0.3)
