@@ -69,7 +69,7 @@ def higher_is_worse(name: str) -> bool:
     return name in _LOSS_FIGURES or name.endswith("max_drawdown_pct") or name.endswith(".liquidations")
 
 
-def quantile(sorted_values: Sequence[float], q: float) -> float:
+def quantile(sorted_values: Sequence[float] | np.ndarray, q: float) -> float:
     """The q quantile (0 <= q <= 1) of ascending values: linear interpolation between order
     statistics at position (n - 1) q counted from 0 (numpy's default, Hyndman-Fan type 7)."""
     n = len(sorted_values)
@@ -243,7 +243,7 @@ def _sweep_section(sweep: _Sweep) -> str:
         parts.append(_note(f"{expected - total} points of the sweep have no result yet (an interrupted sweep: "
                            "run it again to finish it)."))
     if sweep.axes:
-        rows = []
+        rows: list[tuple[Any, str, Any, str]] = []
         for axis in sweep.axes:
             if axis.get("values") is not None:
                 rows.append((axis["key"], "grid", len(axis["values"]), ", ".join(_value_text(v) for v in axis["values"])))
@@ -425,10 +425,10 @@ def _cell_means(sweep: _Sweep, a: dict, b: dict, metric: str) -> list[list[float
             cell[1] += 1
     grid = []
     for va in a["values"]:
-        line = []
+        line: list[float | None] = []
         for vb in b["values"]:
-            cell = sums.get((_key(va), _key(vb)))
-            line.append(cell[0] / cell[1] if cell else None)
+            total = sums.get((_key(va), _key(vb)))
+            line.append(total[0] / total[1] if total else None)
         grid.append(line)
     return grid
 

@@ -103,7 +103,7 @@ def _figures(summary: dict[str, Any]) -> dict[str, Any]:
     warnings = summary.get("warnings") or []
     out["warnings"] = len(warnings)
     out["warning_kinds"] = ",".join(sorted({w.get("kind", "") for w in warnings}))
-    first_venue = next(iter(summary.get("venues", {}).values()), {})
+    first_venue: dict[str, Any] = next(iter(summary.get("venues", {}).values()), {})
     out["state_digest"] = first_venue.get("state_digest")
     for name, stats in (first_venue.get("agents") or {}).items():
         for figure in AGENT_FIGURES:
