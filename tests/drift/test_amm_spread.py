@@ -31,6 +31,7 @@ from ballast.drift.math.amm_spread import (
 )
 from ballast.drift.state.perp_market import AMM
 from ballast.drift.state.user import PositionDirection
+from ballast.fixed import U32_MAX, U64_MAX, MathError
 
 P = 10**6
 R = 10**9
@@ -223,6 +224,20 @@ def test_long_short_vol_spread_is_zero_without_data():
     assert calculate_long_short_vol_spread(0, RP, 0, 0, 0, 0, 0) == (0, 0)
 
 
+def test_vol_spread_std_sum_past_u64_raises_math_error():
+    """oracle_std + mark_std is a checked u64 sum: one past U64_MAX errors, though the spread
+    it would give (about 6.8e14 at a 1% intensity factor) fits u64.
+
+    Source: programs/drift/src/math/amm_spread.rs::calculate_long_short_vol_spread
+    (`oracle_std.safe_add(mark_std)?` on u64)
+    """
+    # Arrange
+    oracle_std, mark_std = U64_MAX, 1
+    # Act / Assert
+    with pytest.raises(MathError):
+        calculate_long_short_vol_spread(0, RP, mark_std, oracle_std, 0, 0, 0)
+
+
 @pytest.mark.parametrize(
     ("tfmd", "base_with_amm", "adjustment", "expected"),
     [
@@ -342,6 +357,20 @@ def test_revenue_retreat_cases(base_spread, max_spread, revenue, expected):
     assert calculate_spread_revenue_retreat_amount(base_spread, max_spread, revenue) == expected
 
 
+def test_revenue_retreat_base_spread_times_revenue_past_u64_raises_math_error():
+    """base_spread * |revenue| is a checked u64 product: u32::MAX * $25,000 (about 1.07e20)
+    errors even though max_spread / 10 would cap the result.
+
+    Source: programs/drift/src/math/amm_spread.rs::calculate_spread_revenue_retreat_amount
+    (`base_spread.cast::<u64>()?.safe_mul(net_revenue_since_last_funding.unsigned_abs())?`)
+    """
+    # Arrange
+    base_spread, max_spread, revenue = U32_MAX, 100_000, -25_000 * Q
+    # Act / Assert
+    with pytest.raises(MathError):
+        calculate_spread_revenue_retreat_amount(base_spread, max_spread, revenue)
+
+
 @pytest.mark.parametrize(
     ("spread_pct", "conf_pct", "mark_std", "expected"),
     [
@@ -353,6 +382,19 @@ def test_revenue_retreat_cases(base_spread, max_spread, revenue, expected):
 )
 def test_max_target_spread_baseline(spread_pct, conf_pct, mark_std, expected):
     assert calculate_max_target_spread(34 * P, spread_pct, conf_pct, mark_std, 0, 200000) == expected
+
+
+def test_max_target_spread_double_conf_past_u64_raises_math_error():
+    """2 * conf_pct is a checked u64 product, taken before the 100% cap: 2^63 * 2 errors.
+
+    Source: programs/drift/src/math/amm_spread.rs::calculate_max_target_spread
+    (`last_oracle_conf_pct.safe_mul(2)?` on u64)
+    """
+    # Arrange
+    conf_pct = 1 << 63
+    # Act / Assert
+    with pytest.raises(MathError):
+        calculate_max_target_spread(34 * P, 0, conf_pct, 0, 0, 200000)
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from ballast.drift.state.oracle import OraclePriceData
 from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.perp_market import ContractTier, PerpMarket
 from ballast.drift.state.user import Order, OrderType, PositionDirection
+from ballast.fixed import MathError
 
 LONG, SHORT = PositionDirection.Long, PositionDirection.Short
 P = 10**6
@@ -97,6 +98,38 @@ def test_limit_order_with_oracle_offset_auction(direction, start, end, offset, p
 def test_fixed_auction_price_is_standardized_to_tick():
     order = Order(order_type=OrderType.Market, direction=SHORT, auction_duration=3, auction_start_price=100 * P, auction_end_price=99 * P)
     assert calculate_auction_price(order, 1, 1000, None) == 99_667_000
+
+
+@pytest.mark.parametrize(
+    ("direction", "start", "end"),
+    [(LONG, 100 * P, 99 * P), (SHORT, 99 * P, 100 * P)],
+)
+def test_inverted_fixed_auction_raises_math_error(direction, start, end):
+    """A fixed auction whose end is on the wrong side of its start (a Long falling, a Short
+    rising) underflows the reference's u64 price delta.
+
+    Source: programs/drift/src/math/auction.rs::calculate_auction_price_for_fixed_auction
+    (Long `auction_end_price.safe_sub(auction_start_price)?`, Short
+    `auction_start_price.safe_sub(auction_end_price)?`, both u64)
+    """
+    # Arrange
+    order = Order(order_type=OrderType.Market, direction=direction, auction_duration=10, auction_start_price=start, auction_end_price=end)
+    # Act / Assert
+    with pytest.raises(MathError):
+        calculate_auction_price(order, 5, 1, None)
+
+
+def test_fixed_auction_negative_end_price_raises_math_error():
+    """Fixed auction prices are cast to u64 before anything else, even with duration 0.
+
+    Source: programs/drift/src/math/auction.rs::calculate_auction_price_for_fixed_auction
+    (`order.auction_end_price.cast::<u64>()?`)
+    """
+    # Arrange
+    order = Order(order_type=OrderType.Market, direction=SHORT, auction_duration=0, auction_start_price=P, auction_end_price=-P)
+    # Act / Assert
+    with pytest.raises(MathError):
+        calculate_auction_price(order, 0, 1, None)
 
 
 def test_oracle_auction_without_oracle_raises():

@@ -336,6 +336,21 @@ def test_lp_wont_collect_improper_funding():
         settle_lp_position(position, market)
 
 
+def test_mint_with_zero_order_step_size_raises_math_error():
+    """The position's step check divides by order_step_size: a zero step is a MathError, not a
+    ZeroDivisionError.
+
+    Source: programs/drift/src/validation/position.rs::validate_perp_position_with_perp_market
+    (`is_multiple_of_step_size(...)?`, i.e. math/orders.rs `checked_rem_euclid(step_size)` -> MathError)
+    """
+    # Arrange
+    position = PerpPosition()
+    market = market_default_test(order_step_size=0)
+    # Act / Assert
+    with pytest.raises(MathError):
+        mint_lp_shares(position, market, BASE)
+
+
 def test_full_long_settle():
     # test_full_long_settle
     position = PerpPosition()

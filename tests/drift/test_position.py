@@ -42,6 +42,7 @@ from ballast.drift.math.position import (
 )
 from ballast.drift.state.perp_market import AMM, PerpMarket
 from ballast.drift.state.user import PerpPosition, PositionDirection, User
+from ballast.fixed import MathError
 
 BASE = 1_000_000_000  # BASE_PRECISION
 
@@ -406,6 +407,21 @@ def test_old_base_not_on_step_raises_invalid_perp_position_detected() -> None:
     position = _position((15, -15, -15, -15, 0))
     market = _market({"order_step_size": 10, "base_asset_amount_long": 15}, 1)
     with pytest.raises(InvalidPerpPositionDetected):
+        update_position_and_market(position, market, PositionDelta(10, -10))
+
+
+def test_zero_order_step_size_raises_math_error() -> None:
+    """The step check divides by order_step_size: a zero step is a MathError, not a
+    ZeroDivisionError.
+
+    Source: programs/drift/src/controller/position.rs::update_position_and_market
+    (`is_multiple_of_step_size(...)?`, i.e. math/orders.rs `checked_rem_euclid(step_size)` -> MathError)
+    """
+    # Arrange
+    position = _position((10, -10, -10, -10, 0))
+    market = _market({"order_step_size": 0, "base_asset_amount_long": 10}, 1)
+    # Act / Assert
+    with pytest.raises(MathError):
         update_position_and_market(position, market, PositionDelta(10, -10))
 
 

@@ -35,6 +35,7 @@ from ballast.drift.math.spot_balance import (
 from ballast.drift.state.perp_market import PoolBalance
 from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket
 from ballast.drift.state.user import SpotPosition
+from ballast.fixed import U128_MAX, MathError
 
 Deposit = SpotBalanceType.Deposit
 Borrow = SpotBalanceType.Borrow
@@ -79,6 +80,22 @@ def test_token_amount_rounds_deposits_down_and_borrows_up(balance_type, expected
     amount = get_token_amount(1, spot_market, balance_type)
     # Assert
     assert amount == expected
+
+
+@pytest.mark.parametrize("balance_type", [Deposit, Borrow])
+def test_token_amount_product_past_u128_raises_math_error(balance_type):
+    """balance * cumulative_interest is a checked u128 product, taken before the division:
+    it errors even when the quotient would fit.
+
+    Source: programs/drift/src/math/spot_balance.rs::get_token_amount
+    (`balance.safe_mul(cumulative_interest)?` on u128)
+    """
+    # Arrange
+    spot_market = _usdc()
+    balance = U128_MAX // CI + 1
+    # Act / Assert
+    with pytest.raises(MathError):
+        get_token_amount(balance, spot_market, balance_type)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from ballast.drift.math.lp import (
     get_rebased_position_snapshots,
     rebase_per_lp_amount,
 )
+from ballast.drift.math.orders import is_multiple_of_step_size
 from ballast.drift.math.position import PositionDelta, calculate_base_asset_value_with_oracle_price
 from ballast.drift.state.perp_market import AMMLiquiditySplit, PerpMarket
 from ballast.drift.state.user import PerpPosition, User
@@ -84,7 +85,7 @@ def _validate_lp_position(position: PerpPosition, market: PerpMarket) -> None:
             f"position in market {market.market_index}: per_lp_base {position.per_lp_base} != "
             f"market per_lp_base {amm.per_lp_base}"
         )
-    if position.base_asset_amount % amm.order_step_size != 0:
+    if not is_multiple_of_step_size(abs(position.base_asset_amount), amm.order_step_size):
         raise InvalidPerpPositionDetected(
             f"position in market {market.market_index}: base_asset_amount "
             f"{position.base_asset_amount} is not a multiple of order_step_size "

@@ -16,7 +16,10 @@ from ballast.drift.errors import (
     MaxNumberOfPositions,
     UserHasNoPositionInMarket,
 )
-from ballast.drift.math.orders import calculate_quote_asset_amount_for_maker_order
+from ballast.drift.math.orders import (
+    calculate_quote_asset_amount_for_maker_order,
+    is_multiple_of_step_size,
+)
 from ballast.drift.math.position import (
     PositionDelta,
     PositionUpdateType,
@@ -229,7 +232,7 @@ def update_position_and_market(
             else amm.cumulative_funding_rate_short
         )
 
-    if old_base % amm.order_step_size != 0:
+    if not is_multiple_of_step_size(abs(old_base), amm.order_step_size):
         raise InvalidPerpPositionDetected(
             f"base_asset_amount {old_base} is not a multiple of order_step_size {amm.order_step_size}"
         )

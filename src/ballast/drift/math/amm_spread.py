@@ -132,12 +132,13 @@ def calculate_long_short_vol_spread(
 
     ``vol = max(conf_pct, ((oracle_std + mark_std) * 1e6 / reserve / 2) / 4)`` scaled by each
     side's share of 24h volume clamped to [1%, 100%]; each side is at least the confidence
-    component (conf_pct if above 25 bps, else conf_pct / 20). Divisions round down.
+    component (conf_pct if above 25 bps, else conf_pct / 20). Divisions round down; the std sum
+    is checked in u64 (MathError past it).
 
     Source: programs/drift/src/math/amm_spread.rs::calculate_long_short_vol_spread
     """
     market_avg_std_pct = div_floor(
-        div_floor((oracle_std + mark_std) * PERCENTAGE_PRECISION, reserve_price), 2
+        div_floor(cast_u64(oracle_std + mark_std) * PERCENTAGE_PRECISION, reserve_price), 2
     )
     vol_spread = max(last_oracle_conf_pct, div_floor(market_avg_std_pct, 4))
     volume = max(volume_24h, 1)
@@ -253,7 +254,8 @@ def calculate_spread_revenue_retreat_amount(
     """Extra spread (1e6) once revenue since the last funding is below -$25.
 
     ``min(max_spread / 10, base_spread * |revenue| / $25)``, or ``max_spread / 10`` once the
-    loss exceeds $25,000; 0 otherwise. Rounds down.
+    loss exceeds $25,000; 0 otherwise. Rounds down; ``base_spread * |revenue|`` is checked in
+    u64 (MathError past it).
 
     Source: programs/drift/src/math/amm_spread.rs::calculate_spread_revenue_retreat_amount
     """
@@ -264,7 +266,7 @@ def calculate_spread_revenue_retreat_amount(
     if net_revenue_since_last_funding >= threshold * 1000:
         return min(
             max_retreat,
-            div_floor(base_spread * -net_revenue_since_last_funding, -threshold),
+            div_floor(cast_u64(base_spread * -net_revenue_since_last_funding), -threshold),
         )
     return max_retreat
 
@@ -279,14 +281,15 @@ def calculate_max_target_spread(
 ) -> int:
     """Spread cap (1e6): max of `max_spread` and the volatility baseline
     ``max(|oracle_reserve_spread_pct|, min(max(2 * conf_pct, max(mark_std, oracle_std) * 1e6
-    / reserve), 100%))``.
+    / reserve), 100%))``. ``2 * conf_pct`` and ``max std * 1e6`` are checked in u64 (MathError
+    past it) before the cap.
 
     Source: programs/drift/src/math/amm_spread.rs::calculate_max_target_spread
     """
     std_pct = div_floor(cast_u64(max(mark_std, oracle_std) * PERCENTAGE_PRECISION), reserve_price)
     max_spread_baseline = max(
         abs(last_oracle_reserve_price_spread_pct),
-        min(max(last_oracle_conf_pct * 2, std_pct), BID_ASK_SPREAD_PRECISION),
+        min(max(cast_u64(last_oracle_conf_pct * 2), std_pct), BID_ASK_SPREAD_PRECISION),
     )
     return max(max_spread, max_spread_baseline)
 

@@ -22,7 +22,7 @@ from ballast.drift.state.oracle import OraclePriceData
 from ballast.drift.state.order_params import OrderParams, PostOnlyParam
 from ballast.drift.state.perp_market import ContractTier, PerpMarket
 from ballast.drift.state.user import Order, OrderType, PositionDirection
-from ballast.fixed import div_ceil, div_floor, div_trunc
+from ballast.fixed import MathError, cast_u64, div_ceil, div_floor, div_trunc
 
 _LONG = PositionDirection.Long
 _SHORT = PositionDirection.Short
@@ -94,9 +94,26 @@ def calculate_auction_price(
             offset = _auction_progress(order, slot, order.auction_start_price, order.auction_end_price)
         price = max(valid_oracle_price + offset, tick_size)
         return orders.standardize_price(price, tick_size, order.direction)
+    return _calculate_auction_price_for_fixed_auction(order, slot, tick_size)
+
+
+def _calculate_auction_price_for_fixed_auction(order: Order, slot: int, tick_size: int) -> int:
+    """Fixed auction price (1e6) at `slot`: start and end are u64 prices (MathError if
+    negative), and the u64 price delta underflows (MathError) when the auction is inverted
+    (a Long whose end is below its start, a Short whose end is above it).
+
+    Source: programs/drift/src/math/auction.rs::calculate_auction_price_for_fixed_auction
+    """
+    start = cast_u64(order.auction_start_price)
+    end = cast_u64(order.auction_end_price)
     if order.auction_duration == 0:
-        return orders.standardize_price(order.auction_end_price, tick_size, order.direction)
-    price = _auction_progress(order, slot, order.auction_start_price, order.auction_end_price)
+        return orders.standardize_price(end, tick_size, order.direction)
+    if (end < start) if order.direction is _LONG else (start < end):
+        raise MathError(
+            f"order {order.order_id}: inverted {order.direction.name} fixed auction "
+            f"start {start} end {end}"
+        )
+    price = _auction_progress(order, slot, start, end)
     return orders.standardize_price(price, tick_size, order.direction)
 
 

@@ -124,12 +124,14 @@ def get_spot_balance(
 def get_token_amount(balance: int, spot_market: SpotMarket, balance_type: SpotBalanceType) -> int:
     """Token amount (token decimals) of a scaled balance: deposits round down, borrows round up.
 
+    ``balance * cumulative_interest`` is checked in u128 (MathError past it) before dividing.
+
     Source: programs/drift/src/math/spot_balance.rs::get_token_amount
     """
     precision = _interest_precision(spot_market)
     if balance_type is SpotBalanceType.Deposit:
-        return div_floor(balance * spot_market.cumulative_deposit_interest, precision)
-    return div_ceil(balance * spot_market.cumulative_borrow_interest, precision)
+        return div_floor(cast_u128(balance * spot_market.cumulative_deposit_interest), precision)
+    return div_ceil(cast_u128(balance * spot_market.cumulative_borrow_interest), precision)
 
 
 def get_signed_token_amount(token_amount: int, balance_type: SpotBalanceType) -> int:
