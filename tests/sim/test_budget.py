@@ -4,7 +4,7 @@ what is over."""
 from __future__ import annotations
 
 from ballast.sim.budget import MAX_SECONDS, RunEstimate, estimate_run
-from ballast.sim.scenario import parse_scenario
+from ballast.sim.loading import parse_scenario
 
 GIB = 2**30
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from ballast.sim import Backtest, parse_scenario
-from ballast.sim.scenario import ScenarioError, load_scenario
+from ballast.sim.loading import load_scenario
+from ballast.sim.scenario import ScenarioError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from ballast.sim.loading import dump_scenario, load_scenario, parse_scenario
 from ballast.sim.paths import PathError, load_price_csv
-from ballast.sim.scenario import ScenarioError, dump_scenario, load_scenario, parse_scenario
+from ballast.sim.scenario import ScenarioError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -11,14 +11,12 @@ import pytest
 
 from ballast.curie.market_presets import CURIE_MARKET_PRESETS
 from ballast.drift.market_presets import PERP_MARKET_EXTRAS, PERP_MARKET_PRESETS, PerpMarketPreset
+from ballast.sim.loading import dump_scenario, load_scenario, parse_scenario
 from ballast.sim.scenario import (
     BOOTSTRAP_PRESET,
     CurieParams,
     MarketOverrides,
     ScenarioError,
-    dump_scenario,
-    load_scenario,
-    parse_scenario,
 )
 
 NOISE = {"kind": "noise_taker", "name": "n"}

@@ -6,14 +6,9 @@
 """
 
 from ballast.sim.agents import Agent
+from ballast.sim.loading import dump_scenario, load_scenario, parse_scenario
 from ballast.sim.runner import AuditFailure, Backtest, BacktestResult, SimEvent
-from ballast.sim.scenario import (
-    Scenario,
-    ScenarioError,
-    dump_scenario,
-    load_scenario,
-    parse_scenario,
-)
+from ballast.sim.scenario import Scenario, ScenarioError
 from ballast.sim.venues import OrderResult
 
 __all__ = [

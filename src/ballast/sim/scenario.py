@@ -13,12 +13,9 @@ parameters (spreads, fees, margin ratios) are the engine's integers (1e6 for spr
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import fields
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import tomli_w
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -34,6 +31,7 @@ from ballast.drift.market_presets import PERP_MARKET_EXTRAS, PERP_MARKET_PRESETS
 
 __all__ = [
     "ScenarioError",
+    "describe_validation_error",
     "Scenario",
     "MarketConfig",
     "MarketOverrides",
@@ -54,10 +52,6 @@ __all__ = [
     "KeepersConfig",
     "HealthConfig",
     "OutputsConfig",
-    "load_scenario",
-    "parse_scenario",
-    "dump_scenario",
-    "dump_portable_scenario",
 ]
 
 
@@ -618,7 +612,7 @@ class Scenario(_Model):
                 try:
                     self.market_for(venue, market)
                 except ValidationError as error:
-                    raise ValueError(f"venues.{venue.name}.market_overrides.{market.name}: {_describe(error)}") from None
+                    raise ValueError(f"venues.{venue.name}.market_overrides.{market.name}: {describe_validation_error(error)}") from None
             if (venue.kind == "drift" and venue.insurance_fund is None
                     and any(isinstance(a, InsuranceStaker) for a in self.agents)):
                 raise ValueError(f"venue {venue.name!r} needs [insurance_fund] for insurance stakers")
@@ -669,19 +663,8 @@ class Scenario(_Model):
         return MarketConfig.model_validate({**market.model_dump(), **override.model_dump(exclude_none=True)})
 
 
-def venue_runs_agent(kind: str, agent: Any) -> bool:
-    """Whether an agent config runs on a venue of `kind` (see Scenario.agents_on)."""
-    if isinstance(agent, BalProvider | InsuranceStaker):
-        return kind == "drift"
-    if isinstance(agent, CurieMaker):
-        return kind == "curie"
-    return True
-
-
-# --- loading ----------------------------------------------------------------------------------
-
-
-def _describe(error: ValidationError) -> str:
+def describe_validation_error(error: ValidationError) -> str:
+    """A pydantic ValidationError as one line per problem: the dotted key, the value, why."""
     lines = []
     for item in error.errors():
         loc = ".".join(str(part) for part in item["loc"]) or "(scenario)"
@@ -694,65 +677,11 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def parse_scenario(data: dict[str, Any], base_dir: str | Path = ".") -> Scenario:
-    """Validate a scenario mapping (as read from TOML); ScenarioError names the bad keys."""
-    try:
-        scenario = Scenario.model_validate({**data, "base_dir": str(base_dir)})
-    except ValidationError as error:
-        raise ScenarioError(f"invalid scenario: {_describe(error)}") from None
-    if any(isinstance(a, PythonAgent) and a.path is not None for a in scenario.agents):
-        from ballast.sim.agents import resolve_agent_classes
 
-        resolve_agent_classes(scenario, require_all=False)  # loads each user agent: a bad path fails here
-    return scenario
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario TOML file."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise ScenarioError(f"cannot read scenario {path}: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(f"scenario {path} is not valid TOML: {error}") from None
-    if not data:
-        raise ScenarioError(f"scenario {path} is empty: it needs at least [[agents]] (see examples/)")
-    if "base_dir" in data:
-        raise ScenarioError("invalid scenario: base_dir: unknown key")
-    return parse_scenario(data, path.resolve().parent)
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list | tuple):
-        return [_drop_none(v) for v in value]
-    return value
-
-
-def dump_scenario(scenario: Scenario) -> str:
-    """The resolved scenario (defaults included) as TOML text; None values are omitted."""
-    return tomli_w.dumps(_drop_none(scenario.model_dump(mode="json")))
-
-
-def dump_portable_scenario(scenario: Scenario) -> str:
-    """The resolved scenario as a TOML file `ballast backtest` runs from any folder: file paths
-    (CSV oracles, python agents) made absolute."""
-    base = Path(scenario.base_dir)
-
-    def absolute(path: str) -> str:
-        return str(Path(path) if Path(path).is_absolute() else (base / path).resolve())
-
-    markets = tuple(
-        m.model_copy(update={"oracle": m.oracle.model_copy(update={"path": absolute(m.oracle.path)})})
-        if isinstance(m.oracle, CsvOracle) else m
-        for m in scenario.markets
-    )
-    agents = tuple(
-        a.model_copy(update={"path": absolute(a.path)}) if isinstance(a, PythonAgent) and a.path else a
-        for a in scenario.agents
-    )
-    data = scenario.model_copy(update={"markets": markets, "agents": agents}).model_dump(mode="json")
-    return tomli_w.dumps(_drop_none(data))
+def venue_runs_agent(kind: str, agent: Any) -> bool:
+    """Whether an agent config runs on a venue of `kind` (see Scenario.agents_on)."""
+    if isinstance(agent, BalProvider | InsuranceStaker):
+        return kind == "drift"
+    if isinstance(agent, CurieMaker):
+        return kind == "curie"
+    return True

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ballast.sim.scenario import dump_portable_scenario
+from ballast.sim.loading import dump_portable_scenario
 from ballast.store.sweep_folder import FULL_DIR, WORST_DIR, SweepFolder
 from ballast.sweep.executors import dask_results, local_results
 from ballast.sweep.point import PointResult, PointTask

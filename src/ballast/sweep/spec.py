@@ -40,7 +40,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError, parse_scenario
+from ballast.sim.loading import parse_scenario
+from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError
 from ballast.store.run_folder import data_digest_of_files, run_id, scenario_dict
 
 __all__ = ["Axis", "Distribution", "KeepWorst", "Point", "SweepError", "SweepSpec", "load_sweep",

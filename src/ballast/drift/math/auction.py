@@ -17,7 +17,7 @@ from ballast.drift.constants import (
 )
 from ballast.drift.errors import OracleNotFound
 from ballast.drift.math import amm as amm_math
-from ballast.drift.math import orders
+from ballast.drift.math.order_price import standardize_price
 from ballast.drift.state.oracle import OraclePriceData
 from ballast.drift.state.order_params import OrderParams, PostOnlyParam
 from ballast.drift.state.perp_market import ContractTier, PerpMarket
@@ -93,7 +93,7 @@ def calculate_auction_price(
         else:
             offset = _auction_progress(order, slot, order.auction_start_price, order.auction_end_price)
         price = max(valid_oracle_price + offset, tick_size)
-        return orders.standardize_price(price, tick_size, order.direction)
+        return standardize_price(price, tick_size, order.direction)
     return _calculate_auction_price_for_fixed_auction(order, slot, tick_size)
 
 
@@ -107,14 +107,14 @@ def _calculate_auction_price_for_fixed_auction(order: Order, slot: int, tick_siz
     start = cast_u64(order.auction_start_price)
     end = cast_u64(order.auction_end_price)
     if order.auction_duration == 0:
-        return orders.standardize_price(end, tick_size, order.direction)
+        return standardize_price(end, tick_size, order.direction)
     if (end < start) if order.direction is _LONG else (start < end):
         raise MathError(
             f"order {order.order_id}: inverted {order.direction.name} fixed auction "
             f"start {start} end {end}"
         )
     price = _auction_progress(order, slot, start, end)
-    return orders.standardize_price(price, tick_size, order.direction)
+    return standardize_price(price, tick_size, order.direction)
 
 
 def is_auction_complete(order_slot: int, auction_duration: int, slot: int) -> bool:

@@ -33,6 +33,7 @@ from ballast.drift.math.orders import (
     standardize_base_asset_amount_with_remainder_i128,
 )
 from ballast.drift.math.position import PositionDelta, calculate_base_asset_value_with_oracle_price
+from ballast.drift.math.weights import get_margin_ratio
 from ballast.drift.state.margin_calculation import MarginRequirementType
 from ballast.drift.state.perp_market import AMM, AMMLiquiditySplit, PerpMarket
 from ballast.drift.state.user import PerpPosition
@@ -346,9 +347,6 @@ def calculate_lp_shares_to_burn_for_risk_reduction(
 
     Source: programs/drift/src/math/lp.rs::calculate_lp_shares_to_burn_for_risk_reduction
     """
-    # math/margin.py will import this module for the LP margin simulation: import lazily
-    from ballast.drift.math.margin import get_margin_ratio
-
     amm = market.amm
     step = amm.order_step_size
     settled = simulate_settled_lp_position(perp_position, market, oracle_price)

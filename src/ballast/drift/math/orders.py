@@ -24,6 +24,7 @@ from ballast.drift.errors import (
 )
 from ballast.drift.math import amm as amm_math
 from ballast.drift.math import amm_spread, auction
+from ballast.drift.math.order_price import standardize_price
 from ballast.drift.state.order_params import PostOnlyParam
 from ballast.drift.state.perp_market import AMM, PerpMarket
 from ballast.drift.state.state import FeeTier
@@ -202,23 +203,6 @@ def is_multiple_of_step_size(base_asset_amount: int, step_size: int) -> bool:
     if step_size <= 0:
         raise MathError(f"step size {step_size} must be positive")
     return base_asset_amount % step_size == 0
-
-
-def standardize_price(price: int, tick_size: int, direction: PositionDirection) -> int:
-    """Snap a price (1e6) to tick: Long rounds down, Short rounds up; 0 stays 0.
-
-    Source: programs/drift/src/math/orders.rs::standardize_price
-    """
-    if price == 0:
-        return 0
-    if tick_size <= 0:
-        raise MathError(f"tick size {tick_size} must be positive")
-    remainder = price % tick_size
-    if remainder == 0:
-        return price
-    if direction is _LONG:
-        return price - remainder
-    return price + tick_size - remainder
 
 
 # --- AMM fill size --------------------------------------------------------------------------

@@ -64,7 +64,7 @@ from ballast.curie.state import ClearingHouseConfig
 from ballast.curie.univ3 import liquidity_amounts, tick_math
 from ballast.fixed import MathError, div_trunc
 from ballast.sim.scenario import KeepersConfig, Scenario, VenueConfig
-from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side
+from ballast.sim.venues.base import ArbitrageTarget, OrderResult, arbitrage_side
 
 __all__ = ["CurieVenue", "CurieBook", "CurieKeepers", "LIQUIDATOR"]
 

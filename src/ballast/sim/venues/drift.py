@@ -51,7 +51,7 @@ from ballast.drift.state.spot_market import SpotBalanceType
 from ballast.drift.state.user import OrderType, PositionDirection
 from ballast.fixed import MathError, div_ceil, div_floor, div_trunc, proportion_signed
 from ballast.sim.scenario import Scenario, VenueConfig
-from ballast.sim.venues import ArbitrageTarget, OrderResult, arbitrage_side, usd
+from ballast.sim.venues.base import ArbitrageTarget, OrderResult, arbitrage_side, usd
 
 __all__ = ["DriftVenue", "AgentBook", "LIQUIDATOR", "FILLER", "usd"]
 
