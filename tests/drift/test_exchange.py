@@ -619,6 +619,27 @@ def test_deposit_rejects_bad_amount(amount, shown):
         ex.deposit("alice", 0, 0, amount)
 
 
+def test_deposit_past_u64_is_rejected():
+    ex = _exchange()
+
+    with _unchanged(ex), pytest.raises(InvalidAmount, match="amount must be <= 18446744073709551615"):
+        ex.deposit("alice", 0, 0, 2**64)
+
+
+def test_deposit_taking_the_market_past_i64_is_rejected_and_the_market_keeps_working():
+    # Arrange: the reference accepts 2**63 tokens and then fails every later update of the market
+    ex = _exchange()
+
+    # Act
+    with _unchanged(ex), pytest.raises(InvalidAmount, match="past the i64 range"):
+        ex.deposit("alice", 0, 0, 2**63)
+    ex.update_clock(ex.now + 60)
+    ex.withdraw("alice", 0, 0, 1)
+
+    # Assert
+    assert ex.audit().balanced
+
+
 @pytest.mark.parametrize(("size", "shown"), [(0, "got 0"), (-10 * BASE, "-10000000000"), (2.5, "2.5")])
 def test_order_rejects_bad_size(size, shown):
     ex = _exchange()

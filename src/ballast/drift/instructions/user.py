@@ -61,6 +61,7 @@ from ballast.drift.math.margin import (
     meets_place_order_margin_requirement,
 )
 from ballast.drift.math.orders import standardize_base_asset_amount
+from ballast.drift.math.spot_balance import get_token_amount
 from ballast.drift.math.spot_withdraw import (
     validate_max_token_deposits_and_borrows,
 )
@@ -79,6 +80,7 @@ from ballast.drift.state.user import (
     UserStats,
     UserStatus,
 )
+from ballast.fixed import I64_MAX, U64_MAX
 
 
 class UserInstructions:
@@ -117,11 +119,16 @@ class UserInstructions:
         return user
 
     def deposit(self, authority: str, sub_account_id: int, market_index: int, amount: int) -> None:
-        """Deposit `amount` tokens (the market's decimals) into a subaccount.
+        """Deposit `amount` tokens (the market's decimals, at most u64) into a subaccount.
+
+        Ballast's input boundary refuses (InvalidAmount) a deposit that would take the market's
+        deposits past i64 tokens: the reference accepts it and then fails every later interest
+        and TWAP update of the market for everyone (their i64 casts), a state no token supply
+        can reach on chain.
 
         Source: programs/drift/src/instructions/user.rs::handle_deposit
         """
-        check_int("amount", amount, minimum=1)
+        check_int("amount", amount, minimum=1, maximum=U64_MAX)
         user = self.user(authority, sub_account_id)
         spot_market = self.spot_market(market_index)
 
@@ -135,6 +142,12 @@ class UserInstructions:
             user.total_deposits += amount
             spot_market.vault_amount += amount
             validate_max_token_deposits_and_borrows(spot_market)
+            deposits = get_token_amount(spot_market.deposit_balance, spot_market, SpotBalanceType.Deposit)
+            if deposits > I64_MAX:
+                raise InvalidAmount(
+                    f"deposit of {amount} would take spot market {market_index}'s deposits to {deposits} "
+                    f"tokens, past the i64 range ({I64_MAX}) its interest and TWAP updates compute in"
+                )
             try_exit_liquidation(
                 user, self.perp_markets, self.spot_markets, self.oracle_map,
                 self.state.liquidation_margin_buffer_ratio,
