@@ -640,6 +640,28 @@ def test_deposit_taking_the_market_past_i64_is_rejected_and_the_market_keeps_wor
     assert ex.audit().balanced
 
 
+@pytest.mark.parametrize(
+    ("call", "shown"),
+    [
+        (lambda ex: ex.update_oracle_price(0, 2**200), "price must be <= 9223372036854775807"),
+        (lambda ex: ex.update_oracle_price(0, 100 * PRICE, confidence=2**64), "confidence must be <="),
+        (lambda ex: ex.update_oracle_price(0, 100 * PRICE, market_type="Perp"), "market_type must be a MarketType"),
+        (lambda ex: ex.update_clock(2**63), "now must be <= 9223372036854775807"),
+        (lambda ex: ex.settle_pnl("alice", 0, 0, "TrySettle"), "mode must be a SettlePnlMode"),
+        (lambda ex: ex.deposit("alice", 0, True, 5), "market_index must be an integer, got True"),
+        (lambda ex: ex.deposit("alice", 0, [0], 5), r"market_index must be an integer, got \[0\]"),
+        (lambda ex: ex.initialize_insurance_fund_stake("alice", True), "market_index must be an integer"),
+    ],
+    ids=["price-past-i64", "confidence-past-u64", "market-type-str", "clock-past-i64", "settle-mode-str",
+         "market-bool", "market-list", "stake-market-bool"],
+)
+def test_bad_arguments_are_refused_by_name_and_change_nothing(call, shown):
+    ex = _exchange()
+
+    with _unchanged(ex), pytest.raises(InvalidAmount, match=shown):
+        call(ex)
+
+
 @pytest.mark.parametrize(("size", "shown"), [(0, "got 0"), (-10 * BASE, "-10000000000"), (2.5, "2.5")])
 def test_order_rejects_bad_size(size, shown):
     ex = _exchange()

@@ -44,6 +44,7 @@ from ballast.drift.errors import (
     DailyWithdrawLimit,
     InsufficientCollateral,
     InsufficientDeposit,
+    InvalidAmount,
     PerpMarketNotFound,
     SpotMarketInsufficientDeposits,
     SpotMarketNotFound,
@@ -51,7 +52,7 @@ from ballast.drift.errors import (
 )
 from ballast.drift.instructions.admin import AdminInstructions
 from ballast.drift.instructions.if_staker import IfStakerInstructions
-from ballast.drift.instructions.inputs import check_int
+from ballast.drift.instructions.inputs import check_enum, check_int
 from ballast.drift.instructions.keeper import KeeperInstructions
 from ballast.drift.instructions.user import UserInstructions
 from ballast.drift.math.insurance import (
@@ -91,7 +92,7 @@ from ballast.drift.state.user import (
     User,
     UserStats,
 )
-from ballast.fixed import div_floor
+from ballast.fixed import I64_MAX, I64_MIN, U64_MAX, div_floor
 
 __all__ = ["Exchange", "AuditReport", "SLOTS_PER_SECOND_NUMERATOR", "SLOTS_PER_SECOND_DENOMINATOR"]
 
@@ -176,14 +177,20 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
         return stats
 
     def perp_market(self, market_index: int) -> PerpMarket:
-        """The perp market, or PerpMarketNotFound naming the index."""
+        """The perp market, or PerpMarketNotFound naming the index (InvalidAmount for an index
+        that is no int: a bool would find market 0 or 1)."""
+        if type(market_index) is not int:
+            raise InvalidAmount(f"market_index must be an integer, got {market_index!r}")
         market = self.perp_markets.get(market_index)
         if market is None:
             raise PerpMarketNotFound(f"no perp market {market_index!r}")
         return market
 
     def spot_market(self, market_index: int) -> SpotMarket:
-        """The spot market, or SpotMarketNotFound naming the index."""
+        """The spot market, or SpotMarketNotFound naming the index (InvalidAmount for an index
+        that is no int)."""
+        if type(market_index) is not int:
+            raise InvalidAmount(f"market_index must be an integer, got {market_index!r}")
         market = self.spot_markets.get(market_index)
         if market is None:
             raise SpotMarketNotFound(f"no spot market {market_index!r}")
@@ -206,11 +213,12 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
         }
 
     def update_clock(self, now: int, slot: int | None = None) -> None:
-        """Advance time to `now` (unix seconds); slot defaults to now x 5 / 2 (400 ms slots)."""
-        check_int("now", now, minimum=self.now)
+        """Advance time to `now` (unix seconds, an i64 as the reference's clock); slot (u64)
+        defaults to now x 5 / 2 (400 ms slots)."""
+        check_int("now", now, minimum=self.now, maximum=I64_MAX)
         if slot is None:
             slot = max(self.slot, div_floor(now * SLOTS_PER_SECOND_NUMERATOR, SLOTS_PER_SECOND_DENOMINATOR))
-        check_int("slot", slot, minimum=self.slot)
+        check_int("slot", slot, minimum=self.slot, maximum=U64_MAX)
         self.now = now
         self.slot = slot
         self.oracle_map.slot = slot
@@ -222,9 +230,12 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
         confidence: int = 0,
         market_type: MarketType = MarketType.Perp,
     ) -> None:
-        """Publish an oracle reading (price and confidence 1e6) in the current slot."""
-        check_int("price", price)
-        check_int("confidence", confidence, minimum=0)
+        """Publish an oracle reading (price 1e6, an i64 as the oracle's: zero or negative is
+        a reading the validity checks flag, as on chain; confidence 1e6, u64) in the current
+        slot."""
+        check_int("price", price, minimum=I64_MIN, maximum=I64_MAX)
+        check_int("confidence", confidence, minimum=0, maximum=U64_MAX)
+        check_enum("market_type", market_type, MarketType)
         if market_type is MarketType.Perp:
             self.perp_market(market_index)
         else:

@@ -3,6 +3,7 @@ error naming the value."""
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from ballast.drift.errors import InvalidAmount
@@ -14,7 +15,7 @@ from ballast.drift.state.user import (
     PositionDirection,
 )
 
-__all__ = ["check_int", "check_order_param_types"]
+__all__ = ["check_enum", "check_int", "check_order_param_types"]
 
 
 def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
@@ -25,6 +26,13 @@ def check_int(name: str, value: Any, minimum: int | None = None, maximum: int | 
         raise InvalidAmount(f"{name} must be >= {minimum}, got {value}")
     if maximum is not None and value > maximum:
         raise InvalidAmount(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_enum(name: str, value: Any, kind: type[Enum]) -> Any:
+    """`value` if it is a member of `kind`, else InvalidAmount naming the argument and value."""
+    if not isinstance(value, kind):
+        raise InvalidAmount(f"{name} must be a {kind.__name__} ({', '.join(m.name for m in kind)}), got {value!r}")
     return value
 
 

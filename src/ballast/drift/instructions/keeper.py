@@ -46,7 +46,7 @@ from ballast.drift.errors import (
 from ballast.drift.events import (
     SpotInterestRecord,
 )
-from ballast.drift.instructions.inputs import check_int
+from ballast.drift.instructions.inputs import check_enum, check_int
 from ballast.drift.math.amm import reserve_price
 from ballast.drift.state.perp_market import (
     MarketStatus,
@@ -187,6 +187,7 @@ class KeeperInstructions:
 
         Source: programs/drift/src/instructions/keeper.rs::handle_settle_pnl
         """
+        check_enum("mode", mode, SettlePnlMode)
         user = self.user(authority, sub_account_id)
         market = self.perp_market(market_index)
         quote_market = self.spot_market(QUOTE_SPOT_MARKET_INDEX)
