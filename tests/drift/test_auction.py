@@ -175,3 +175,30 @@ def test_update_perp_auction_params_returns_new_params_and_leaves_input():
     # so end offset = max(0.2, 1.0) = 1.0; start pulled 25 bps (0.25) back; 0.25% at 60 slots/% = 15.
     assert params.auction_duration is None
     assert (updated.auction_start_price, updated.auction_end_price, updated.auction_duration) == (100_750_000, 101_000_000, 15)
+
+
+@pytest.mark.parametrize(
+    ("order_type", "offset", "oracle"),
+    [(OrderType.Market, 0, None), (OrderType.Oracle, 1_000, 100 * P)],
+    ids=["fixed", "oracle-offset"],
+)
+def test_auction_price_before_the_orders_slot_raises_math_error(order_type, offset, oracle):
+    """The reference subtracts the order's slot from the slot as u64, before anything else.
+
+    Source: programs/drift/src/math/auction.rs::calculate_auction_price_for_fixed_auction and
+    calculate_auction_price_for_oracle_offset_auction (`slot.safe_sub(order.slot)?`)
+    """
+    # Arrange
+    order = Order(order_type=order_type, direction=LONG, slot=10, auction_duration=5,
+                  auction_start_price=99 * P if offset == 0 else -offset, auction_end_price=100 * P if offset == 0 else offset)
+
+    # Act / Assert
+    with pytest.raises(MathError, match="slot 9 precedes the order's slot 10"):
+        calculate_auction_price(order, 9, 1, oracle)
+
+
+def test_auction_completion_before_the_orders_slot_raises_math_error():
+    """Source: programs/drift/src/math/auction.rs::is_auction_complete (`slot.safe_sub(order_slot)?`)"""
+    with pytest.raises(MathError):
+        is_auction_complete(10, 5, 9)
+    assert is_auction_complete(10, 0, 9)  # duration 0 returns before the subtraction

@@ -65,6 +65,16 @@ def calculate_auction_prices(
     return oracle_price, oracle_price - oracle_delta
 
 
+def _slots_elapsed(order_slot: int, slot: int) -> int:
+    """slot - order_slot as the reference's u64 subtraction: MathError before the order's slot.
+
+    Source: programs/drift/src/math/auction.rs (`slot.safe_sub(order.slot)?`)
+    """
+    if slot < order_slot:
+        raise MathError(f"slot {slot} precedes the order's slot {order_slot}")
+    return slot - order_slot
+
+
 def _auction_progress(order: Order, slot: int, start: int, end: int) -> int:
     """start moved toward end by trunc(|end - start| * elapsed / duration) in the order's direction."""
     elapsed = min(slot - order.slot, order.auction_duration)
@@ -80,7 +90,8 @@ def calculate_auction_price(
 
     Fixed auctions (Market, Trigger*, Limit without offset) interpolate start→end linearly over
     auction_duration; Oracle orders and oracle-offset limits interpolate the offsets and add the
-    oracle price (floored at one tick). Duration 0 gives the end price.
+    oracle price (floored at one tick). Duration 0 gives the end price. MathError for a slot
+    before the order's.
     Source: programs/drift/src/math/auction.rs::calculate_auction_price
     """
     if order.order_type is OrderType.Oracle or (
@@ -88,6 +99,7 @@ def calculate_auction_price(
     ):
         if valid_oracle_price is None:
             raise OracleNotFound(f"order {order.order_id}: oracle offset auction needs an oracle price")
+        _slots_elapsed(order.slot, slot)
         if order.auction_duration == 0:
             offset = order.auction_end_price
         else:
@@ -104,6 +116,7 @@ def _calculate_auction_price_for_fixed_auction(order: Order, slot: int, tick_siz
 
     Source: programs/drift/src/math/auction.rs::calculate_auction_price_for_fixed_auction
     """
+    _slots_elapsed(order.slot, slot)
     start = cast_u64(order.auction_start_price)
     end = cast_u64(order.auction_end_price)
     if order.auction_duration == 0:
@@ -118,11 +131,12 @@ def _calculate_auction_price_for_fixed_auction(order: Order, slot: int, tick_siz
 
 
 def is_auction_complete(order_slot: int, auction_duration: int, slot: int) -> bool:
-    """True when duration is 0 or more than `auction_duration` slots have elapsed.
+    """True when duration is 0 or more than `auction_duration` slots have elapsed (MathError
+    for a slot before the order's).
 
     Source: programs/drift/src/math/auction.rs::is_auction_complete
     """
-    return auction_duration == 0 or slot - order_slot > auction_duration
+    return auction_duration == 0 or _slots_elapsed(order_slot, slot) > auction_duration
 
 
 def is_amm_available_liquidity_source(
