@@ -25,7 +25,7 @@ SRC = Path(__file__).parent / "src"
 ENGINE_PATTERNS = (
     "ballast/fixed.py",
     "ballast/drift/constants.py",
-    "ballast/drift/atomic.py",
+    "ballast/atomic.py",
     "ballast/drift/events.py",
     "ballast/drift/validation/*.py",
     "ballast/drift/math/*.py",

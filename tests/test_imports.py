@@ -1,6 +1,8 @@
-"""Imports run one way: no module of ballast imports, directly or through others, a module that
-imports it back. Lazy imports (inside functions) count too: a cycle they hide still ties the
-modules together. `from package import submodule` is an edge to the submodule only."""
+"""Imports run one way (DESIGN.md): no module of ballast imports, directly or through others, a
+module that imports it back, and no layer imports a layer above it: the kernel (fixed,
+atomic, ...) <- the engines (drift, curie: never each other) <- sim <- store <- sweep <- report
+<- service <- web <- the commands (cli, bench, demo, replay). Lazy imports (inside functions)
+count too. `from package import submodule` is an edge to the submodule only."""
 
 import ast
 from collections import defaultdict
@@ -31,6 +33,31 @@ def _edges(modules: dict[str, Path]) -> dict[str, set[str]]:
                 targets = [alias.name for alias in node.names]
             edges[name].update(t for t in targets if t in modules and t != name)
     return edges
+
+
+KERNEL = {"ballast", "ballast.fixed", "ballast.math_error", "ballast.value_copy", "ballast.atomic", "ballast.engine"}
+LAYERS = {"drift": 1, "curie": 1, "sim": 2, "store": 3, "sweep": 4, "report": 5, "service": 6, "web": 7}
+COMMANDS = 9
+
+
+def _layer(module: str) -> tuple[str, int]:
+    """(layer name, rank) of a ballast module; a higher rank may import a lower one."""
+    if module in KERNEL:
+        return "kernel", 0
+    part = module.split(".")[1]
+    return (part, LAYERS[part]) if part in LAYERS else ("commands", COMMANDS)
+
+
+def _upward(edges: dict[str, set[str]]) -> list[str]:
+    """Imports of a higher layer, or of the other engine."""
+    found = []
+    for module, targets in sorted(edges.items()):
+        name, rank = _layer(module)
+        for target in sorted(targets):
+            target_name, target_rank = _layer(target)
+            if target_rank > rank or (target_rank == rank == 1 and target_name != name):
+                found.append(f"{module} -> {target}")
+    return found
 
 
 def _cycles(edges: dict[str, set[str]], nodes: list[str]) -> list[list[str]]:
@@ -77,6 +104,22 @@ def test_no_module_imports_itself_back_through_others():
 
     # Assert
     assert cycles == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in cycles)
+
+
+def test_no_layer_imports_a_layer_above_it_and_the_engines_not_each_other():
+    # Arrange
+    modules = _modules()
+
+    # Act
+    upward = _upward(_edges(modules))
+
+    # Assert
+    assert upward == [], "upward imports: " + "; ".join(upward)
+
+
+def test_the_layer_check_sees_an_engine_importing_the_simulator_or_the_other_engine():
+    edges = defaultdict(set, {"ballast.drift.exchange": {"ballast.sim.runner", "ballast.curie.errors", "ballast.fixed"}})
+    assert _upward(edges) == ["ballast.drift.exchange -> ballast.curie.errors", "ballast.drift.exchange -> ballast.sim.runner"]
 
 
 def test_the_cycle_finder_sees_a_cycle_through_a_lazy_import(tmp_path):

@@ -279,6 +279,7 @@ def _peak_rss_mib() -> float:
 
 def _measure_backtest(scenario_path: str, report: bool) -> BacktestBenchResult:
     """One backtest measured in the calling process (bench_backtest runs it in a fresh one)."""
+    from ballast.report import save_run
     from ballast.sim import Backtest, load_scenario
 
     scenario = load_scenario(scenario_path)
@@ -290,7 +291,7 @@ def _measure_backtest(scenario_path: str, report: bool) -> BacktestBenchResult:
     if report:
         with tempfile.TemporaryDirectory(prefix="ballast-bench-") as out:
             cpu_started, started = time.process_time(), time.perf_counter()
-            result.report(out)
+            save_run(result, out)
             report_wall = time.perf_counter() - started
             report_cpu = time.process_time() - cpu_started
     return BacktestBenchResult(
@@ -309,7 +310,7 @@ def _fresh_process_context() -> multiprocessing.context.BaseContext:
 def bench_backtest(scenario_path: str, report: bool = False) -> BacktestBenchResult:
     """Time one backtest of the scenario file in a fresh process: the simulation
     (`Backtest(scenario, progress=False).run()`, loading the scenario not included) and, with
-    `report`, writing its run folder and HTML report (`result.report(dir)` into a temporary
+    `report`, writing its run folder and HTML report (`ballast.report.save_run(result, dir)` into a temporary
     directory, removed afterwards), in CPU and wall seconds, and count the engine events.
 
     Peak RSS (MiB) is the measuring process's ru_maxrss at the end. ru_maxrss is a process-wide

@@ -267,6 +267,7 @@ def backtest_command(
     from ballast.curie.errors import CurieError
     from ballast.drift.errors import DriftError
     from ballast.fixed import MathError
+    from ballast.report import save_run
     from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
     from ballast.sim.budget import estimate_run
 
@@ -287,7 +288,7 @@ def backtest_command(
         typer.echo(f"error: the engine refused the scenario's set-up: {type(error).__name__}: {error}", err=True)
         raise typer.Exit(code=2) from None
     try:
-        report_path = result.report(out)
+        report_path = save_run(result, out)
     except OSError as error:
         typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None

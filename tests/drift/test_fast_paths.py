@@ -13,7 +13,7 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballast.drift.atomic import restore, snapshot
+from ballast.atomic import restore, snapshot
 from ballast.drift.math.margin import _VALID_FOR_MARGIN_CALC
 from ballast.drift.math.oracle import is_oracle_valid_for_action
 from ballast.drift.state.oracle import DriftAction, OracleValidity

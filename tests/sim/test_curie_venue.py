@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from ballast.report import save_run
 from ballast.sim import Backtest, parse_scenario
 from ballast.sim.loading import load_scenario
 from ballast.sim.scenario import ScenarioError
@@ -80,7 +81,7 @@ def test_report_provider_table_lists_bal_providers_and_curie_makers(result, tmp_
     from ballast.report.html import _provider_stats
     from ballast.store.run_folder import load_run
 
-    report = result.report(tmp_path)
+    report = save_run(result, tmp_path)
     html = report.read_text()
     providers = {(venue, agent) for venue, agent, _ in _provider_stats(load_run(report.parent))}
     assert providers == {("drift", "bal-lp"), ("curie", "range-fixed"), ("curie", "range-recenter")}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ballast.drift.events import LiquidationRecord, LiquidationType
+from ballast.report import save_run
 from ballast.sim import AuditFailure, Backtest, load_scenario, parse_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gap_crash.toml"
@@ -68,7 +69,7 @@ def test_check_fails_a_run_whose_bad_debt_is_never_resolved():
 
 
 def test_gap_crash_report_shows_the_waterfall_stages(gap_crash, tmp_path):
-    html = gap_crash.report(tmp_path).read_text()
+    html = save_run(gap_crash, tmp_path).read_text()
     section = html[html.index("Bad debt and the loss waterfall</h2>"):]
     ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
     for key in ("bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd"):

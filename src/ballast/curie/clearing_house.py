@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from ballast.atomic import restore, snapshot
 from ballast.curie.controller import account_balance as ab_controller
 from ballast.curie.controller import exchange as ex_controller
 from ballast.curie.controller import funding as funding_controller
@@ -97,7 +98,6 @@ from ballast.curie.state.insurance_fund import InsuranceFundState
 from ballast.curie.state.rewards import MarketRewards, RewardsState
 from ballast.curie.univ3 import pool as univ3_pool
 from ballast.curie.univ3 import tick_math
-from ballast.drift.atomic import restore, snapshot
 
 __all__ = ["ClearingHouse", "CurieAuditReport", "INSURANCE_FUND", "FEE_TIER_TICK_SPACING"]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ballast.drift.atomic import restore, snapshot
+from ballast.atomic import restore, snapshot
 from ballast.drift.controller.insurance import (
     attempt_settle_revenue_to_insurance_fund,
 )

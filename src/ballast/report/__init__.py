@@ -1,15 +1,17 @@
 """The run report: `build_report(run_dir)` writes `run_dir/report.html` (self-contained, works
 offline) from the files of a run folder; with `csv=True` it also writes CSV copies of the
-timeseries, agents, events, summary and provider statistics next to them."""
+timeseries, agents, events, summary and provider statistics next to them. `save_run(result)`
+writes a backtest's run folder with its report."""
 
 from __future__ import annotations
 
 import csv as _csv
 from pathlib import Path
+from typing import Any
 
 import pyarrow.csv as pacsv
 
-__all__ = ["REPORT_FILE", "build_report"]
+__all__ = ["REPORT_FILE", "build_report", "save_run"]
 
 REPORT_FILE = "report.html"
 
@@ -65,3 +67,11 @@ def build_report(run_dir: str | Path, csv: bool = False) -> Path:
     if csv:
         _write_csvs(run)
     return path
+
+
+def save_run(result: Any, out_dir: str | Path = "runs") -> Path:
+    """Write a BacktestResult's run folder under `out_dir` (ballast.store.write_run) with its
+    HTML report built inside before the folder is put in place; return the report's path."""
+    from ballast.store.run_folder import write_run
+
+    return Path(write_run(result, out_dir, finish=build_report)) / REPORT_FILE

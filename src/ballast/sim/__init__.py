@@ -2,7 +2,8 @@
 
     from ballast.sim import Backtest, load_scenario
     result = Backtest(load_scenario("examples/sol_bal_30d.toml")).run()
-    result.summary, result.timeseries, result.agents, result.events, result.report()
+    result.summary, result.timeseries, result.agents, result.events
+    ballast.report.save_run(result)      # runs/<run_id>/ with report.html
 """
 
 from ballast.sim.agents import Agent

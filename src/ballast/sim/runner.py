@@ -79,15 +79,6 @@ class BacktestResult:
     summary: dict[str, Any]
     state_digests: dict[str, str] = field(default_factory=dict)
 
-    def report(self, out_dir: str | Path | None = None) -> Path:
-        """Write the run folder (ballast.store) under `out_dir` (default `runs/`) and build its
-        HTML report (ballast.report); return the report's path."""
-        from ballast.report import REPORT_FILE, build_report
-        from ballast.store.run_folder import write_run
-
-        folder = write_run(self, out_dir if out_dir is not None else "runs", finish=build_report)
-        return Path(folder) / REPORT_FILE
-
 
 def price_paths(scenario: Scenario) -> dict[str, list[int]]:
     """Oracle price (1e6) of every market at every step (n_steps + 1 points)."""

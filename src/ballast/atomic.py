@@ -1,4 +1,5 @@
-"""All-or-nothing instructions: snapshot the accounts an instruction may touch, restore on error.
+"""All-or-nothing instructions, shared by both engines: snapshot the accounts an instruction may
+touch, restore on error.
 
 Solana rolls a failed transaction back; Ballast does the same by recording every field of the
 touched state objects (recursively, keeping object identity) and writing them back if the

@@ -1,6 +1,6 @@
 """Snapshots restore every touched account in place, keeping object identity."""
 
-from ballast.drift.atomic import restore, snapshot
+from ballast.atomic import restore, snapshot
 from ballast.drift.state import PerpMarket, PerpPosition, User
 
 
