@@ -61,6 +61,15 @@ def test_a_folder_of_another_sweep_is_refused(sweep_file, tmp_path):
         run_sweep(load_sweep(sweep_file('name = "t"\nseeds = 2\n', "other.toml")), tmp_path / "out", workers=1)
 
 
+def test_keep_full_naming_no_point_is_refused_before_anything_runs(sweep_file, tmp_path):
+    from ballast.sweep import SweepError
+
+    spec = load_sweep(sweep_file('name = "s"\nkeep_full = ["0123456789abcdef"]\n'))
+    with pytest.raises(SweepError, match="keep_full: 0123456789abcdef is not a point"):
+        run_sweep(spec, tmp_path / "out", workers=1)
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_sweep_given_more_seeds_runs_only_the_new_points_and_shows_only_its_own(sweep_file, tmp_path):
     # Arrange: seeds 0-1 and then 1-2 in one folder
     run_sweep(load_sweep(sweep_file('name = "s"\nseeds = [0, 1]\n')), tmp_path / "out", workers=1)

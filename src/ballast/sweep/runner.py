@@ -59,6 +59,10 @@ def run_sweep(
     the report); `on_result` sees every result as it arrives (progress). `points`: the spec's
     points when the caller has expanded them already (spec.points())."""
     points = spec.points() if points is None else points
+    by_id = {p.run_id: p for p in points}
+    unknown = [run_id for run_id in spec.keep_full if run_id not in by_id]
+    if unknown:
+        raise SweepError(f"keep_full: {', '.join(unknown)} is not a point of this sweep")
     folder = SweepFolder(out)
     folder.prepare(spec.model_dump(mode="json", exclude={"base_dir"}) | {"base": str(spec.base_path().resolve())},
                    [p.run_id for p in points])
@@ -85,10 +89,6 @@ def run_sweep(
                 last_flush = time.monotonic()
     finally:
         _flush(folder, buffer)
-    by_id = {p.run_id: p for p in points}
-    unknown = [run_id for run_id in spec.keep_full if run_id not in by_id]
-    if unknown:
-        raise SweepError(f"keep_full: {', '.join(unknown)} is not a point of this sweep")
     worst = _worst(spec, folder, set(by_id)) if spec.keep_worst is not None else []
     kept = list(dict.fromkeys([*spec.keep_full, *worst]))
     for run_id in worst:
