@@ -101,6 +101,38 @@ def test_summary_table_shows_units(report_html):
     assert "<td>lp_apr_pct</td><td class=\"n\">36.5000</td><td>%</td>" in report_html
 
 
+def test_title_names_the_scenario_and_its_description(tmp_path):
+    # Arrange
+    result = _result()
+    result.scenario = {"name": "sol_bal_30d", "description": "SOL-PERP BAL providers over a month"}
+
+    # Act
+    page = build_report(write_run(result, tmp_path)).read_text()
+
+    # Assert
+    assert "<h1>Ballast: sol_bal_30d - SOL-PERP BAL providers over a month</h1>" in page
+
+
+def test_summary_shows_one_column_per_venue_and_no_raw_tables(tmp_path):
+    # Arrange: summary.json's shape, a venue table per venue with nested agent tables
+    result = _result(("drift", "curie"))
+    result.scenario = {"name": "synthetic", "venues": [{"name": "drift"}, {"name": "curie"}]}
+    result.summary = {
+        "scenario": "synthetic", "seed": 1, "lp_apr_pct": 10.0, "bad_debt": {"bad_debt_usd": 0.0},
+        "venues": {"drift": {"lp_apr_pct": 10.0, "agents": {"alice": {"nav_end_usd": 1.0}}},
+                   "curie": {"lp_apr_pct": 7.5, "agents": {}}},
+    }
+
+    # Act
+    page = build_report(write_run(result, tmp_path)).read_text()
+
+    # Assert
+    summary = page.split("<h2>Summary</h2>")[1].split("</section>")[0]
+    assert "<th>figure</th><th>drift</th><th>curie</th><th>unit</th>" in summary
+    assert '<td>lp_apr_pct</td><td class="n">10.0000</td><td class="n">7.5000</td><td>%</td>' in summary
+    assert "{" not in summary and "nav_end_usd" not in summary
+
+
 def test_side_by_side_appears_only_with_several_venues(tmp_path):
     single = build_report(write_run(_result(), tmp_path / "one")).read_text()
     double = build_report(write_run(_result(("drift", "curie")), tmp_path / "two")).read_text()

@@ -239,16 +239,32 @@ def _bad_debt_section(run: RunData) -> str:
                    "pnl_deficit_insurance_usd", "resolutions_count"), rows) + note
 
 
+_RUN_FACTS = ("scenario", "seed", "duration_days", "steps", "step_seconds")
+
+
 def _summary_section(run: RunData) -> str:
+    """The run's scalar figures with units: run-wide facts first, then one column per venue
+    (the venue tables of summary.json, in the scenario's order; the first venue's figures are
+    also its top level).
+    Lists and tables (warnings, the bad-debt ledger, agents) have sections of their own."""
     if not run.summary:
         return '<p class="note">No summary statistics.</p>'
-    rows = []
-    for name in sorted(set(run.summary) - _OWN_SECTIONS):
-        value = run.summary[name]
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value, sort_keys=True)
-        rows.append((name, value, unit_of(name)))
-    return _table(("statistic", "value", "unit"), rows)
+    facts = [(name, run.summary[name], unit_of(name)) for name in _RUN_FACTS if name in run.summary]
+    tables = {name: stats for name, stats in (run.summary.get("venues") or {}).items() if isinstance(stats, dict)}
+    order = [v.get("name") for v in run.scenario.get("venues") or () if isinstance(v, dict)]  # summary.json sorts
+    venues = {name: tables[name] for name in [*order, *sorted(tables)] if name in tables}
+    if not venues:
+        venues = {"": {k: v for k, v in run.summary.items() if k not in _RUN_FACTS}}
+    names: list[str] = []
+    for stats in venues.values():
+        names += [k for k, v in stats.items() if k not in names and _is_scalar(v) and k not in _RUN_FACTS]
+    figures = [(name, *(stats.get(name) for stats in venues.values()), unit_of(name)) for name in names]
+    header = ("figure", *(name or "value" for name in venues), "unit")
+    return _table(("run", "value", "unit"), facts) + _table(header, figures)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 def _provider_stats(run: RunData) -> list[tuple[str, str, dict[str, float]]]:
@@ -473,12 +489,14 @@ def render_report(run: RunData) -> str:
     sections.append(("Run", _run_section(run)))
     start, end = _span(run)
     days = (end - start) / SECONDS_PER_DAY
-    title = f"Ballast run {run.run_id}"
+    name = run.scenario.get("name") or run.summary.get("scenario") or "run"
+    description = run.scenario.get("description") or ""
+    title = f"Ballast: {name}" + (f" - {description}" if description else "")
     nav = " · ".join(_esc(t) for t, _ in sections)
     body = "".join(_section(t, b) for t, b in sections)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_esc(title)}</h1><p class=\"note\">{_fmt(days)} days covered. Sections: {nav}</p>"
-        f"{body}</body></html>\n"
+        f"<h1>{_esc(title)}</h1><p class=\"note\">Run {_esc(run.run_id)}, {_fmt(days)} days covered. "
+        f"Sections: {nav}</p>{body}</body></html>\n"
     )
