@@ -492,11 +492,17 @@ def render_report(run: RunData) -> str:
     name = run.scenario.get("name") or run.summary.get("scenario") or "run"
     description = run.scenario.get("description") or ""
     title = f"Ballast: {name}" + (f" - {description}" if description else "")
+    return page(title, "", f"Run {run.run_id}, {_fmt(days)} days covered.", sections)
+
+
+def page(title: str, lead: str, note: str, sections: Sequence[tuple[str, str]]) -> str:
+    """A whole self-contained page: the title, an optional lead paragraph, a note that ends
+    with the list of sections, then each section (title, HTML body). Text is escaped here."""
     nav = " · ".join(_esc(t) for t, _ in sections)
     body = "".join(_section(t, b) for t, b in sections)
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_esc(title)}</h1><p class=\"note\">Run {_esc(run.run_id)}, {_fmt(days)} days covered. "
-        f"Sections: {nav}</p>{body}</body></html>\n"
+        f"<h1>{_esc(title)}</h1>" + (f"<p>{_esc(lead)}</p>" if lead else "")
+        + f"<p class=\"note\">{_esc(note)} Sections: {nav}</p>{body}</body></html>\n"
     )

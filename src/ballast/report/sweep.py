@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from ballast.report import plots
-from ballast.report.html import _CSS, _esc, _img, _plot, _section, _table, unit_of
+from ballast.report.html import _esc, _img, _plot, _table, page, unit_of
 from ballast.store.sweep_folder import FULL_DIR, REPORT_FILE, WORST_DIR, SweepFolder
 from ballast.sweep.point import HEADLINE
 
@@ -739,16 +739,8 @@ def render_sweep_report(folder: str | Path, metric: str | None = None) -> str:
             + ("axes " + "; ".join(
                 f"{a['key']} = " + (", ".join(_value_text(v) for v in a["values"]) if a.get("values") is not None
                                     else "random") for a in sweep.axes) if sweep.axes else "no axes") + ".")
-    nav = " · ".join(_esc(t) for t, _ in sections)
-    body = "".join(_section(t, b) for t, b in sections)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{_esc(title)}</h1>"
-        + (f"<p>{_esc(description)}</p>" if description else "")
-        + f"<p>{_esc(lead)}</p><p class=\"note\">Folder {_esc(sweep.folder.path)}. Sections: {nav}</p>"
-        f"{body}</body></html>\n"
-    )
+    lead = (description + " " if description else "") + lead
+    return page(title, lead, f"Folder {sweep.folder.path}.", sections)
 
 
 def build_sweep_report(folder: str | Path, metric: str | None = None) -> Path:
