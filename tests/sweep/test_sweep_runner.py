@@ -70,6 +70,31 @@ def test_keep_full_naming_no_point_is_refused_before_anything_runs(sweep_file, t
     assert not (tmp_path / "out").exists()
 
 
+def test_keep_worst_metric_that_is_no_figure_is_refused_before_anything_runs(sweep_file, tmp_path):
+    from ballast.sweep import SweepError
+
+    spec = load_sweep(sweep_file('name = "s"\nkeep_worst = { n = 1, metric = "agent.lp.retrun_pct" }\n'))
+    with pytest.raises(SweepError, match="keep_worst.metric = 'agent.lp.retrun_pct': not a figure"):
+        run_sweep(spec, tmp_path / "out", workers=1)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_sweep_whose_points_all_fail_ends_with_no_worst_points(sweep_file, tmp_path):
+    # Arrange: an agent that raises on its first step, in every point
+    (tmp_path / "broken.py").write_text("from ballast.sim.agents import Agent\n\n\nclass Broken(Agent):\n"
+                                        "    def act(self, step, ts):\n        raise RuntimeError('broken agent')\n")
+    base = (tmp_path / "base.toml").read_text()
+    (tmp_path / "base.toml").write_text(base + '\n[[agents]]\nkind = "python"\nname = "broken"\npath = "broken.py:Broken"\n')
+    spec = load_sweep(sweep_file('name = "s"\nseeds = 2\nkeep_worst = { n = 1, metric = "agent.lp.return_pct" }\n'))
+
+    # Act
+    done = run_sweep(spec, tmp_path / "out", workers=1)
+
+    # Assert
+    assert (done.failed, done.worst) == (2, ())
+    assert all("broken agent" in r["error"] for r in _table(tmp_path / "out"))
+
+
 def test_a_sweep_given_more_seeds_runs_only_the_new_points_and_shows_only_its_own(sweep_file, tmp_path):
     # Arrange: seeds 0-1 and then 1-2 in one folder
     run_sweep(load_sweep(sweep_file('name = "s"\nseeds = [0, 1]\n')), tmp_path / "out", workers=1)

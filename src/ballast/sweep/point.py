@@ -34,7 +34,7 @@ import pyarrow.compute as pc
 
 from ballast.sim import Backtest, parse_scenario
 
-__all__ = ["AGENT_FIGURES", "HEADLINE", "PointResult", "PointTask", "run_point"]
+__all__ = ["AGENT_FIGURES", "FIGURES", "HEADLINE", "PointResult", "PointTask", "figure_columns", "run_point"]
 
 HEADLINE = (
     "total_fees_usd", "liquidations", "insurance_fund_end_usd", "pnl_pool_end_usd", "fee_pool_end_usd",
@@ -44,6 +44,18 @@ AGENT_FIGURES = (
     "return_pct", "apr_pct", "max_drawdown_pct", "nav_end_usd", "fees_usd", "funding_usd",
     "inventory_pnl_usd", "removal_fees_usd", "liquidations",
 )
+# the numeric columns of a finished point's row besides HEADLINE, the agent figures and the axes
+FIGURES = (
+    "bad_debt_usd", "bad_debt_insurance_fund_usd", "bad_debt_fee_pool_usd", "socialised_loss_usd",
+    "insurance_fund_min_usd", "insurance_fund_depleted_day", "warnings", "wall_seconds", "cpu_seconds",
+)
+
+
+def figure_columns(agent_names: list[str]) -> list[str]:
+    """Every numeric figure a finished point's row holds for agents of these names."""
+    return [*HEADLINE, *FIGURES, *(f"agent.{a}.{f}" for a in agent_names for f in AGENT_FIGURES)]
+
+
 _MARKET_SERIES = ("oracle_price_usd", "mark_price_usd", "insurance_fund_usd", "fee_pool_usd", "pnl_pool_usd")
 _EMPTY_FUND_USD = 1.0
 

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from ballast.sim.loading import dump_portable_scenario
 from ballast.store.sweep_folder import FULL_DIR, WORST_DIR, SweepFolder
 from ballast.sweep.executors import dask_results, local_results
-from ballast.sweep.point import PointResult, PointTask
+from ballast.sweep.point import PointResult, PointTask, figure_columns
 from ballast.sweep.spec import Point, SweepError, SweepSpec
 
 __all__ = ["FLUSH_POINTS", "FLUSH_SECONDS", "SweepRun", "run_sweep"]
@@ -63,6 +63,11 @@ def run_sweep(
     unknown = [run_id for run_id in spec.keep_full if run_id not in by_id]
     if unknown:
         raise SweepError(f"keep_full: {', '.join(unknown)} is not a point of this sweep")
+    if spec.keep_worst is not None and points:
+        known = figure_columns([a.name for a in points[0].scenario.agents])
+        if spec.keep_worst.metric not in known:
+            raise SweepError(f"keep_worst.metric = {spec.keep_worst.metric!r}: not a figure of the points "
+                             f"(one of {', '.join(known)})")
     folder = SweepFolder(out)
     folder.prepare(spec.model_dump(mode="json", exclude={"base_dir"}) | {"base": str(spec.base_path().resolve())},
                    [p.run_id for p in points])
@@ -117,13 +122,14 @@ def _flush(folder: SweepFolder, buffer: list[PointResult]) -> None:
 
 
 def _worst(spec: SweepSpec, folder: SweepFolder, ids: set[str]) -> list[str]:
-    """Run ids of the keep_worst.n points of this sweep with the worst metric (finished ones)."""
+    """Run ids of the keep_worst.n points of this sweep with the worst metric (finished ones;
+    none when no finished point holds it, e.g. every point failed). The metric was checked
+    against the points' figures before the sweep ran."""
     keep = spec.keep_worst
     assert keep is not None
     table = folder.points()
     if keep.metric not in table.column_names:
-        raise SweepError(f"keep_worst.metric = {keep.metric!r}: not a results column "
-                         f"(e.g. {', '.join(c for c in table.column_names if not c.startswith('axis.'))[:300]})")
+        return []
     rows = [r for r in table.select(["run_id", "status", keep.metric]).to_pylist()
             if r["run_id"] in ids and r["status"] == "ok" and r[keep.metric] is not None]
     rows.sort(key=lambda r: (r[keep.metric] if keep.lowest else -r[keep.metric], r["run_id"]))
