@@ -190,7 +190,8 @@ class Backtest:
                     if error is not None:
                         raise AuditFailure(f"check failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
                 self._record_markets(ts_cols, venue, step, ts)
-                if step > 0 and (step % every == 0 or step == n or venue.take_milestone()):
+                milestone = venue.take_milestone()  # taken every step, so it marks this step only
+                if step > 0 and (step % every == 0 or step == n or milestone):
                     self._record_agents(ag_cols, venue, agents, step, ts)
                 if bar is not None and step % 500 == 0:
                     bar.advance(min(500, n - step + 1))
