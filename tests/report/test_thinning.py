@@ -10,7 +10,7 @@ import pyarrow as pa
 from ballast.report.plots import MAX_POINTS, _band, _thin
 from ballast.report.stats import group_rows
 from ballast.sim import Backtest, parse_scenario
-from ballast.store.run_folder import _jsonable, _record_data
+from ballast.store.run_folder import _jsonable, record_data
 
 
 def _walk(n, seed=3):
@@ -82,4 +82,4 @@ def test_event_fields_convert_as_the_generic_conversion_does():
     # Act / Assert
     assert len({type(r) for r in records}) >= 4
     for record in records:
-        assert json.dumps(_record_data(record), sort_keys=True) == json.dumps(_jsonable(record), sort_keys=True)
+        assert json.dumps(record_data(record), sort_keys=True) == json.dumps(_jsonable(record), sort_keys=True)

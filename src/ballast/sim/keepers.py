@@ -50,7 +50,7 @@ class Keepers:
         self.venue = venue
         self.agents = agents
         self.providers = [a for a in agents if isinstance(a, BalProvider)]
-        self.watched = [(a, user) for a in agents for user in a.users()]
+        self.watched: list[tuple[Agent | None, str, int]] = [(a, user, 0) for a in agents for user in a.users()]
         self.ledger = BadDebtLedger()
 
         def every(minutes: int | None) -> int | None:
@@ -84,6 +84,11 @@ class Keepers:
                 if provider.shares() > 0:
                     provider.sync()
                     venue.call("", ex.settle_lp, provider.name, 0, provider.index)
+            for agent, user_name, sub in self.watched:
+                if agent is None:
+                    for position in ex.user(user_name, sub).perp_positions:
+                        if position is not None and position.lp_shares > 0:
+                            venue.call("", ex.settle_lp, user_name, sub, position.market_index)
         if self.settle_pnl_every and step % self.settle_pnl_every == 0:
             self.settle_pnl()
         if self.revenue:
@@ -95,72 +100,82 @@ class Keepers:
                     if paid:
                         self.ledger.pnl_deficit_insurance += paid
 
+    def watch(self, authority: str, sub_account_id: int) -> None:
+        """Watch a subaccount that no agent owns (a service user's): the keepers settle its
+        LP shares and pnl and liquidate it like an agent's; its ledger name is
+        `authority/sub_account_id`."""
+        entry = (None, authority, sub_account_id)
+        if entry not in self.watched:
+            self.watched.append(entry)
+
     def settle_pnl(self) -> None:
         venue = self.venue
         ex = venue.exchange
         todo = []
-        users = [(agent, user) for agent, user in self.watched]
+        users = list(self.watched)
         if self.config.liquidations:
-            users.append((None, LIQUIDATOR))
-        for agent, user in users:
+            users.append((None, LIQUIDATOR, 0))
+        for agent, user, sub in users:
             for _name, index in venue.markets.items():
-                position = ex.user(user, 0).get_perp_position(index)
+                position = ex.user(user, sub).get_perp_position(index)
                 if position is None or (position.base_asset_amount == 0 and position.quote_asset_amount == 0 and position.lp_shares == 0):
                     continue
                 pnl = get_unrealized_pnl(position, ex.oracle_map.get_perp(index).price)
-                todo.append((pnl, user, index, agent))
-        todo.sort(key=lambda item: (item[0], item[1], item[2]))
-        for _pnl, user, index, agent in todo:
+                todo.append((pnl, user, sub, index, agent))
+        todo.sort(key=lambda item: (item[0], item[1], item[2], item[3]))
+        for _pnl, user, sub, index, agent in todo:
             if isinstance(agent, BalProvider):
                 agent.sync()
-            venue.call("", ex.settle_pnl, user, 0, index, SettlePnlMode.TrySettle)
+            venue.call("", ex.settle_pnl, user, sub, index, SettlePnlMode.TrySettle)
             if isinstance(agent, BalProvider):
                 agent.sync()
 
     def liquidate(self, ts: int) -> None:
         venue = self.venue
         ex = venue.exchange
-        for agent, user_name in self.watched:
-            user = ex.user(user_name, 0)
+        for agent, user_name, sub in self.watched:
+            user = ex.user(user_name, sub)
+            name = _ledger_name(user_name, sub)
             calc = ex.margin_calculation(user, MarginRequirementType.Maintenance)
             if calc.meets_margin_requirement() and not user.is_being_liquidated():
                 # collateral >= requirement >= 0: the user's span of negative equity, if any, ends
-                self.ledger.observe(user_name, calc.total_collateral, ts, self.config.max_unresolved_rounds)
+                self.ledger.observe(name, calc.total_collateral, ts, self.config.max_unresolved_rounds)
                 continue
             if not _has_liabilities_or_positions(user):
-                self.ledger.unresolved.pop(user_name, None)
+                self.ledger.unresolved.pop(name, None)
                 continue
             if isinstance(agent, BalProvider):
                 agent.sync()
-            self._liquidate_user(user_name)
+            self._liquidate_user(user_name, sub)
             if isinstance(agent, BalProvider):
                 agent.sync()
-            self._resolve_bankruptcy(user_name, ts)
-            self.ledger.observe(user_name, ex.user_equity(user_name, 0), ts, self.config.max_unresolved_rounds)
+            self._resolve_bankruptcy(user_name, sub, ts)
+            self.ledger.observe(name, ex.user_equity(user_name, sub), ts, self.config.max_unresolved_rounds)
 
     def observe_equity(self, ts: int) -> None:
         """With liquidations off: book each watched user's equity in the ledger, so negative
         equity nobody resolves is still reported."""
         ex = self.venue.exchange
-        for _agent, user_name in self.watched:
-            if _has_liabilities_or_positions(ex.user(user_name, 0)):
-                self.ledger.observe(user_name, ex.user_equity(user_name, 0), ts, self.config.max_unresolved_rounds)
+        for _agent, user_name, sub in self.watched:
+            name = _ledger_name(user_name, sub)
+            if _has_liabilities_or_positions(ex.user(user_name, sub)):
+                self.ledger.observe(name, ex.user_equity(user_name, sub), ts, self.config.max_unresolved_rounds)
             else:
-                self.ledger.unresolved.pop(user_name, None)
+                self.ledger.unresolved.pop(name, None)
 
-    def _liquidate_user(self, user_name: str) -> None:
+    def _liquidate_user(self, user_name: str, sub: int) -> None:
         """liquidate_perp on every market with base or LP shares, then the pnl/deposit and
         borrow/pnl liquidations that leave a user with only a loss (or only a gain) behind."""
         venue = self.venue
         ex = venue.exchange
-        user = ex.user(user_name, 0)
+        user = ex.user(user_name, sub)
         for name, index in venue.markets.items():
             position = user.get_perp_position(index)
             if position is None or (position.base_asset_amount == 0 and position.lp_shares == 0):
                 continue
             size = max(abs(position.base_asset_amount), ex.perp_markets[index].amm.order_step_size)
             size += abs(position.lp_shares)  # room for the base an LP settle may add
-            venue.call("", ex.liquidate_perp, LIQUIDATOR, 0, user_name, 0, index, size)
+            venue.call("", ex.liquidate_perp, LIQUIDATOR, 0, user_name, sub, index, size)
             taken = venue.base_position(LIQUIDATOR, name)
             if taken:
                 venue.market_order(LIQUIDATOR, name, -taken, reduce_only=True)
@@ -171,18 +186,19 @@ class Keepers:
             deposit = _quote_balance(user, SpotBalanceType.Deposit)
             borrow = _quote_balance(user, SpotBalanceType.Borrow)
             if position.quote_asset_amount < 0 and deposit > 0:
-                venue.call("", ex.liquidate_perp_pnl_for_deposit, LIQUIDATOR, 0, user_name, 0, index, _QUOTE,
+                venue.call("", ex.liquidate_perp_pnl_for_deposit, LIQUIDATOR, 0, user_name, sub, index, _QUOTE,
                            -position.quote_asset_amount)
             elif position.quote_asset_amount > 0 and borrow > 0:
-                venue.call("", ex.liquidate_borrow_for_perp_pnl, LIQUIDATOR, 0, user_name, 0, index, _QUOTE,
+                venue.call("", ex.liquidate_borrow_for_perp_pnl, LIQUIDATOR, 0, user_name, sub, index, _QUOTE,
                            ex.perp_markets[index].amm.order_step_size)
 
-    def _resolve_bankruptcy(self, user_name: str, ts: int) -> None:
+    def _resolve_bankruptcy(self, user_name: str, sub: int, ts: int) -> None:
         """Resolve a bankrupt user's perp losses market by market, then its USDC borrow, booking
         each resolution's stages in the ledger."""
         venue = self.venue
         ex = venue.exchange
-        user = ex.user(user_name, 0)
+        user = ex.user(user_name, sub)
+        ledger_name = _ledger_name(user_name, sub)
         if not is_user_bankrupt(user):
             return
         for name, index in venue.markets.items():
@@ -193,24 +209,30 @@ class Keepers:
             fee_pool_before = venue.pools(index)[1]
             social_before = market.amm.total_social_loss
             mark = len(ex.events)
-            if venue.call("", ex.resolve_perp_bankruptcy, LIQUIDATOR, 0, user_name, 0, index) is None:
+            if venue.call("", ex.resolve_perp_bankruptcy, LIQUIDATOR, 0, user_name, sub, index) is None:
                 continue
             record = _bankruptcy_record(ex.events[mark:], LiquidationType.PerpBankruptcy)
             self.ledger.record(Resolution(
-                ts=ts, user=user_name, kind="perp", market=name, bad_debt=-record.pnl,
+                ts=ts, user=ledger_name, kind="perp", market=name, bad_debt=-record.pnl,
                 insurance_fund=record.if_payment,
                 fee_pool=fee_pool_before - venue.pools(index)[1],
                 socialised=market.amm.total_social_loss - social_before,
             ))
         if _quote_balance(user, SpotBalanceType.Borrow) > 0 and is_user_bankrupt(user):
             mark = len(ex.events)
-            if venue.call("", ex.resolve_spot_bankruptcy, LIQUIDATOR, 0, user_name, 0, _QUOTE) is not None:
+            if venue.call("", ex.resolve_spot_bankruptcy, LIQUIDATOR, 0, user_name, sub, _QUOTE) is not None:
                 record = _bankruptcy_record(ex.events[mark:], LiquidationType.SpotBankruptcy)
                 self.ledger.record(Resolution(
-                    ts=ts, user=user_name, kind="spot", market="USDC", bad_debt=record.borrow_amount,
+                    ts=ts, user=ledger_name, kind="spot", market="USDC", bad_debt=record.borrow_amount,
                     insurance_fund=record.if_payment, fee_pool=0,
                     socialised=record.borrow_amount - record.if_payment,
                 ))
+
+
+def _ledger_name(authority: str, sub_account_id: int) -> str:
+    """A watched subaccount's name in the bad-debt ledger: the authority for subaccount 0
+    (every agent's), `authority/sub_account_id` otherwise."""
+    return authority if sub_account_id == 0 else f"{authority}/{sub_account_id}"
 
 
 def _quote_balance(user, balance_type: SpotBalanceType) -> int:

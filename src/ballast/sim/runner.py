@@ -51,7 +51,7 @@ from ballast.sim.venues import make_venue
 from ballast.sim.venues.curie import CurieKeepers, CurieVenue
 from ballast.sim.waterfall import BadDebtLedger
 
-__all__ = ["Backtest", "BacktestResult", "AuditFailure", "SimEvent", "price_paths"]
+__all__ = ["Backtest", "BacktestResult", "AuditFailure", "ROLE_ORDER", "SimEvent", "price_paths"]
 
 _Q = float(QUOTE_PRECISION)
 _P = float(PRICE_PRECISION)
@@ -166,7 +166,7 @@ class Backtest:
             venue.setup(scenario, {name: path[0] for name, path in paths.items()})
             agents = [make_agent(a, scenario.seed, scenario.step_seconds, self.agent_classes.get(a.name))
                       for a in scenario.agents_on(venue_config)]
-            order = sorted(range(len(agents)), key=lambda i: _ORDER.get(agents[i].role, 9))
+            order = sorted(range(len(agents)), key=lambda i: ROLE_ORDER.get(agents[i].role, 9))
             agents = [agents[i] for i in order]
             for agent in agents:
                 agent.setup(venue, scenario.start_ts)
@@ -276,7 +276,8 @@ def _ledger_error(keepers) -> str | None:
     return None
 
 
-_ORDER = {"insurance_staker": 0, "bal_provider": 1, "curie_maker": 1, "arbitrageur": 2, "noise_taker": 3,
+# the order agents act in within a step (insurance stakers, providers, then takers)
+ROLE_ORDER = {"insurance_staker": 0, "bal_provider": 1, "curie_maker": 1, "arbitrageur": 2, "noise_taker": 3,
           "trend_follower": 4}
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "data_digest_of_files",
     "data_digest_of_table",
     "events_table",
+    "record_data",
     "load_run",
     "run_id",
     "write_run",
@@ -191,7 +192,7 @@ _PLAIN = frozenset({int, str, bool, type(None)})  # JSON as they are (an IntEnum
 _RECORD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _record_data(record: Any) -> Any:
+def record_data(record: Any) -> Any:
     """_jsonable(record), with the field names of each record class looked up once and plain
     values (ints, strings, bools, None) taken as they are: the events table converts every
     engine event of a run (hot path)."""
@@ -217,7 +218,7 @@ def events_table(events: Iterable[Any] | None) -> pa.Table:
     fields_json: list[str] = []
     for seq, item in enumerate(events or ()):
         venue, record = _event_pair(item)
-        data = _record_data(record)
+        data = record_data(record)
         if not isinstance(data, dict):
             data = {"value": data}
         ts = data.get("ts")

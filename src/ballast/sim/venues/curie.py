@@ -465,6 +465,16 @@ class CurieVenue:
         milestone, self._milestone = self._milestone, False
         return milestone
 
+    def take_new_events(self) -> list:
+        """Fold the engine's new events into the books, then hand every event the engine holds
+        to the caller and clear its list (a long-running service keeps no event history in
+        the engine)."""
+        self.process_events()
+        events = list(self.house.events)
+        del self.house.events[:]
+        self._seen = 0
+        return events
+
     def process_events(self) -> None:
         """Fold the engine's new events into the books (and keep them when asked), noting a
         milestone (Venue.take_milestone)."""

@@ -184,8 +184,9 @@ class DriftVenue:
     # --- actions ---------------------------------------------------------------------------
 
     def market_order(self, authority: str, market: str, base: int, reduce_only: bool = False,
-                     limit_price: int | None = None) -> OrderResult:
-        """A market order (`place_and_take_perp_order`) of `base` (1e9, signed: > 0 buys)
+                     limit_price: int | None = None, sub_account_id: int = 0) -> OrderResult:
+        """A market order (`place_and_take_perp_order`) of `base` (1e9, signed: > 0 buys) by
+        `authority`'s subaccount `sub_account_id`,
         rounded toward zero to the order step; `limit_price` (1e6) is the worst price it
         accepts (default: the oracle moved `market_order_slippage_pct` against the taker). What
         the AMM cannot take at once waits out the order's auction and is filled by the keeper
@@ -216,18 +217,18 @@ class DriftVenue:
             reduce_only=reduce_only,
             price=limit_price if limit_price is not None else self._slippage_limit(market, direction),
         )
-        user = ex.user(authority, 0)
+        user = ex.user(authority, sub_account_id)
         order_id = user.next_order_id
         order_slot = ex.slot
         available = calculate_amm_available_liquidity(amm, direction)
         mark = len(ex.events)
         try:
-            filled, _quote = ex.place_and_take_perp_order(authority, 0, params)
+            filled, _quote = ex.place_and_take_perp_order(authority, sub_account_id, params)
         except (DriftError, MathError) as error:
             return OrderResult(base, 0, "rejected", type(error).__name__)
         self.process_events()
         if filled < size and user.get_order(order_id) is not None:
-            filled += self._fill_after_auction(authority, order_id, order_slot)
+            filled += self._fill_after_auction(authority, order_id, order_slot, sub_account_id)
         signed = filled if base > 0 else -filled
         if filled == size:
             result = OrderResult(base, signed, "filled")
@@ -235,7 +236,7 @@ class DriftVenue:
             reason = self._not_filled_reason(ex.events[mark:], user, index, order_id, direction, filled, available)
             result = OrderResult(base, signed, "partial" if filled else "unfilled", reason)
             if user.get_order(order_id) is not None:
-                ex.cancel_order(authority, 0, order_id)
+                ex.cancel_order(authority, sub_account_id, order_id)
         self.process_events()
         return result
 
@@ -248,7 +249,7 @@ class DriftVenue:
             return _on_tick(div_floor(oracle * (10_000 + self.slippage_bps), 10_000), tick, up=False)
         return _on_tick(div_floor(oracle * (10_000 - self.slippage_bps), 10_000), tick, up=True)
 
-    def _fill_after_auction(self, authority: str, order_id: int, order_slot: int) -> int:
+    def _fill_after_auction(self, authority: str, order_id: int, order_slot: int, sub_account_id: int = 0) -> int:
         """What a filler bot does with an order the AMM could not take at once: wait out the
         order's auction (its `auction_duration`, at least `min_perp_auction_duration` slots;
         the clock's seconds stay, the oracles are republished at the new slot) and
@@ -257,13 +258,13 @@ class DriftVenue:
         crosses it, so only the filler's time-based reward sees the later slot.
         Returns the base filled (0 when the fill is refused or fills nothing)."""
         ex = self.exchange
-        order = ex.user(authority, 0).get_order(order_id)
+        order = ex.user(authority, sub_account_id).get_order(order_id)
         wait = max(order.auction_duration, ex.state.min_perp_auction_duration) + 1
         ex.update_clock(ex.now, ex.slot + wait)
         self.step(ex.now, self.prices)
         self._filled_order_slot = order_slot
         try:
-            filled, _quote = ex.fill_perp_order(FILLER, 0, authority, 0, order_id)
+            filled, _quote = ex.fill_perp_order(FILLER, 0, authority, sub_account_id, order_id)
         except (DriftError, MathError):
             filled = 0
         self.process_events()
@@ -480,6 +481,16 @@ class DriftVenue:
     def take_milestone(self) -> bool:
         milestone, self._milestone = self._milestone, False
         return milestone
+
+    def take_new_events(self) -> list:
+        """Fold the engine's new events into the books, then hand every event the engine holds
+        to the caller and clear its list (a long-running service keeps no event history in
+        the engine)."""
+        self.process_events()
+        events = list(self.exchange.events)
+        del self.exchange.events[:]
+        self._seen = 0
+        return events
 
     def process_events(self) -> None:
         """Fold the engine's new events into the books (and keep them when asked), noting a
