@@ -5,7 +5,8 @@ scenario's agents and the keepers, on a step clock.
 Time moves only by ticks (`tick(ts, prices)`): a tick is one backtest step, taken on every
 venue: the clock and the oracle prices are published, the agents act when they are switched
 on, the keepers run (funding, LP and pnl settlement, liquidations, bankruptcy resolution,
-hourly revenue settlement), the venue folds its events. Between two ticks users act on the
+hourly revenue settlement), the venue folds its events; every BAL_SAMPLE_SECONDS the BAL
+performance index of every market is sampled (DriftVenue.bal, the BAL page's 7D / 30D). Between two ticks users act on the
 state as it stands (World.drift / World.curie through ballast.service.commands).
 
 Service users trade as authorities named `user:<username>` (Drift subaccounts by id, one
@@ -36,6 +37,7 @@ from ballast.store.run_folder import record_data
 __all__ = ["World", "WorldError", "authority_of", "FEED_LENGTH"]
 
 FEED_LENGTH = 5_000  # engine events kept in memory for the stream and the events endpoint
+BAL_SAMPLE_SECONDS = 900  # the BAL performance index is sampled every 15 simulated minutes
 
 
 class WorldError(ValueError):
@@ -86,6 +88,7 @@ class World:
             else:
                 self.keepers[venue.name] = Keepers(scenario.keepers, venue, agents, scenario.step_seconds,
                                                    venue.config.insurance_fund is not None)
+        self.drift.bal.record_all(self.drift.exchange)
         self.drain()
 
     # --- structure --------------------------------------------------------------------------
@@ -125,6 +128,8 @@ class World:
                     agent.act(self.step, ts)
             self.keepers[venue.name].run(self.step, ts)
             venue.process_events()
+        if ts % BAL_SAMPLE_SECONDS < self.scenario.step_seconds:
+            self.drift.bal.record_all(self.drift.exchange)
         self.drain()
 
     # --- events -----------------------------------------------------------------------------
