@@ -490,3 +490,62 @@ def sweep_report_command(folder: str = typer.Argument(..., help="A sweep folder.
     except SweepFolderError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
+
+
+# --- the exchange service -----------------------------------------------------------------------
+
+
+def _service_config(config: str | None, **overrides: object):
+    from ballast.service.config import ConfigError, load_config
+
+    try:
+        return load_config(Path(config) if config else None, **overrides)
+    except ConfigError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("serve")
+def serve_command(
+    config: str | None = typer.Argument(None, help="A service TOML (ballast/service/config.py lists the keys)."),
+    host: str | None = typer.Option(None, "--host", help="Loopback address to bind (default 127.0.0.1)."),
+    port: int | None = typer.Option(None, "--port", min=0, max=65535, help="Port (default 8000)."),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder of the SQLite database (default ./ballast-data)."),
+    db: str | None = typer.Option(None, "--db", help="Database URL, e.g. postgresql+psycopg://user@/db?host=/tmp/pg."),
+    scenario: str | None = typer.Option(None, "--scenario", help="The world: a scenario TOML (default: the built-in world)."),
+    check: bool = typer.Option(False, "--check", help="Verify the journal and snapshots, print the digest, exit."),
+) -> None:
+    """Run the live exchange service (HTTP API under /api/v1), or check its journal."""
+    from ballast.service.core import StartupError
+
+    settings = _service_config(config, host=host, port=port, data_dir=data_dir, db=db, scenario=scenario)
+    try:
+        if check:
+            from ballast.service.app import check as check_journal
+
+            report = check_journal(settings)
+            typer.echo(f"journal: {report.entries} entries, {report.snapshots} snapshots; digest {report.digest}")
+            for problem in report.problems:
+                typer.echo(f"problem: {problem}", err=True)
+            raise typer.Exit(code=0 if report.ok else 1)
+        from ballast.service.app import serve
+
+        serve(settings)
+    except StartupError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+
+
+@app.command("export")
+def export_command(
+    config: str | None = typer.Argument(None, help="The service TOML (or the defaults)."),
+    out: str = typer.Option("journal.parquet", "--out", help="Parquet file to write."),
+    data_dir: str | None = typer.Option(None, "--data-dir", help="Folder of the SQLite database."),
+    db: str | None = typer.Option(None, "--db", help="Database URL."),
+) -> None:
+    """Write the service's instruction journal to a Parquet file."""
+    from ballast.service.app import export_journal
+
+    settings = _service_config(config, data_dir=data_dir, db=db)
+    count = export_journal(settings, Path(out))
+    typer.echo(f"journal: {count} entries -> {out}")

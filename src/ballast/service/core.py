@@ -40,7 +40,8 @@ from ballast.service.journal import Database, JournalEntry
 from ballast.service.world import World
 from ballast.sim.scenario import Scenario
 
-__all__ = ["Service", "StartupError", "MAX_CATCH_UP", "world_from_journal"]
+__all__ = ["Service", "StartupError", "MAX_CATCH_UP", "apply_entry", "genesis_world", "load_snapshot",
+           "world_from_journal"]
 
 log = logging.getLogger("ballast.service")
 
@@ -68,11 +69,13 @@ class _StepRequest:
     future: Future = field(default_factory=Future)
 
 
-def _genesis(scenario: Scenario, feed: PriceFeed) -> World:
-    return World(scenario, {m: feed.price(m, 0) for m in (x.name for x in scenario.markets)})
+def genesis_world(scenario: Scenario, feed: PriceFeed | None = None) -> World:
+    """The world before the first journal entry: built from the scenario at the feed's first prices."""
+    feed = feed or PriceFeed(scenario)
+    return World(scenario, {m.name: feed.price(m.name, 0) for m in scenario.markets})
 
 
-def _apply_logged(world: World, entry: JournalEntry) -> dict[str, Any] | CommandRefused:
+def apply_entry(world: World, entry: JournalEntry) -> dict[str, Any] | CommandRefused:
     """Apply a journal entry; a refusal is returned, an unexpected error logged and returned as
     an InternalError refusal (the same entry fails the same way on every replay)."""
     try:
@@ -93,20 +96,20 @@ def world_from_journal(db: Database, scenario: Scenario, upto: int | None = None
     if use_snapshots:
         for snap_seq, digest in reversed(db.snapshot_seqs()):
             if upto is None or snap_seq <= upto:
-                world = _load_snapshot(db, snap_seq, digest)
+                world = load_snapshot(db, snap_seq, digest)
                 seq = snap_seq
                 break
     if world is None:
-        world = _genesis(scenario, feed)
+        world = genesis_world(scenario, feed)
     for entry in db.entries(after=seq):
         if upto is not None and entry.seq > upto:
             break
-        _apply_logged(world, entry)
+        apply_entry(world, entry)
         seq = entry.seq
     return world, seq
 
 
-def _load_snapshot(db: Database, seq: int, digest: str) -> World:
+def load_snapshot(db: Database, seq: int, digest: str) -> World:
     try:
         world = pickle.loads(zlib.decompress(db.load_snapshot(seq)))
     except Exception as error:
@@ -245,7 +248,7 @@ class Service:
         world = self.world
         assert world is not None
         entries: list[JournalEntry] = []
-        owners: list[tuple[_Request | _StepRequest, int, int]] = []  # request, first and last index
+        owners: list[tuple[_Request | _StepRequest, int]] = []  # request, index of its first entry
         step, ts = world.step, world.ts
         seq = self.seq
 
@@ -267,7 +270,7 @@ class Service:
             else:
                 seq += 1
                 entries.append(JournalEntry(seq, item.command, item.actor, item.args, ts))
-            owners.append((item, start, len(entries) - 1))
+            owners.append((item, start))
         if not entries:
             return
         try:
@@ -275,7 +278,7 @@ class Service:
         except Exception as error:
             log.exception("journal append failed")
             refusal = CommandRefused("JournalUnavailable", f"the journal could not be written: {type(error).__name__}", 503)
-            for item, _a, _b in owners:
+            for item, _first in owners:
                 item.future.set_exception(refusal)
             return
         results: list[dict[str, Any] | CommandRefused] = []
@@ -283,14 +286,14 @@ class Service:
         with self.lock:
             feed_before = world.feed_seq
             for entry in entries:
-                results.append(_apply_logged(world, entry))
+                results.append(apply_entry(world, entry))
                 clock_changed |= entry.command == "admin.clock"
                 self.seq = entry.seq
             new_events = [e for e in world.feed if e["id"] > feed_before]
             status = {"seq": self.seq, "step": world.step, "ts": world.ts, "prices": dict(world.prices)}
         if clock_changed:
             self._reset_anchor()
-        for item, first, last in owners:
+        for item, first in owners:
             if isinstance(item, _StepRequest):
                 item.future.set_result({"step": status["step"], "ts": status["ts"]})
                 continue
@@ -307,12 +310,19 @@ class Service:
         if self.seq - self.snapshot_seq >= self.snapshot_every:
             self._snapshot()
 
+    def snapshot_now(self) -> int:
+        """Take a snapshot of the world as it stands (between batches); its journal seq."""
+        self._snapshot()
+        return self.snapshot_seq
+
     def _snapshot(self) -> None:
         with self.lock:
             assert self.world is not None
+            seq = self.seq
+            if seq == self.snapshot_seq:
+                return
             data = zlib.compress(pickle.dumps(self.world, protocol=pickle.HIGHEST_PROTOCOL), 1)
             digest = self.world.digest()
-            seq = self.seq
         try:
             self.db.save_snapshot(seq, digest, data)
             self.snapshot_seq = seq
