@@ -7,12 +7,12 @@ ENGINE := $(VENV)/.engine-built
 # every source mypyc type-checks when it compiles the engine (setup.py picks the compiled ones)
 SOURCES := $(shell find src -name '*.py')
 
-.PHONY: demo walkthrough test build bench clean
+.PHONY: demo walkthrough test build bench clean postgres
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	BALLAST_COMPILE=0 $(BIN)/pip install --quiet -e '.[test,compile,sweep,dask]'
+	BALLAST_COMPILE=0 $(BIN)/pip install --quiet -e '.[test,compile,sweep,dask,serve]'
 	touch $(STAMP)
 
 # in-place C extensions next to the sources; mypyc rewrites only the C of changed modules
@@ -28,7 +28,22 @@ demo: $(ENGINE)
 walkthrough: $(ENGINE)
 	$(BIN)/ballast demo
 
-test: $(ENGINE)
+# the service tests start a throwaway PostgreSQL server (tests/service/postgres.py): install the
+# Debian `postgresql` package when no initdb is found (as root; otherwise say what to install)
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing the Debian postgresql package (for the service tests)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends postgresql \
+		|| { apt-get update && apt-get install -y --no-install-recommends postgresql; }; \
+	else \
+		echo "warning: no PostgreSQL server binaries (initdb); the service tests need them:" >&2; \
+		echo "  sudo apt-get install -y --no-install-recommends postgresql" >&2; \
+	fi
+
+test: $(ENGINE) postgres
 	$(BIN)/ruff check src tests setup.py
 	$(BIN)/pytest
 

@@ -549,3 +549,34 @@ def export_command(
     settings = _service_config(config, data_dir=data_dir, db=db)
     count = export_journal(settings, Path(out))
     typer.echo(f"journal: {count} entries -> {out}")
+
+
+@bench_app.command("serve")
+def bench_serve_command(
+    clients: str = typer.Option("1,4", help="Comma-separated numbers of concurrent HTTP clients."),
+    requests: int = typer.Option(200, min=1, help="Instructions each client sends per workload."),
+    max_seconds: float = typer.Option(60.0, min=1, help="Stop a workload after this many seconds."),
+    workload: str = typer.Option("fills,bal", help="Comma-separated workloads: fills, bal."),
+    json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
+) -> None:
+    """The exchange service over loopback HTTP: instructions/s and p50/p99 latency."""
+    from ballast.bench import machine_info
+    from ballast.bench_serve import bench_serve
+
+    kinds = tuple(w.strip() for w in workload.split(",") if w.strip())
+    unknown = sorted(set(kinds) - {"fills", "bal"})
+    if unknown or not kinds:
+        raise typer.BadParameter(f"unknown workload(s) {unknown}; use fills, bal", param_hint="--workload")
+    results = [r for n in _parse_counts(clients) for r in bench_serve(n, requests, kinds, max_seconds)]
+    if json_output:
+        _print_bench_json("bench serve", {"requests": requests, "max_seconds": max_seconds}, [r.row() for r in results])
+        return
+    table = Table(title=f"bench serve: {requests} instructions per client per workload")
+    for column in ("workload", "clients", "acknowledged", "refused", "failed", "instr/s", "p50 ms", "p99 ms"):
+        table.add_column(column, justify="right")
+    for r in results:
+        table.add_row(r.workload, str(r.clients), str(r.acknowledged), str(r.refused), str(r.failed),
+                      f"{r.per_second:,.0f}", f"{r.p50_ms:,.1f}", f"{r.p99_ms:,.1f}")
+    console = Console()
+    console.print(table)
+    console.print(f"machine: {machine_info().describe()}")

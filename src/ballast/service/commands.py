@@ -175,6 +175,9 @@ class SettingsArgs(_Args):
 
 
 class StakeArgs(_Args):
+    """`amount` (quote 1e6) comes from the user's wallet, as on Drift (the service's wallets are
+    test wallets without a balance, like the deposits')."""
+
     amount: Amount
 
 
@@ -383,8 +386,8 @@ def _bal_add(world: World, user: str, args: BalAddArgs) -> dict[str, Any]:
         shares = _engine(lp_shares_for_leverage, ex, authority, args.sub_account_id, index, args.leverage_pct)
     if not shares:
         raise CommandRefused("InsufficientCollateral", "the margin given does not cover one share step")
-    _engine(ex.add_perp_lp_shares, authority, args.sub_account_id, index, shares)
-    return {"shares": shares}
+    minted = _engine(ex.add_perp_lp_shares, authority, args.sub_account_id, index, shares)
+    return {"shares": minted}
 
 
 def _bal_remove(world: World, user: str, args: BalRemoveArgs) -> dict[str, Any]:

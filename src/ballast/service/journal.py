@@ -12,7 +12,9 @@ by the Alembic migrations in ballast/service/migrations).
 
 `ExactInt` is the column type for integers that may pass 64 bits: decimal text, so SQLite's
 NUMERIC affinity (which rounds 2**100 + 7 to a float) and PostgreSQL's BIGINT (which refuses
-it) both keep every digit.
+it) both keep every digit. The column is VARCHAR(100): an integer whose decimal text is longer
+(above 10**100 - 1 or below -(10**99 - 1)) is refused with ValueError on every database (PostgreSQL would refuse it, SQLite
+would silently keep it).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ __all__ = ["Database", "ExactInt", "JournalEntry", "metadata", "default_url"]
 
 
 class ExactInt(TypeDecorator):
-    """An integer of any size stored as decimal text (see the module docstring)."""
+    """An integer stored as decimal text, up to 100 characters (see the module docstring)."""
 
     impl = String(100)
     cache_ok = True
@@ -60,7 +62,11 @@ class ExactInt(TypeDecorator):
             return None
         if type(value) is not int:
             raise TypeError(f"ExactInt takes an int, got {type(value).__name__}")
-        return str(value)
+        digits = str(value)
+        if len(digits) > self.impl.length:
+            raise ValueError(f"ExactInt holds at most {self.impl.length} characters of decimal text, "
+                             f"got an int of {len(digits)}")
+        return digits
 
     def process_result_value(self, value: Any, dialect: Any) -> int | None:
         return None if value is None else int(value)
