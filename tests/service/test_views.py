@@ -428,3 +428,31 @@ def test_events_refuse_an_unknown_market_or_a_bad_page(rich):
         views.events_view(rich, limit=0)
     with pytest.raises(ValueError):
         views.events_view(rich, after=-1)
+
+
+def test_pool_liquidity_bars_sum_the_ranges_in_them(rich):
+    pool = _read(rich, views.pool_liquidity_view, SOL)
+    house = rich.curie.house
+    orders = [o for account in house.accounts.values() for o in account.orders.get(SOL, [])]
+    assert orders and pool["bars"]
+    for bar in pool["bars"]:
+        covering = sum(o.liquidity for o in orders if o.lower_tick <= bar["lower_tick"] and bar["upper_tick"] <= o.upper_tick)
+        assert int(bar["liquidity"]) == covering
+    in_range = [b for b in pool["bars"] if b["lower_tick"] <= pool["tick"] < b["upper_tick"]]
+    assert [int(b["liquidity"]) for b in in_range] == [house.markets[SOL].pool.liquidity]
+    with pytest.raises(KeyError):
+        views.pool_liquidity_view(rich, "DOGE-PERP")
+
+
+def test_account_performance_samples_equity_less_deposits_every_15_minutes(rich):
+    performance = _read(rich, views.account_performance, "alice", 0)
+    series = performance["series"]
+    assert len(series) >= 120 // 15  # two hours of agents, sampled every 15 minutes
+    assert all(b["ts"] - a["ts"] <= 900 for a, b in zip(series, series[1:], strict=False))
+    assert all(p["pnl"] == p["equity"] - p["net_deposits"] for p in series)
+    account = views.account_view(rich, "alice")["drift"][0]
+    assert performance["pnl_since_entry"] == account["pnl_since_entry"]
+    last_hour = views.account_performance(rich, "alice", 0, window_seconds=3600)["series"]
+    assert last_hour and all(p["ts"] >= rich.ts - 3600 for p in last_hour)
+    with pytest.raises(KeyError):
+        views.account_performance(rich, "alice", 7)

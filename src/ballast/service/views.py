@@ -869,3 +869,52 @@ def events_view(world: World, *, market: str | None = None, username: str | None
         if len(out) == limit:
             break
     return out
+
+
+# --- pools and P&L over time ----------------------------------------------------------------------
+
+
+def pool_liquidity_view(world: World, market: str) -> dict[str, Any]:
+    """The Curie pool of `market` as the Pools page draws it: its price and tick, and the
+    liquidity by price: one bar per interval between two consecutive initialized ticks,
+    `[lower_tick, upper_tick)` with its prices (1e6) and the liquidity active in it (the running
+    sum of `liquidity_net` from the lowest tick, decimal string; Uniswap v3's in-range
+    liquidity on that interval). KeyError without a Curie venue or for an unknown market.
+
+    Source: contracts/libraries/Tick.sol::Info.liquidityNet (Uniswap/v3-core), summed as
+    UniswapV3Pool.swap crosses ticks left to right."""
+    venue = world.curie
+    if venue is None or market not in venue.markets:
+        raise KeyError(f"no Curie pool for market {market!r}")
+    pool = venue.house.markets[venue.markets[market]].pool
+    bars = []
+    active = 0
+    ticks = sorted(pool.ticks)
+    for lower, upper in zip(ticks, ticks[1:], strict=False):
+        active += pool.ticks[lower].liquidity_net
+        if active:
+            bars.append({"lower_tick": lower, "upper_tick": upper, "lower_price": _tick_price(lower),
+                         "upper_price": _tick_price(upper), "liquidity": str(active)})
+    pool_info = _curie_pool(world, market)
+    assert pool_info is not None
+    return {"market": market, **pool_info, "bars": bars}
+
+
+def account_performance(world: World, username: str, sub_account_id: int,
+                        window_seconds: int | None = None) -> dict[str, Any]:
+    """A subaccount's P&L over time: the samples the world takes every 15 simulated minutes
+    (World.user_samples) in the window (all when None), each with `ts`, `equity`,
+    `net_deposits` and `pnl = equity - net_deposits` (quote 1e6), and the P&L since entry now
+    (the account view's `pnl_since_entry`). KeyError for an unknown user or subaccount."""
+    authority, user = _subaccount(world, username, sub_account_id)
+    samples = world.user_samples.get(f"{authority}/{sub_account_id}", [])
+    if window_seconds is not None:
+        samples = [s for s in samples if s[0] >= world.ts - window_seconds]
+    equity = world.drift.exchange.user_equity(authority, sub_account_id)
+    net = user.total_deposits - user.total_withdraws
+    return {
+        "username": username,
+        "sub_account_id": sub_account_id,
+        "pnl_since_entry": equity - net,
+        "series": [{"ts": ts, "equity": e, "net_deposits": n, "pnl": e - n} for ts, e, n in samples],
+    }

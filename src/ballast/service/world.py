@@ -6,7 +6,8 @@ Time moves only by ticks (`tick(ts, prices)`): a tick is one backtest step, take
 venue: the clock and the oracle prices are published, the agents act when they are switched
 on, the keepers run (funding, LP and pnl settlement, liquidations, bankruptcy resolution,
 hourly revenue settlement), the venue folds its events; every BAL_SAMPLE_SECONDS the BAL
-performance index of every market is sampled (DriftVenue.bal, the BAL page's 7D / 30D). Between two ticks users act on the
+performance index of every market is sampled (DriftVenue.bal, the BAL page's 7D / 30D), and
+so is every user subaccount's equity and net deposits (`user_samples`, its P&L since entry). Between two ticks users act on the
 state as it stands (World.drift / World.curie through ballast.service.commands).
 
 Service users trade as authorities named `user:<username>` (Drift subaccounts by id, one
@@ -71,6 +72,7 @@ class World:
         self.feed_seq = 0
         self.drift = DriftVenue(drift_configs[0])
         self.curie: CurieVenue | None = CurieVenue(curie_configs[0]) if curie_configs else None
+        self.user_samples: dict[str, list[tuple[int, int, int]]] = {}  # "authority/sub" -> (ts, equity, net deposits)
         self.agents: dict[str, list[Agent]] = {}
         self.keepers: dict[str, Any] = {}
         for venue in self.venues():
@@ -103,8 +105,24 @@ class World:
         return [m.name for m in self.scenario.markets]
 
     def watch(self, authority: str, sub_account_id: int) -> None:
-        """Have the Drift keepers watch a user's subaccount."""
+        """Have the Drift keepers watch a user's subaccount, and sample its P&L from now on."""
         self.keepers[self.drift.name].watch(authority, sub_account_id)
+        self.user_samples.setdefault(f"{authority}/{sub_account_id}", [])
+        self._sample_user(f"{authority}/{sub_account_id}")
+
+    def _sample_user(self, key: str) -> None:
+        """Record a user subaccount's (ts, equity, net deposits) (quote 1e6): equity is
+        `Exchange.user_equity`, net deposits the User's total_deposits - total_withdraws; one
+        sample per timestamp (a later one replaces it)."""
+        user = self.drift.exchange.users[key]
+        authority, sub = key.rsplit("/", 1)
+        sample = (self.ts, self.drift.exchange.user_equity(authority, int(sub)),
+                  user.total_deposits - user.total_withdraws)
+        samples = self.user_samples[key]
+        if samples and samples[-1][0] == self.ts:
+            samples[-1] = sample
+        else:
+            samples.append(sample)
 
     def watch_curie(self, authority: str) -> None:
         """Have the Curie keepers watch a user's account."""
@@ -130,6 +148,8 @@ class World:
             venue.process_events()
         if ts % BAL_SAMPLE_SECONDS < self.scenario.step_seconds:
             self.drift.bal.record_all(self.drift.exchange)
+            for key in self.user_samples:
+                self._sample_user(key)
         self.drain()
 
     # --- events -----------------------------------------------------------------------------
