@@ -515,7 +515,7 @@ def serve_command(
     scenario: str | None = typer.Option(None, "--scenario", help="The world: a scenario TOML (default: the built-in world)."),
     check: bool = typer.Option(False, "--check", help="Verify the journal and snapshots, print the digest, exit."),
 ) -> None:
-    """Run the live exchange service (HTTP API under /api/v1), or check its journal."""
+    """Run the live exchange service (pages at /, HTTP API under /api/v1), or check its journal."""
     from ballast.service.core import StartupError
 
     settings = _service_config(config, host=host, port=port, data_dir=data_dir, db=db, scenario=scenario)
@@ -529,8 +529,9 @@ def serve_command(
                 typer.echo(f"problem: {problem}", err=True)
             raise typer.Exit(code=0 if report.ok else 1)
         from ballast.service.app import serve
+        from ballast.web import mount_web
 
-        serve(settings)
+        serve(settings, extend=mount_web)
     except StartupError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

@@ -25,6 +25,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
@@ -32,6 +33,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from ballast.service import views
 from ballast.service.auth import (
@@ -69,29 +71,44 @@ class ErrorBody(BaseModel):
     message: str
 
 
+class FieldProblem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    """The 422 body, exactly as the handler makes it (FastAPI's own schema would add `input` and
+    `ctx`, which it does not send)."""
+
+    model_config = ConfigDict(extra="forbid")
+    detail: list[FieldProblem]
+
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text} for code, text in (
         (400, "refused by the engine or a bad value"), (401, "not signed in / bad credentials"),
         (403, "not allowed"), (404, "no such thing"), (409, "conflict"), (503, "journal unavailable"),
     )
-}
+} | {422: {"model": ValidationErrorBody, "description": "the request does not match the schema"}}
 
 
 class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class KeyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class AppSettings(BaseModel):
     """The app settings the seeds list (stored per user, not engine state)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     theme: Literal["light", "dark"] = "dark"
     trade_mode: Literal["lite", "pro"] = "pro"
     trade_layout: Literal["left", "right"] = "right"
@@ -99,7 +116,7 @@ class AppSettings(BaseModel):
 
 
 class StepRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     steps: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
 
@@ -122,14 +139,19 @@ def create_app(service: Service, db: Database, hub: Hub | None = None) -> FastAP
         return JSONResponse({"error": error.error, "message": error.message}, status_code=error.status)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         name = {404: "NotFound", 405: "MethodNotAllowed"}.get(error.status_code, "HttpError")
-        return JSONResponse({"error": name, "message": str(error.detail)}, status_code=error.status_code)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # the methods of every route of the path, not the first's only
+            headers["Allow"] = ", ".join(_allowed_methods(app, request))
+        return JSONResponse({"error": name, "message": str(error.detail)}, status_code=error.status_code,
+                            headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        detail = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors()]
-        return JSONResponse({"detail": detail}, status_code=422)
+        body = ValidationErrorBody(detail=[FieldProblem(loc=list(e["loc"]), msg=e["msg"], type=e["type"])
+                                           for e in error.errors()])
+        return JSONResponse(body.model_dump(), status_code=422)
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, error: Exception) -> JSONResponse:
@@ -423,8 +445,17 @@ _ACCOUNT_COMMANDS = (
 )
 
 
+@cache
+def _strict(model: type[BaseModel]) -> type[BaseModel]:
+    """A command's arguments model as a request body: the same fields, validators and schema,
+    validated strictly as the schema reads (pydantic's lax mode would take 0 or "yes" for a
+    boolean, false or "5" for an integer). The journal gets the command model's own dump."""
+    return type(model.__name__, (model,), {"model_config": ConfigDict(strict=True), "__doc__": model.__doc__,
+                                           "__module__": model.__module__})
+
+
 def _account_route(router: APIRouter, path: str, command: str, status: int, owner: Any, run: Any) -> None:
-    model = COMMANDS[command].args
+    model = _strict(COMMANDS[command].args)
     doc = f"`{command}`: " + (COMMANDS[command].apply.__doc__ or model.__doc__ or "").strip().split("\n\n")[0]
     tag = path.split("/")[1]
     if not model.model_fields:
@@ -442,7 +473,7 @@ def _account_route(router: APIRouter, path: str, command: str, status: int, owne
 
 
 def _admin_route(router: APIRouter, path: str, command: str, admin: Any, run: Any) -> None:
-    model = COMMANDS[command].args
+    model = _strict(COMMANDS[command].args)
 
     async def endpoint(body: model, who: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:  # type: ignore[valid-type]
         return await run(command, who.username or "admin", body.model_dump(mode="json"))
@@ -450,6 +481,14 @@ def _admin_route(router: APIRouter, path: str, command: str, admin: Any, run: An
     endpoint.__name__ = command.replace(".", "_")
     router.add_api_route(path, endpoint, methods=["POST"], tags=["admin"], name=command,
                          description=f"`{command}`")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def _known_market(world: Any, market: str) -> str:

@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,9 @@ def _scenario(config: ServiceConfig) -> Scenario:
     return load_scenario(config.scenario_path())
 
 
-def serve(config: ServiceConfig) -> None:
-    """Run the service until interrupted (SIGINT/SIGTERM stop it cleanly, with a snapshot)."""
+def serve(config: ServiceConfig, extend: Callable[[Any, Service, Database], None] | None = None) -> None:
+    """Run the service until interrupted (SIGINT/SIGTERM stop it cleanly, with a snapshot).
+    `extend(app, service, db)` adds to the app before it serves (the web pages do)."""
     import uvicorn
 
     from ballast.service.api import create_app
@@ -86,6 +88,8 @@ def serve(config: ServiceConfig) -> None:
     if password is not None:
         print(f"admin account created: username 'admin', password {password!r} (shown once)", flush=True)
     app = create_app(service, db)
+    if extend is not None:
+        extend(app, service, db)
     try:
         uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False)
     finally:
