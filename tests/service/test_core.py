@@ -147,3 +147,22 @@ def test_step_requests_are_bounded(db):
     with pytest.raises(CommandRefused, match="steps must be 1..10"):
         service.step(11, "admin")
     service.stop()
+
+
+def test_ticks_queued_right_after_an_oracle_override_take_its_price(db):
+    service = _service(db)
+    for price in (70_000, 80_000, 90_000):  # queued together: often one batch for the writer
+        service.submit("admin.oracle", "admin", {"market": "BTC-PERP", "price": price * USD})
+        service.step(1, "admin").result()
+        assert service.read(lambda w: w.prices["BTC-PERP"]) == price * USD
+    service.stop()
+
+
+def test_a_batch_is_split_after_every_oracle_override():
+    from ballast.service.core import _groups, _Request, _StepRequest
+
+    oracle = _Request("admin.oracle", "admin", {})
+    deposit = _Request("drift.deposit", "alice", {})
+    step = _StepRequest(1, "admin")
+    assert _groups([deposit, oracle, step, oracle, deposit]) == [[deposit, oracle], [step, oracle], [deposit]]
+    assert _groups([step]) == [[step]]

@@ -69,6 +69,17 @@ class _StepRequest:
     future: Future = field(default_factory=Future)
 
 
+def _groups(items: list[_Request | _StepRequest]) -> list[list[_Request | _StepRequest]]:
+    """Split a batch after every oracle override: a tick's prices are fixed when it is journaled,
+    so the ticks after an `admin.oracle` must be journaled after it is applied."""
+    groups: list[list[_Request | _StepRequest]] = [[]]
+    for item in items:
+        groups[-1].append(item)
+        if isinstance(item, _Request) and item.command == "admin.oracle":
+            groups.append([])
+    return [g for g in groups if g] or [[]]
+
+
 def genesis_world(scenario: Scenario, feed: PriceFeed | None = None) -> World:
     """The world before the first journal entry: built from the scenario at the feed's first prices."""
     feed = feed or PriceFeed(scenario)
@@ -239,12 +250,15 @@ class Service:
             if None in items:
                 stopping = True
                 items = [i for i in items if i is not None]
-            try:
-                self._batch(items)
-            except Exception:  # keep the writer alive; the batch's futures already hold the error
-                log.exception("writer batch failed")
+            for group in _groups(items):
+                try:
+                    self._batch(group)
+                except Exception:  # keep the writer alive; the batch's futures already hold the error
+                    log.exception("writer batch failed")
 
     def _batch(self, items: list[_Request | _StepRequest]) -> None:
+        """Journal the due ticks and `items` in one transaction, then apply them in order and
+        answer each request (see the module docstring)."""
         world = self.world
         assert world is not None
         entries: list[JournalEntry] = []
