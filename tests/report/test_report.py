@@ -1,7 +1,10 @@
 """The report: a self-contained page from a small synthetic run, and the statistics on
 hand-made series."""
 
+import html
+import json
 import math
+import re
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -9,6 +12,8 @@ import pytest
 
 from ballast.drift.events import LiquidationRecord, LiquidationType
 from ballast.report import build_report
+from ballast.report.charts import chart_div, echarts_source
+from ballast.report.downsample import MAX_POINTS
 from ballast.report.html import _esc, unit_of
 from ballast.report.stats import (
     annualised_return_pct,
@@ -76,8 +81,29 @@ def report_html(tmp_path_factory):
     return build_report(folder).read_text(encoding="utf-8")
 
 
-def test_report_contains_no_http_at_all(report_html):
-    assert "http" not in report_html.lower()
+def _charts(page: str) -> dict[str, dict]:
+    """Each chart's spec by its label."""
+    return {html.unescape(label): json.loads(html.unescape(spec))
+            for label, spec in re.findall(r'<div class="chart" role="img" aria-label="([^"]*)" data-chart="([^"]*)"', page)}
+
+
+def _series(spec: dict) -> dict[str, dict]:
+    return {f"{panel['title']} {s['name']}".strip(): s for panel in spec["panels"] for s in panel["series"]}
+
+
+def test_report_loads_no_external_resource(report_html):
+    # Arrange: ECharts is inlined unchanged (its licence header and XML namespaces name URLs)
+    library = echarts_source()
+    assert report_html.count(library) == 1
+
+    # Act
+    own = report_html.replace(library, "")
+
+    # Assert: nothing else names a URL, and no element or style loads anything
+    assert "http" not in own.lower()
+    assert not re.search(r"\b(src|href|srcset|action|poster|data)\s*=", own.replace("data-chart=", ""), re.I)
+    assert "url(" not in own.lower() and "@import" not in own.lower()
+    assert "<link" not in own.lower() and "<iframe" not in own.lower()
 
 
 @pytest.mark.parametrize(
@@ -92,9 +118,60 @@ def test_report_has_section(report_html, title):
     assert f"<h2>{title}</h2>" in report_html
 
 
-def test_report_images_are_inline_pngs(report_html):
-    assert report_html.count('src="data:image/png;base64,') >= 7
-    assert "<script" not in report_html
+def test_report_charts_are_inline_with_their_data(report_html):
+    # Act
+    charts = _charts(report_html)
+
+    # Assert: one container per chart, ECharts and the drawing script once each, no picture
+    assert set(charts) >= {"price and mark", "provider NAV and drawdown", "PnL decomposition", "BAL performance",
+                           "funding rates", "liquidations", "pools and insurance fund"}
+    assert report_html.count("<script>") == 2 and "<img" not in report_html.replace(echarts_source(), "")
+    price = _series(charts["price and mark"])
+    assert set(price) == {"drift SOL-PERP bid/ask", "drift SOL-PERP oracle", "drift SOL-PERP mark"}
+    oracle = price["drift SOL-PERP oracle"]
+    assert charts["price and mark"]["x"] == {"type": "time", "t0": T0, "name": "time (UTC)"}
+    assert oracle["x"][:2] == [0, 3600] and oracle["y"][0] == pytest.approx(100.0) and len(oracle["x"]) == 240
+    band = price["drift SOL-PERP bid/ask"]
+    assert band["lo"][0] == pytest.approx(99.9) and band["hi"][0] == pytest.approx(100.2)
+    bars = charts["PnL decomposition"]
+    assert bars["categories"] == ["drift alice"]  # the providers (bob is a taker)
+    assert [s["name"] for s in bars["series"]] == ["fees", "funding", "inventory_pnl", "removal_fees", "residual"]
+
+
+def test_drawdown_is_drawn_downward_in_pct_of_the_peak(report_html):
+    nav, drawdown = _charts(report_html)["provider NAV and drawdown"]["panels"]
+    assert nav["y"] == "NAV (USD)" and drawdown["y"] == "drawdown (% of peak)"
+    assert all(v <= 0 for s in drawdown["series"] for v in s["y"]) and min(drawdown["series"][0]["y"]) < 0
+
+
+def test_funding_and_pools_say_their_units_and_owners(report_html):
+    charts = _charts(report_html)
+    (funding,) = charts["funding rates"]["panels"]
+    assert funding["y"] == "funding rate (USD per base per hour)"
+    pools = _series(charts["pools and insurance fund"])
+    assert set(pools) == {"perp market pools drift SOL-PERP pnl pool", "perp market pools drift SOL-PERP fee pool",
+                          "quote (USDC) insurance fund and revenue pool drift USDC spot market revenue pool",
+                          "quote (USDC) insurance fund and revenue pool drift USDC spot market insurance fund"}
+
+
+def test_a_long_run_is_drawn_with_at_most_max_points_per_line(tmp_path):
+    # Arrange: the synthetic run sampled every minute for ten days (14,400 points per line)
+    result = _result()
+    rows = result.timeseries.to_pylist()
+    minute = []
+    for row in rows:
+        for k in range(60):
+            minute.append({**row, "ts": row["ts"] + 60 * k, "oracle_price_usd": row["oracle_price_usd"] + k / 100})
+    result.timeseries = pa.Table.from_pylist(minute)
+
+    # Act
+    charts = _charts(build_report(write_run(result, tmp_path)).read_text())
+
+    # Assert
+    oracle = _series(charts["price and mark"])["drift SOL-PERP oracle"]
+    assert len(oracle["x"]) == MAX_POINTS and oracle["x"][-1] == 14_399 * 60
+    assert max(oracle["y"]) == pytest.approx(max(r["oracle_price_usd"] for r in minute), abs=0.01)  # LTTB: near
+    assert len(_series(charts["price and mark"])["drift SOL-PERP bid/ask"]["x"]) == MAX_POINTS // 2
 
 
 def test_summary_table_shows_units(report_html):
@@ -229,5 +306,21 @@ def test_report_draws_times_beyond_the_calendar(tmp_path):
     result = _result()
     far = [t + 10**13 for t in result.timeseries.column("ts").to_pylist()]
     result.timeseries = result.timeseries.set_column(0, "ts", pa.array(far))
-    html = build_report(write_run(result, tmp_path)).read_text()
-    assert "could not be drawn" not in html
+    page = build_report(write_run(result, tmp_path)).read_text()
+    assert "could not be drawn" not in page
+    price = _charts(page)["price and mark"]
+    assert price["x"] == {"type": "value", "name": "days from the start"}
+    assert _series(price)["drift SOL-PERP oracle"]["x"][:2] == [0, pytest.approx(1 / 24)]
+
+
+def test_a_chart_spec_naming_a_url_reads_back_unchanged_from_its_attribute():
+    # Arrange: a series name from the user's scenario
+    spec = {"kind": "lines", "panels": [{"series": [{"name": 'feed HTTPS://x "a" <b> & c', "x": [0], "y": [1.5]}]}]}
+
+    # Act
+    div = chart_div(spec, "prices from http://y")
+
+    # Assert
+    assert "http" not in div.lower()
+    (attribute,) = re.findall(r'data-chart="([^"]*)"', div)
+    assert json.loads(html.unescape(attribute)) == spec

@@ -104,7 +104,7 @@ def test_manifest_names_versions_seed_digest_and_reference_commits(tmp_path):
     assert manifest["data_digest"] == "abc123"
     assert manifest["reference_commits"] == REFERENCE_COMMITS
     assert manifest["reference_commits"]["drift"] == "7c265f81090e62b2cf176df030f421045373a85e"
-    assert {"ballast", "python", "pyarrow", "matplotlib"} <= set(manifest["versions"])
+    assert {"ballast", "python", "pyarrow"} <= set(manifest["versions"])
 
 
 def test_writing_twice_gives_identical_files(tmp_path):

@@ -2,12 +2,14 @@
 tests choose, checked against statistics computed here independently; one real tiny sweep."""
 
 import html
+import json
 import math
 import re
 
 import numpy as np
 import pytest
 
+from ballast.report.charts import echarts_source
 from ballast.report.sweep import build_sweep_report, distribution, wilson_interval
 from ballast.store.sweep_folder import SweepFolder, SweepFolderError
 
@@ -70,6 +72,11 @@ def _rows(fragment):
     """Every table row of an HTML fragment as a list of its cells' text."""
     return [[html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", tr, re.S)]
             for tr in re.findall(r"<tr>(.*?)</tr>", fragment, re.S)]
+
+
+def _charts(fragment):
+    """The specs of the charts of an HTML fragment, in page order."""
+    return [json.loads(html.unescape(spec)) for spec in re.findall(r'<div class="chart"[^>]* data-chart="([^"]*)"', fragment)]
 
 
 def _row_starting(fragment, first):
@@ -187,8 +194,12 @@ def test_heatmap_shows_the_mean_of_each_cell_of_two_grid_axes(tmp_path):
     page = _page(path)
 
     heatmaps = _section(page, "heatmaps")
-    assert heatmaps is not None and "<img" in heatmaps
     assert [_number(c) for c in _row_starting(heatmaps, "2000")[1:]] == [3.5, 5.5, 8.5]
+    (chart,) = _charts(heatmaps)
+    assert chart["kind"] == "heatmap" and chart["y"]["categories"] == ["1000", "2000"]
+    assert chart["x"] == {"name": "arrivals_per_hour", "categories": ["10", "30", "60"]}
+    assert sorted(chart["cells"]) == [[0, 0, 2.5], [0, 1, 3.5], [1, 0, 4.5], [1, 1, 5.5], [2, 0, 7.5], [2, 1, 8.5]]
+    assert chart["missing"] == [] and (chart["min"], chart["max"]) == (2.5, 8.5) and not chart["higher_is_worse"]
 
 
 def test_heatmap_metric_is_bad_debt_when_a_point_has_bad_debt(tmp_path):
@@ -219,7 +230,13 @@ def test_entry_day_curve_gives_median_and_band_per_entry_day_and_other_axis(tmp_
     page = _page(path)
 
     curve = _section(page, "entry-day-curve")
-    assert curve is not None and "<img" in curve
+    (chart,) = _charts(curve)
+    lines = {(s["name"], bool(s.get("band"))): s for s in chart["panels"][0]["series"]}
+    assert set(lines) == {("arrivals_per_hour=10", False), ("arrivals_per_hour=10", True),
+                          ("arrivals_per_hour=30", False), ("arrivals_per_hour=30", True)}
+    median, band = lines[("arrivals_per_hour=30", False)], lines[("arrivals_per_hour=30", True)]
+    assert median["x"] == [1, 5] and median["y"][1] == pytest.approx(np.median(returns[(5, 30)]), abs=1e-6)
+    assert band["lo"][1] == pytest.approx(np.quantile(returns[(5, 30)], 0.05), abs=1e-6)
     table = [r for r in _rows(curve) if r[0] == "30" and r[1].startswith("5")]
     values = returns[(5, 30)]
     assert len(table) == 1
@@ -291,7 +308,14 @@ def test_insurance_fund_paths_are_drawn_from_the_series(tmp_path):
 
     page = _page(path)
 
-    assert "<img" in _section(page, "insurance-fund-paths")
+    (chart,) = _charts(_section(page, "insurance-fund-paths"))
+    series = {s["name"]: s for s in chart["panels"][0]["series"]}
+    assert chart["x"]["name"] == "days from the start" and chart["panels"][0]["y"] == "insurance fund (USD)"
+    assert series["median"]["x"] == [0, pytest.approx(1 / 24), pytest.approx(2 / 24)]
+    assert series["median"]["y"] == [1000, np.median([900 - 100 * i for i in range(6)]), np.median([800 - 150 * i for i in range(6)])]
+    assert series["p5 to p95"]["band"] and series["p5 to p95"]["hi"][1] == pytest.approx(np.quantile([900 - 100 * i for i in range(6)], 0.95))
+    worst = [name for name in series if name.startswith("run")]
+    assert worst and worst[0].startswith("run000 (return_pct 0")
 
 
 def test_a_sweep_without_series_says_so(tmp_path):
@@ -325,7 +349,7 @@ def test_a_sweep_without_points_gives_notes(tmp_path):
     assert "No finished points" in _section(page, "distributions")
 
 
-def test_the_page_holds_no_url_and_no_script(tmp_path):
+def test_the_page_loads_nothing_and_names_no_url_but_in_echarts(tmp_path):
     axes = [("agents.lp.enter_at_day", [1, 2]), ("agents.noise.arrivals_per_hour", [10, 20])]
     rows = [_row(i, {axes[0][0]: 1 + i % 2, axes[1][0]: 10 * (1 + i // 2 % 2)},
                  **{"agent.lp.return_pct": math.sin(i), "bad_debt_usd": float(i % 3)}) for i in range(8)]
@@ -335,10 +359,13 @@ def test_the_page_holds_no_url_and_no_script(tmp_path):
 
     page = _page(path)
 
-    assert page.count("<img") >= 4
-    assert "http" not in page.lower()
-    assert "<script" not in page.lower()
-    assert all(src.startswith("data:image/png;base64,") for src in re.findall(r'src="([^"]*)"', page))
+    assert len(_charts(page)) >= 4
+    assert page.count(echarts_source()) == 1
+    own = page.replace(echarts_source(), "")
+    assert "http" not in own.lower()
+    assert own.count("<script>") == 2 and "<img" not in own
+    assert not re.search(r"\b(src|href|srcset|action|poster)\s*=", own, re.I)
+    assert "url(" not in own.lower() and "<link" not in own.lower()
 
 
 def test_a_folder_that_is_not_a_sweep_is_refused(tmp_path):
@@ -363,6 +390,6 @@ def test_a_real_tiny_sweep_gets_a_report(tmp_path):
     page = _page(tmp_path / "out")
 
     assert _row_starting(_section(page, "sweep"), "finished")[1] == "4"
-    assert "<img" in _section(page, "entry-day-curve")
+    assert len(_charts(_section(page, "entry-day-curve"))) == 1
     assert "ballast backtest " in _section(page, "worst-points")
-    assert "<img" in _section(page, "insurance-fund-paths")
+    assert len(_charts(_section(page, "insurance-fund-paths"))) == 1

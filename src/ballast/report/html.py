@@ -1,6 +1,9 @@
-"""One self-contained HTML page for a run: inline CSS, plots as inline PNG data URIs, no
-script, no external URL (the letters "http" never appear: text that holds them is written with
-a character reference, which the browser shows unchanged).
+"""One self-contained HTML page for a run that works offline and loads nothing: inline CSS,
+interactive charts (charts.py: each chart's data in its own div, Apache ECharts and the drawing
+script inlined once), no src or href to a URL. Apart from the ECharts library (unchanged, whose
+text names a few URLs in its licence header and as XML namespaces), the letters "http" never
+appear: text that holds them is written with a character reference, which the browser shows
+unchanged.
 
 Sections: Summary (statistics with units), Provider outcomes (one row per provider: PnL, APR,
 drawdown, Sharpe and the PnL parts), Price and mark, Provider NAV and drawdown, PnL
@@ -12,7 +15,6 @@ Columns are read by name; a section whose columns are missing says so instead of
 
 from __future__ import annotations
 
-import html as _html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +22,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ballast.report import plots
+from ballast.report import charts, plots
 from ballast.report.stats import (
     SECONDS_PER_DAY,
     column,
@@ -63,11 +65,14 @@ _UNITS = (
 )
 
 _CSS = """
-body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;color:#222}
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1000px;padding:0 16px;color:#222}
 h1{font-size:22px} h2{font-size:17px;border-bottom:1px solid #ccc;padding-bottom:4px;margin-top:32px}
 table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{border:1px solid #ddd;padding:3px 8px}
 th{background:#f4f4f4;text-align:left} td.n{text-align:right;font-variant-numeric:tabular-nums}
-img{max-width:100%} .note{color:#777;font-size:13px} pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}
+.chart{width:100%;margin:8px 0 4px;min-width:0} .wide{overflow-x:auto;max-width:100%}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:4px 12px}
+.charts.two{grid-template-columns:repeat(auto-fill,minmax(440px,1fr))}
+.note{color:#777;font-size:13px} pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}
 """
 
 
@@ -83,21 +88,7 @@ def unit_of(name: str) -> str:
 
 def _esc(text: Any) -> str:
     """HTML-escaped text in which "http" (any case) is written with a character reference."""
-    out = _html.escape(str(text), quote=True)
-    lowered = out.lower()
-    if "http" not in lowered:
-        return out
-    pieces = []
-    index = 0
-    while True:
-        found = lowered.find("http", index)
-        if found < 0:
-            pieces.append(out[index:])
-            break
-        pieces.append(out[index:found])
-        pieces.append(f"&#{ord(out[found])};{out[found + 1:found + 4]}")
-        index = found + 4
-    return "".join(pieces)
+    return charts.escape(str(text))
 
 
 def _fmt(value: Any) -> str:
@@ -124,24 +115,28 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
             for c in row
         )
         body.append(f"<tr>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+    return f'<div class="wide"><table><tr>{head}</tr>{"".join(body)}</table></div>'
 
 
-def _plot(function, *args) -> str | None | Exception:
-    """Run a plot function; an exception is returned (the page shows it) rather than raised."""
+def _plot(function, *args) -> dict | None | Exception:
+    """Run a chart function (a spec, or None); an exception is returned (the page shows it)
+    rather than raised."""
     try:
         return function(*args)
     except Exception as error:  # noqa: BLE001 - a figure must never sink the report
-        plots.plt.close("all")
         return error
 
 
-def _img(uri: str | None | Exception, alt: str) -> str:
-    if isinstance(uri, Exception):
-        return f'<p class="note">{_esc(alt)}: could not be drawn ({_esc(type(uri).__name__)}: {_esc(uri)}).</p>'
-    if uri is None:
+def _chart(spec: dict | None | Exception, alt: str) -> str:
+    """The chart's container (charts.chart_div), or a note when it is None or failed."""
+    if isinstance(spec, Exception):
+        return f'<p class="note">{_esc(alt)}: could not be drawn ({_esc(type(spec).__name__)}: {_esc(spec)}).</p>'
+    if spec is None:
         return f'<p class="note">{_esc(alt)}: nothing to plot.</p>'
-    return f'<img alt="{_esc(alt)}" src="{uri}">'
+    try:
+        return charts.chart_div(spec, alt)
+    except (TypeError, ValueError) as error:  # not JSON
+        return _chart(error, alt)
 
 
 def _missing(names: Iterable[str]) -> str:
@@ -160,6 +155,20 @@ def _markets(timeseries: pa.Table) -> dict[str, dict[str, list]]:
     """Timeseries rows grouped by venue/market, labelled "venue market"."""
     groups = group_rows(timeseries, ("venue", "market"))
     return {" ".join(str(k) for k in key if k != "").strip() or "market": rows for key, rows in groups.items()}
+
+
+def _funding_unit(run: RunData) -> str:
+    """The funding rate's unit: USD per base unit per funding period, the period named in hours
+    when every market of the scenario has the same one (Drift's default and Perpetual Protocol's
+    rate: 1 hour)."""
+    periods = {m.get("funding_period_seconds") for m in run.scenario.get("markets") or () if isinstance(m, dict)}
+    periods.discard(None)
+    if not periods:
+        return "USD per base per hour"
+    if len(periods) > 1:
+        return "USD per base per funding period"
+    (seconds,) = periods
+    return "USD per base per hour" if seconds == 3600 else f"USD per base per {seconds / 3600:g} h"
 
 
 def _series(rows: Mapping[str, list], name: str) -> tuple[list, list] | None:
@@ -317,7 +326,7 @@ def _price_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> st
             markets[label] = lines
     if not markets:
         return _missing(["ts", "oracle_price_usd", "mark_price_usd"])
-    return _img(_plot(plots.price_mark_plot, markets), "price and mark")
+    return _chart(_plot(plots.price_mark_chart, markets), "price and mark")
 
 
 def _nav_section(run: RunData) -> str:
@@ -336,7 +345,7 @@ def _nav_section(run: RunData) -> str:
         drawdowns[label] = (ts, drawdown_pct(nav))
     if not navs:
         return _missing(["agents: ts, nav_usd"])
-    return _img(_plot(plots.nav_drawdown_plot, navs, drawdowns), "provider NAV and drawdown")
+    return _chart(_plot(plots.nav_drawdown_chart, navs, drawdowns), "provider NAV and drawdown")
 
 
 def _pnl_section(run: RunData) -> str:
@@ -349,7 +358,7 @@ def _pnl_section(run: RunData) -> str:
         "inventory, removal (residual-burn) fees as a cost, and the residual the parts do not "
         "explain. Parts missing from the run count as 0 and show in the residual.</p>"
     )
-    return _img(_plot(plots.pnl_decomposition_plot, rows), "PnL decomposition") + note
+    return _chart(_plot(plots.pnl_decomposition_chart, rows), "PnL decomposition") + note
 
 
 def _bal_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
@@ -381,7 +390,7 @@ def _bal_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
            if value_name else "in USD per share (the run carries no share value column).")
         + "</p>"
     )
-    return _img(_plot(plots.bal_performance_plot, markets, unit), "BAL performance") + note
+    return _chart(_plot(plots.bal_performance_chart, markets, unit), "BAL performance") + note
 
 
 def _funding_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
@@ -391,8 +400,14 @@ def _funding_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> 
     }
     if not markets:
         return _missing(["funding_rate"])
-    unit = "funding rate (as recorded)"
-    return _img(_plot(plots.funding_plot, markets, unit), "funding rates")
+    unit = _funding_unit(run)
+    note = (
+        '<p class="note">The last funding rate of each market, held until its next update: the '
+        "payment per 1 base unit of position over one funding period, in USD (positive: longs "
+        "pay shorts). Drift: amm.last_funding_rate (the clamped mark-oracle TWAP spread divided "
+        "by the periods in 24 hours); Perpetual Protocol v2: the daily premium over 24.</p>"
+    )
+    return _chart(_plot(plots.funding_chart, markets, unit), "funding rates") + note
 
 
 def _liquidations_section(run: RunData) -> str:
@@ -412,20 +427,42 @@ def _liquidations_section(run: RunData) -> str:
     table = _table(
         ("liquidation type", "count"), sorted(by_type.items())
     ) + f'<p class="note">{len(records)} liquidations, {bankrupt} leaving the user bankrupt.</p>'
-    return _img(_plot(plots.liquidations_plot, times, span), "liquidations") + table
+    return _chart(_plot(plots.liquidations_chart, times, span), "liquidations") + table
+
+
+_PERP_POOLS = ("pnl_pool_usd", "fee_pool_usd")
+_QUOTE_POOLS = ("revenue_pool_usd", "insurance_fund_usd")  # the venue's quote (USDC): one per venue
+_CURIE_PLACEHOLDERS = {"pnl_pool_usd", "revenue_pool_usd"}  # recorded as 0 on a Perpetual Protocol venue
 
 
 def _pools_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
-    names = ("pnl_pool_usd", "fee_pool_usd", "revenue_pool_usd", "insurance_fund_usd")
-    lines = {}
-    for label, rows in markets_rows.items():
-        for name in names:
+    kinds = {v.get("name"): v.get("kind", "drift") for v in run.scenario.get("venues") or () if isinstance(v, dict)}
+    perp: dict[str, tuple[list, list]] = {}
+    quote: dict[str, tuple[list, list]] = {}
+    for rows in markets_rows.values():
+        venue, market = (str((rows.get(key) or [""])[0]) for key in ("venue", "market"))
+        curie = kinds.get(venue) == "curie"
+        for name in (*_PERP_POOLS, *_QUOTE_POOLS):
             series = _series(rows, name)
-            if series is not None:
-                lines[f"{label} {name.removesuffix('_usd')}"] = series
-    if not lines:
-        return _missing(names)
-    return _img(_plot(plots.pools_plot, lines), "pools and insurance fund")
+            if series is None or (curie and name in _CURIE_PLACEHOLDERS):
+                continue
+            what = name.removesuffix("_usd").replace("_", " ")
+            if name in _PERP_POOLS:
+                perp[f"{venue} {market} {what}".strip()] = series
+            else:  # every market of a venue repeats the quote's pools: the first is kept
+                owner = "insurance fund account (USDC)" if curie else f"USDC spot market {what}"
+                quote.setdefault(f"{venue} {owner}".strip(), series)
+    if not perp and not quote:
+        return _missing((*_PERP_POOLS, *_QUOTE_POOLS))
+    panels = {"perp market pools": perp, "quote (USDC) insurance fund and revenue pool": quote}
+    note = (
+        '<p class="note">Per perp market: its pnl pool (settled PnL owed to winners) and its AMM '
+        "fee pool. Per venue: the insurance fund and the revenue pool belong to the USDC spot "
+        "market (Drift spot market 0, the quote of every perp market) and are shared by the "
+        "venue's markets; on a Perpetual Protocol venue, the insurance fund account's value "
+        "(USDC) and the makers' fees not yet realised as its fee pool. All in USD.</p>"
+    )
+    return _chart(_plot(plots.pools_chart, panels), "pools and insurance fund") + note
 
 
 def _side_by_side_section(run: RunData) -> str | None:
@@ -458,7 +495,7 @@ def _side_by_side_section(run: RunData) -> str | None:
         if all(v is not None for v in values)
     }
     note = '<p class="note">The same price path and flow on each venue; every provider on one chart.</p>'
-    return table + note + _img(_plot(plots.nav_drawdown_plot, navs, drawdowns) if navs else None, "providers side by side")
+    return table + note + _chart(_plot(plots.nav_drawdown_chart, navs, drawdowns) if navs else None, "providers side by side")
 
 
 def _run_section(run: RunData) -> str:
@@ -497,12 +534,17 @@ def render_report(run: RunData) -> str:
 
 def page(title: str, lead: str, note: str, sections: Sequence[tuple[str, str]]) -> str:
     """A whole self-contained page: the title, an optional lead paragraph, a note that ends
-    with the list of sections, then each section (title, HTML body). Text is escaped here."""
+    with the list of sections, then each section (title, HTML body), and when a body holds a
+    chart, ECharts and the drawing script once at the end. Text is escaped here."""
     nav = " · ".join(_esc(t) for t, _ in sections)
     body = "".join(_section(t, b) for t, b in sections)
+    drawn = f'<div class="{charts.CHART_CLASS}"' in body
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_esc(title)}</h1>" + (f"<p>{_esc(lead)}</p>" if lead else "")
-        + f"<p class=\"note\">{_esc(note)} Sections: {nav}</p>{body}</body></html>\n"
+        + f"<p class=\"note\">{_esc(note)} Sections: {nav}</p>"
+        + ("<noscript><p class=\"note\">The charts need JavaScript; the tables do not.</p></noscript>" if drawn else "")
+        + body + (charts.scripts() if drawn else "") + "</body></html>\n"
     )

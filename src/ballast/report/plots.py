@@ -1,252 +1,251 @@
-"""The report's figures: matplotlib (Agg backend, no display), each returned as a PNG data URI.
+"""The run report's charts as JSON-able specs that the page draws with ECharts (charts.py).
 
-Every function takes plain lists and returns a `data:image/png;base64,...` string, or None when
-there is nothing to draw. PNGs carry no software/date metadata, so equal data give equal bytes.
+Every `*_chart` function takes plain lists and returns a spec (a dict of lists, strings and
+numbers) or None when there is nothing to draw; equal data give equal specs. Lines are cut to at
+most MAX_POINTS points each by LTTB and bands to MAX_POINTS / 2 buckets of their extremes
+(downsample.py), so a spec's size does not grow with the run's length.
+
+A "lines" spec: {"kind": "lines", "x": X, "panels": [PANEL, ...], "height": px per panel}, the
+panels stacked with one x axis zoom. X is {"type": "time", "t0": seconds, "name": ...} (each
+series' x are seconds after t0, shown as UTC times) or {"type": "value", "name": ...} (x as
+given: days from the start when times lie outside the calendar). A PANEL is {"title", "y" (the
+y axis label with its unit), "zero" (draw y = 0), "series": [SERIES, ...], "marks": [{"x",
+"name", "color", "dash"}]}; a SERIES is {"name", "x", "y"} with optional "step" (a step line,
+each value held until the next), "symbol", "color", "width", "dash"; or a band {"name", "band":
+true, "x", "lo", "hi"}; or {"scatter": true} or {"hist": true, "width": bin width} points.
+
+A "bars" spec (stacked signed bars per category, a dot at each total): {"kind": "bars",
+"categories", "y", "series": [{"name", "y"}], "total": {"name", "y"}}. A "heatmap" spec:
+{"kind": "heatmap", "title", "x": {"name", "categories"}, "y": {"name", "categories"},
+"value", "cells": [[x index, y index, value]], "missing": [[x index, y index]], "min", "max",
+"higher_is_worse"}.
 """
 
 from __future__ import annotations
 
-import base64
-import io
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg", force=False)
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from ballast.report.downsample import MAX_POINTS, lttb, minmax_band
 
 __all__ = [
-    "bal_performance_plot",
-    "fig_to_data_uri",
-    "funding_plot",
-    "liquidations_plot",
-    "nav_drawdown_plot",
-    "pnl_decomposition_plot",
-    "pools_plot",
-    "price_mark_plot",
+    "MAX_POINTS",
+    "Series",
+    "band_series",
+    "bal_performance_chart",
+    "funding_chart",
+    "line_series",
+    "liquidations_chart",
+    "lines_chart",
+    "nav_drawdown_chart",
+    "num",
+    "panel",
+    "pnl_decomposition_chart",
+    "pools_chart",
+    "price_mark_chart",
+    "time_axis",
 ]
 
-Series = tuple[Sequence[int], Sequence[float]]  # (ts seconds, values)
+Series = tuple[Sequence[int], Sequence[float | None]]  # (ts seconds, values)
 
-_DPI = 90
-_WIDTH = 9.0
-
-
-def fig_to_data_uri(fig: Figure) -> str:
-    """PNG data URI of the figure (closed afterwards). The base64 text never contains the
-    letters "http" in any case (a report must hold no URL, not even by chance): should it
-    happen, a comment chunk is varied until it does not."""
-    try:
-        for attempt in range(64):
-            buffer = io.BytesIO()
-            metadata = {"Software": None}
-            if attempt:
-                metadata["Comment"] = str(attempt)
-            fig.savefig(buffer, format="png", dpi=_DPI, metadata=metadata)
-            text = base64.b64encode(buffer.getvalue()).decode("ascii")
-            if "http" not in text.lower():
-                return "data:image/png;base64," + text
-        raise RuntimeError("could not encode a figure without the letters 'http'")
-    finally:
-        plt.close(fig)
+_MAX_DATE_TS = 253_402_300_799  # 9999-12-31T23:59:59Z: beyond it a time cannot be a date
+_DAY = 86_400
 
 
-_MAX_DATE_TS = 253_402_300_799  # 9999-12-31T23:59:59Z
-
-
-def _dates(ts: Sequence[int]) -> list:
-    """UTC datetimes; days since the epoch (floats) when a time lies outside the calendar."""
-    if any(not 0 <= int(t) <= _MAX_DATE_TS for t in ts):
-        return [int(t) / 86_400 for t in ts]
-    return [datetime.fromtimestamp(int(t), tz=UTC) for t in ts]
-
-
-# Points per drawn line: a figure is _WIDTH * _DPI = 810 px wide, so a line of more points than
-# twice that (a low and a high per pixel column) looks the same thinned to its extremes.
-MAX_POINTS = 2_000
-
-
-def _thin(xs: list, ys: list[float]) -> tuple[list, list[float]]:
-    """At most MAX_POINTS points of a line, in time order: the line cut into (MAX_POINTS - 2)
-    / 2 equal runs, each kept as its lowest and highest point (one point when they coincide), and
-    the first and last points, so the line spans the same time and every peak and trough is
-    still drawn."""
-    n = len(xs)
-    if n <= MAX_POINTS:
-        return xs, ys
-    runs = (MAX_POINTS - 2) // 2
-    keep: list[int] = [0]
-    for run in range(runs):
-        lo, hi = run * n // runs, (run + 1) * n // runs
-        part = ys[lo:hi]
-        low, high = lo + part.index(min(part)), lo + part.index(max(part))
-        keep.extend(i for i in sorted({low, high}) if i != keep[-1])
-    if keep[-1] != n - 1:
-        keep.append(n - 1)
-    return [xs[i] for i in keep], [ys[i] for i in keep]
-
-
-def _clean(ts: Sequence[int], values: Sequence[float | None]) -> tuple[list, list]:
-    """(dates, values) of the non-null points of a line, thinned to MAX_POINTS (_thin)."""
-    xs, ys = [], []
-    for t, v in zip(ts, values, strict=True):
-        if v is not None:
-            xs.append(t)
-            ys.append(float(v))
-    xs, ys = _thin(xs, ys)
-    return _dates(xs), ys
-
-
-def _band(low: Series, high: Series) -> tuple[list, list, list] | None:
-    """(dates, lows, highs) of a band between two lines sampled at the same times (None when
-    they are not), at most MAX_POINTS / 2 points: each run of equal length drawn from its
-    first time with its lowest low and highest high, so the band covers every point."""
-    ts, lows = low
-    ts_high, highs = high
-    if list(ts) != list(ts_high) or not ts or any(v is None for v in lows) or any(v is None for v in highs):
+def num(value: Any) -> float | None:
+    """A number for a chart: 8 significant digits (more than a chart or its tooltip shows),
+    None for a missing or non-finite value."""
+    if value is None:
         return None
-    n = len(ts)
-    runs = min(n, MAX_POINTS // 2)
-    xs, bottom, top = [], [], []
-    for run in range(runs):
-        lo, hi = run * n // runs, (run + 1) * n // runs
-        xs.append(ts[lo])
-        bottom.append(float(min(lows[lo:hi])))
-        top.append(float(max(highs[lo:hi])))
-    return _dates(xs), bottom, top
+    value = float(value)
+    if not math.isfinite(value):
+        return None
+    return float(f"{value:.8g}") + 0.0  # + 0.0: -0.0 reads 0
 
 
-def _new(rows: int = 1, height: float = 3.6, sharex: bool = True):
-    fig, axes = plt.subplots(rows, 1, figsize=(_WIDTH, height * rows), sharex=sharex, squeeze=False)
-    return fig, [row[0] for row in axes]
+def time_axis(ts: Iterable[int]) -> tuple[dict[str, Any], Callable[[Sequence[int]], list[float]]]:
+    """(the x axis of a chart of these times, the function giving the x of a list of times):
+    seconds after the first time on a UTC time axis, or days from the first time on a value
+    axis when a time lies outside the calendar."""
+    ts = list(ts)
+    start, end = (int(min(ts)), int(max(ts))) if ts else (0, 0)
+    if 0 <= start and end <= _MAX_DATE_TS:
+        return {"type": "time", "t0": start, "name": "time (UTC)"}, lambda times: [int(t) - start for t in times]
+    return ({"type": "value", "name": "days from the start"},
+            lambda times: [round((int(t) - start) / _DAY, 9) for t in times])
 
 
-def _finish(fig: Figure, axes) -> str:
-    for ax in axes:
-        ax.grid(True, alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8, loc="best")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig_to_data_uri(fig)
+def line_series(
+    name: str, xs: Sequence[float], ys: Sequence[float | None], **style: Any
+) -> dict[str, Any] | None:
+    """A line of the points with a value (None values dropped), at most MAX_POINTS by LTTB;
+    a step line first keeps only its first and last points and those where its value changes
+    (drawn the same). None when no point has a value. `style`: step, symbol, color, width,
+    dash, tip (a word the tooltip adds to the name)."""
+    if len(xs) != len(ys):
+        raise ValueError(f"line {name!r}: {len(xs)} x values but {len(ys)} y values")
+    valid = [i for i, y in enumerate(ys) if y is not None and math.isfinite(y)]
+    if not valid:
+        return None
+    px, py = (list(xs), list(ys)) if len(valid) == len(ys) else ([xs[i] for i in valid], [ys[i] for i in valid])
+    if style.get("step"):  # a step line is drawn the same from the points where its value changes
+        last = len(py) - 1
+        changes = [i for i in range(len(py)) if i == 0 or i == last or py[i] != py[i - 1]]
+        if len(changes) < len(px):
+            px, py = [px[i] for i in changes], [py[i] for i in changes]
+    keep = lttb(px, py)
+    if len(keep) < len(px):
+        px, py = [px[i] for i in keep], [py[i] for i in keep]
+    return {"name": name, "x": px, "y": [num(y) for y in py], **{k: v for k, v in style.items() if v is not None}}
 
 
-def price_mark_plot(markets: Mapping[str, Mapping[str, Series]]) -> str | None:
-    """One panel per market: oracle and mark price, the bid/ask band when given (USD)."""
+def band_series(
+    name: str, xs: Sequence[float], lows: Sequence[float | None], highs: Sequence[float | None], **style: Any
+) -> dict[str, Any] | None:
+    """A band between two lines sampled at the same xs, at most MAX_POINTS / 2 buckets of its
+    lowest low and highest high (covering every point); None when a value is missing."""
+    if not xs or any(v is None for v in lows) or any(v is None for v in highs):
+        return None
+    bx, lo, hi = minmax_band(xs, lows, highs)
+    return {"name": name, "band": True, "x": bx, "lo": [num(v) for v in lo], "hi": [num(v) for v in hi],
+            **{k: v for k, v in style.items() if v is not None}}
+
+
+def panel(y: str, series: Iterable[dict[str, Any] | None], title: str = "", zero: bool = False,
+          marks: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
+    """A panel of the series that are not None; None when there is none."""
+    drawn = [s for s in series if s is not None]
+    if not drawn:
+        return None
+    out: dict[str, Any] = {"title": title, "y": y, "zero": zero, "series": drawn}
+    if marks:
+        out["marks"] = list(marks)
+    return out
+
+
+def lines_chart(x: dict[str, Any], panels: Iterable[dict[str, Any] | None], height: int = 220) -> dict[str, Any] | None:
+    """A "lines" spec of the panels that are not None; None when there is none."""
+    drawn = [p for p in panels if p is not None]
+    if not drawn:
+        return None
+    return {"kind": "lines", "x": x, "panels": drawn, "height": height}
+
+
+def _all_ts(groups: Iterable[Iterable[Series]]) -> list[int]:
+    out: list[int] = []
+    for group in groups:
+        for ts, _values in group:
+            if ts:
+                out.extend((min(ts), max(ts)))
+    return out
+
+
+def _same_times(a: Series, b: Series) -> bool:
+    return len(a[0]) == len(b[0]) and list(a[0]) == list(b[0])
+
+
+def price_mark_chart(markets: Mapping[str, Mapping[str, Series]]) -> dict[str, Any] | None:
+    """One panel per market: oracle and mark price (steps), the bid/ask band when given (USD)."""
     markets = {name: lines for name, lines in markets.items() if lines}
     if not markets:
         return None
-    fig, axes = _new(len(markets))
-    for ax, (name, lines) in zip(axes, markets.items(), strict=True):
-        band = _band(lines["bid"], lines["ask"]) if "bid" in lines and "ask" in lines else None
-        if band is not None:
-            ax.fill_between(*band, alpha=0.2, label="bid/ask", step="post")
+    x, at = time_axis(_all_ts(lines.values() for lines in markets.values()))
+    panels = []
+    for name, lines in markets.items():
+        series: list[dict[str, Any] | None] = []
+        if "bid" in lines and "ask" in lines and _same_times(lines["bid"], lines["ask"]):
+            ts, bids = lines["bid"]
+            series.append(band_series("bid/ask", at(ts), bids, lines["ask"][1], step=True))
         for label in ("oracle", "mark"):
             if label in lines:
-                ax.plot(*_clean(*lines[label]), label=label, lw=1.2, drawstyle="steps-post")
-        ax.set_title(name, fontsize=10)
-        ax.set_ylabel("price (USD)")
-    return _finish(fig, axes)
+                ts, values = lines[label]
+                series.append(line_series(label, at(ts), values, step=True))
+        panels.append(panel("price (USD)", series, title=name))
+    return lines_chart(x, panels, height=240)
 
 
-def nav_drawdown_plot(navs: Mapping[str, Series], drawdowns: Mapping[str, Series]) -> str | None:
-    """Provider NAV (USD) above, drawdown (% of peak, drawn downward) below."""
+def nav_drawdown_chart(navs: Mapping[str, Series], drawdowns: Mapping[str, Series]) -> dict[str, Any] | None:
+    """Provider NAV (USD) above, drawdown (% of the running peak, drawn downward) below."""
     if not navs:
         return None
-    fig, (top, bottom) = _new(2)
-    for label, series in navs.items():
-        top.plot(*_clean(*series), label=label, lw=1.2)
-    for label, (ts, values) in drawdowns.items():
-        bottom.plot(*_clean(ts, [-v for v in values]), label=label, lw=1.0)
-    top.set_ylabel("NAV (USD)")
-    bottom.set_ylabel("drawdown (%)")
-    return _finish(fig, [top, bottom])
+    x, at = time_axis(_all_ts([navs.values(), drawdowns.values()]))
+    top = panel("NAV (USD)", [line_series(label, at(ts), values) for label, (ts, values) in navs.items()])
+    bottom = panel(
+        "drawdown (% of peak)",
+        [line_series(label, at(ts), [None if v is None else -v for v in values])
+         for label, (ts, values) in drawdowns.items()],
+        zero=True,
+    )
+    return lines_chart(x, [top, bottom], height=220)
 
 
-def pnl_decomposition_plot(rows: Mapping[str, Mapping[str, float]]) -> str | None:
+def pnl_decomposition_chart(rows: Mapping[str, Mapping[str, float]]) -> dict[str, Any] | None:
     """Stacked bars per provider: signed contributions (USD) to its PnL; a dot at the total."""
     if not rows:
         return None
     labels = list(rows)
     parts = list(next(iter(rows.values())))
-    fig, axes = plt.subplots(figsize=(_WIDTH, 4.2))
-    positions = range(len(labels))
-    pos_base = [0.0] * len(labels)
-    neg_base = [0.0] * len(labels)
-    for part in parts:
-        values = [rows[label].get(part, 0.0) for label in labels]
-        bottoms = [pos_base[i] if v >= 0 else neg_base[i] for i, v in enumerate(values)]
-        axes.bar(positions, values, bottom=bottoms, label=part.removesuffix("_usd"))
-        for i, v in enumerate(values):
-            if v >= 0:
-                pos_base[i] += v
-            else:
-                neg_base[i] += v
-    totals = [sum(rows[label].values()) for label in labels]
-    axes.plot(positions, totals, "k.", markersize=10, label="PnL")
-    axes.axhline(0, color="black", lw=0.6)
-    axes.set_xticks(list(positions), labels, rotation=20, ha="right", fontsize=8)
-    axes.set_ylabel("USD")
-    axes.grid(True, axis="y", alpha=0.3)
-    axes.legend(fontsize=8, loc="best")
-    fig.tight_layout()
-    return fig_to_data_uri(fig)
+    return {
+        "kind": "bars",
+        "categories": labels,
+        "y": "USD",
+        "series": [{"name": part.removesuffix("_usd"), "y": [num(rows[label].get(part, 0.0)) for label in labels]}
+                   for part in parts],
+        "total": {"name": "PnL", "y": [num(sum(rows[label].values())) for label in labels]},
+    }
 
 
-def bal_performance_plot(
-    markets: Mapping[str, Mapping[str, Series]], unit: str
-) -> str | None:
+def bal_performance_chart(markets: Mapping[str, Mapping[str, Series]], unit: str) -> dict[str, Any] | None:
     """Per market, the trailing 7D and 30D performance of one BAL share over time (`unit`:
-    "%" of the share's value at the window start, or "USD per share")."""
+    "% of share value" at the window start, or "USD per share")."""
     markets = {name: lines for name, lines in markets.items() if lines}
     if not markets:
         return None
-    fig, axes = _new(len(markets), height=3.0)
-    for ax, (name, lines) in zip(axes, markets.items(), strict=True):
-        for label, series in lines.items():
-            ax.plot(*_clean(*series), label=label, lw=1.2)
-        ax.axhline(0, color="black", lw=0.6)
-        ax.set_title(name, fontsize=10)
-        ax.set_ylabel(unit)
-    return _finish(fig, axes)
+    x, at = time_axis(_all_ts(lines.values() for lines in markets.values()))
+    panels = [
+        panel(f"performance ({unit})",
+              [line_series(label, at(ts), values) for label, (ts, values) in lines.items()],
+              title=name, zero=True)
+        for name, lines in markets.items()
+    ]
+    return lines_chart(x, panels, height=200)
 
 
-def funding_plot(markets: Mapping[str, Series], unit: str) -> str | None:
-    """Funding rate per market over time."""
+def funding_chart(markets: Mapping[str, Series], unit: str) -> dict[str, Any] | None:
+    """The last funding rate per market over time (steps: it holds until the next update)."""
     if not markets:
         return None
-    fig, (ax,) = _new(1)
-    for label, series in markets.items():
-        ax.plot(*_clean(*series), label=label, lw=1.0, drawstyle="steps-post")
-    ax.axhline(0, color="black", lw=0.6)
-    ax.set_ylabel(unit)
-    return _finish(fig, [ax])
+    x, at = time_axis(_all_ts([markets.values()]))
+    series = [line_series(label, at(ts), values, step=True) for label, (ts, values) in markets.items()]
+    return lines_chart(x, [panel(f"funding rate ({unit})", series, zero=True)], height=240)
 
 
-def liquidations_plot(times: Mapping[str, Sequence[int]], span: tuple[int, int]) -> str | None:
-    """Liquidations over time: cumulative count per venue/market (steps)."""
+def liquidations_chart(times: Mapping[str, Sequence[int]], span: tuple[int, int]) -> dict[str, Any] | None:
+    """Liquidations over time: the cumulative count per venue/market (steps)."""
     if not any(times.values()):
         return None
-    fig, (ax,) = _new(1, height=3.0)
     start, end = span
-    for label, ts in times.items():
-        ordered = sorted(ts)
-        xs = [start, *ordered, max(end, ordered[-1] if ordered else end)]
-        ys = [0, *range(1, len(ordered) + 1), len(ordered)]
-        ax.plot(_dates(xs), ys, label=label, drawstyle="steps-post")
-    ax.set_ylabel("liquidations (cumulative count)")
-    return _finish(fig, [ax])
+    ordered = {label: sorted(int(t) for t in ts) for label, ts in times.items()}
+    x, at = time_axis([start, end, *(t for ts in ordered.values() for t in ts[:1] + ts[-1:])])
+    series = []
+    for label, ts in ordered.items():
+        xs = [start, *ts, max(end, ts[-1] if ts else end)]
+        ys = [0, *range(1, len(ts) + 1), len(ts)]
+        series.append(line_series(label, at(xs), ys, step=True))
+    return lines_chart(x, [panel("liquidations (cumulative count)", series)], height=220)
 
 
-def pools_plot(lines: Mapping[str, Series]) -> str | None:
-    """The pnl, fee and revenue pools and the insurance fund (USD)."""
-    if not lines:
+def pools_chart(panels: Mapping[str, Mapping[str, Series]]) -> dict[str, Any] | None:
+    """One panel per group of pools ({panel title: {line label: series}}), in USD (steps)."""
+    panels = {title: lines for title, lines in panels.items() if lines}
+    if not panels:
         return None
-    fig, (ax,) = _new(1)
-    for label, series in lines.items():
-        ax.plot(*_clean(*series), label=label, lw=1.2, drawstyle="steps-post")
-    ax.set_ylabel("USD")
-    return _finish(fig, [ax])
+    x, at = time_axis(_all_ts(lines.values() for lines in panels.values()))
+    return lines_chart(
+        x,
+        [panel("USD", [line_series(label, at(ts), values, step=True) for label, (ts, values) in lines.items()],
+               title=title)
+         for title, lines in panels.items()],
+        height=220,
+    )

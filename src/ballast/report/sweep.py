@@ -1,6 +1,7 @@
 """The sweep report: `build_sweep_report(folder)` writes `folder/report.html` from a sweep folder
-(ballast.store.sweep_folder): one self-contained page (inline CSS, plots as inline PNG data
-URIs, no script, no URL), every number computed from the folder's `points` and `series`.
+(ballast.store.sweep_folder): one self-contained page that loads nothing (inline CSS, interactive
+charts drawn by the inline ECharts as the run report's, no src or href to a URL), every number
+computed from the folder's `points` and `series`.
 
 Sections: Sweep (name, points, finished and failed counts, seeds, axes; failed points with
 their errors), Distributions (count, mean, std, quantiles, VaR and CVaR of each headline
@@ -26,8 +27,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from ballast.report import plots
-from ballast.report.html import _esc, _img, _plot, _table, page, unit_of
+from ballast.report.html import _chart, _esc, _plot, _table, page, unit_of
+from ballast.report.plots import band_series, line_series, lines_chart, num, panel
 from ballast.store.sweep_folder import FULL_DIR, REPORT_FILE, WORST_DIR, SweepFolder
 from ballast.sweep.point import HEADLINE
 
@@ -307,8 +308,9 @@ def _distributions_section(sweep: _Sweep) -> str:
     main = [*agents, *(n for n in ("bad_debt_usd", "socialised_loss_usd", "insurance_fund_min_usd",
                                    "max_drawdown_pct") if n in stats)][:_MAX_PANELS]
     varying = [name for name in main if stats[name]["min"] < stats[name]["max"]]
-    panels = {name: (sweep.values(name), stats[name]) for name in varying}
-    figure = _img(_plot(_histograms_plot, panels), "distributions of the main figures")
+    figure = "".join(_chart(_plot(_histogram_chart, name, sweep.values(name), stats[name]), f"distribution of {name}")
+                     for name in varying)
+    figure = f'<div class="charts">{figure}</div>' if figure else ""
     caption = _note("Histograms of the main figures over the finished points: the solid line is the median, the "
                     "dashed line VaR 95 (in the figure's bad direction). A figure with one value in every point is not drawn.")
     return _table(header, rows) + definitions + missing + figure + caption
@@ -319,25 +321,22 @@ def _label(name: str) -> str:
     return f"{name} ({unit})" if unit else name
 
 
-def _histograms_plot(panels: Mapping[str, tuple[list[float], dict[str, Any]]]) -> str | None:
-    if not panels:
+def _histogram_chart(name: str, values: list[float], stats: dict[str, Any]) -> dict[str, Any] | None:
+    """A histogram of the values (sqrt(n) bins, 5 to 30) with the median and VaR 95 marked."""
+    if not values:
         return None
-    columns = min(3, len(panels))
-    rows = math.ceil(len(panels) / columns)
-    fig, axes = plots.plt.subplots(rows, columns, figsize=(plots._WIDTH, 2.6 * rows), squeeze=False)
-    flat = [ax for row in axes for ax in row]
-    for ax, (name, (values, stats)) in zip(flat, panels.items(), strict=False):
-        bins = min(30, max(5, math.ceil(math.sqrt(len(values)))))
-        ax.hist(values, bins=bins, color="#4c72b0", alpha=0.8)
-        ax.axvline(stats["p50"], color="black", lw=1.0)
-        ax.axvline(stats["var_95"], color="#c44e52", lw=1.0, ls="--")
-        ax.set_title(_label(name), fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(True, alpha=0.3)
-    for ax in flat[len(panels):]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    return plots.fig_to_data_uri(fig)
+    bins = min(30, max(5, math.ceil(math.sqrt(len(values)))))
+    low, high = min(values), max(values)
+    width = (high - low) / bins if high > low else 1.0
+    counts = [0] * bins
+    for v in values:
+        counts[min(int((v - low) / width), bins - 1)] += 1
+    centres = [num(low + (i + 0.5) * width) for i in range(bins)]
+    marks = [{"x": num(stats["p50"]), "name": "median", "color": "#222"},
+             {"x": num(stats["var_95"]), "name": "VaR 95", "color": "#c44e52", "dash": True}]
+    series = {"name": "points", "hist": True, "x": centres, "y": counts, "width": num(width)}
+    chart = lines_chart({"type": "value", "name": _label(name)}, [panel("points", [series], marks=marks)], height=150)
+    return None if chart is None else {**chart, "slider": False}
 
 
 # --- 3. bad debt and the insurance fund -------------------------------------------------------
@@ -381,19 +380,17 @@ def _risk_section(sweep: _Sweep) -> str:
     depletion_note = _note(
         "Days from the start of the run to the first sampled time the fund held under $1 after holding more, "
         "among the points where it emptied" + (f" (sampled every {every} minutes)." if every else "."))
-    figure = _img(_plot(_depletion_plot, depleted), "time to insurance fund depletion") if len(depleted) > 1 else ""
+    figure = _chart(_plot(_depletion_chart, depleted), "time to insurance fund depletion") if len(depleted) > 1 else ""
     return table + note + "<h3>Time to insurance fund depletion</h3>" + depletion + depletion_note + figure
 
 
-def _depletion_plot(days: list[float]) -> str | None:
-    fig, ax = plots.plt.subplots(figsize=(plots._WIDTH, 2.6))
+def _depletion_chart(days: list[float]) -> dict[str, Any] | None:
+    """The share of depleted points depleted by each day (their empirical distribution)."""
     ordered = sorted(days)
-    ax.step(ordered, [(i + 1) / len(ordered) for i in range(len(ordered))], where="post", color="#c44e52")
-    ax.set_xlabel("day of depletion (days from the start)")
-    ax.set_ylabel("share of depleted points")
-    ax.grid(True, alpha=0.3)
-    fig.tight_layout()
-    return plots.fig_to_data_uri(fig)
+    line = line_series("share of depleted points", ordered, [(i + 1) / len(ordered) for i in range(len(ordered))],
+                       step=True, color="#c44e52")
+    return lines_chart({"type": "value", "name": "day of depletion (days from the start)"},
+                       [panel("share of depleted points", [line])], height=180)
 
 
 # --- 4. heatmaps ------------------------------------------------------------------------------
@@ -443,7 +440,9 @@ def _heatmaps_section(sweep: _Sweep, metric: str | None) -> str | None:
     pairs = [(a, b) for i, a in enumerate(grid_axes) for b in grid_axes[i + 1:]]
     shown = pairs[:_MAX_PAIRS]
     maps = [(a, b, _cell_means(sweep, a, b, chosen)) for a, b in shown]
-    figure = _img(_plot(_heatmaps_plot, maps, chosen), f"heatmaps of {chosen}")
+    figure = "".join(_chart(_plot(_heatmap_chart, a, b, grid, chosen), f"mean {chosen}: {a['key']} x {b['key']}")
+                     for a, b, grid in maps)
+    figure = f'<div class="charts two">{figure}</div>'
     tables = []
     for a, b, grid in maps:
         header = (f"{a['key']} \\ {b['key']}", *(_value_text(v) for v in b["values"]))
@@ -458,29 +457,27 @@ def _heatmaps_section(sweep: _Sweep, metric: str | None) -> str | None:
     return figure + note + more + "".join(tables)
 
 
-def _heatmaps_plot(maps: list[tuple[dict, dict, list[list[float | None]]]], metric: str) -> str | None:
-    columns = min(2, len(maps))
-    rows = math.ceil(len(maps) / columns)
-    fig, axes = plots.plt.subplots(rows, columns, figsize=(plots._WIDTH, 3.8 * rows), squeeze=False)
-    flat = [ax for row in axes for ax in row]
-    cmap = plots.plt.get_cmap("RdYlGn_r" if higher_is_worse(metric) else "RdYlGn").with_extremes(bad="#dddddd")
-    for ax, (a, b, grid) in zip(flat, maps, strict=False):
-        data = np.ma.masked_invalid(np.array([[np.nan if v is None else v for v in line] for line in grid], dtype=float))
-        image = ax.imshow(data, cmap=cmap, aspect="auto", origin="lower")
-        size = max(5.0, 9.0 - max(len(a["values"]), len(b["values"])) / 3)
-        for i, line in enumerate(grid):
-            for j, value in enumerate(line):
-                ax.text(j, i, "" if value is None else f"{value:.3g}", ha="center", va="center", fontsize=size)
-        ax.set_xticks(range(len(b["values"])), [_value_text(v) for v in b["values"]], fontsize=7, rotation=30)
-        ax.set_yticks(range(len(a["values"])), [_value_text(v) for v in a["values"]], fontsize=7)
-        ax.set_xlabel(_short(b["key"]), fontsize=8)
-        ax.set_ylabel(_short(a["key"]), fontsize=8)
-        ax.set_title(f"mean {_label(metric)}", fontsize=8)
-        fig.colorbar(image, ax=ax, shrink=0.8).ax.tick_params(labelsize=7)
-    for ax in flat[len(maps):]:
-        ax.set_visible(False)
-    fig.tight_layout()
-    return plots.fig_to_data_uri(fig)
+def _heatmap_chart(a: dict, b: dict, grid: list[list[float | None]], metric: str) -> dict[str, Any] | None:
+    """The cell means of two grid axes (a down, b across), red at the bad end."""
+    cells = [[j, i, num(v)] for i, line in enumerate(grid) for j, v in enumerate(line) if num(v) is not None]
+    if not cells:
+        return None
+    values = [c[2] for c in cells]
+    low, high = min(values), max(values)
+    if low == high:
+        low, high = low - 1, high + 1
+    return {
+        "kind": "heatmap",
+        "title": f"mean {_label(metric)}",
+        "x": {"name": _short(b["key"]), "categories": [_value_text(v) for v in b["values"]]},
+        "y": {"name": _short(a["key"]), "categories": [_value_text(v) for v in a["values"]]},
+        "value": _label(metric),
+        "cells": cells,
+        "missing": [[j, i] for i, line in enumerate(grid) for j, v in enumerate(line) if num(v) is None],
+        "min": low,
+        "max": high,
+        "higher_is_worse": higher_is_worse(metric),
+    }
 
 
 # --- 5. the entry-day curve -------------------------------------------------------------------
@@ -534,7 +531,7 @@ def _entry_curve(sweep: _Sweep, axis: dict) -> str:
     if axis.get("values") is None:
         points = {_line_label(label): sorted((d, v) for d, vs in days.items() for v in vs)
                   for label, days in groups.items()}
-        figure = _img(_plot(_entry_scatter_plot, points, metric), "return by entry day")
+        figure = _chart(_plot(_entry_scatter_chart, points, metric), "return by entry day")
         return figure + _note(f"{axis['key']} is a random axis: one dot per finished point ({_label(metric)}).")
     order = {a["key"]: {_key(v): i for i, v in enumerate(a["values"])} for a in others}
     rows, lines = [], {}
@@ -548,7 +545,7 @@ def _entry_curve(sweep: _Sweep, axis: dict) -> str:
             rows.append((*(_value_text(v) for _k, v in label), day, len(values), p50, p5, p95))
         lines[_line_label(label)] = curve
     shown = dict(list(lines.items())[:_MAX_LINES])
-    figure = _img(_plot(_entry_plot, shown, metric), "return by entry day")
+    figure = _chart(_plot(_entry_chart, shown, metric), "return by entry day")
     unit = unit_of(metric)
     header = (*(a["key"] for a in others), f"{axis['key']} (days)", "points",
               f"median {metric} ({unit})", f"p5 ({unit})", f"p95 ({unit})")
@@ -563,30 +560,25 @@ def _line_label(label: tuple) -> str:
     return ", ".join(f"{_short(k)}={_value_text(v)}" for k, v in label) or "all points"
 
 
-def _entry_plot(lines: Mapping[str, list[tuple[float, float, float, float]]], metric: str) -> str | None:
-    fig, ax = plots.plt.subplots(figsize=(plots._WIDTH, 3.6))
+_ENTRY_X = {"type": "value", "name": "entry day (days from the start)"}
+
+
+def _entry_chart(lines: Mapping[str, list[tuple[float, float, float, float]]], metric: str) -> dict[str, Any] | None:
+    """Per line, the median by entry day (dots) and its p5 to p95 band, toggled together."""
+    series: list[dict[str, Any] | None] = []
     for label, curve in lines.items():
         days = [c[0] for c in curve]
-        (line,) = ax.plot(days, [c[2] for c in curve], marker="o", lw=1.4, label=f"median {label}")
-        ax.fill_between(days, [c[1] for c in curve], [c[3] for c in curve], alpha=0.15, color=line.get_color())
-    return _entry_figure(fig, ax, metric)
+        series.append(band_series(label, days, [c[1] for c in curve], [c[3] for c in curve], tip="p5 to p95"))
+        series.append(line_series(label, days, [c[2] for c in curve], symbol=True, width=1.6, tip="median"))
+    return lines_chart(_ENTRY_X, [panel(_label(metric), series)], height=260)
 
 
-def _entry_scatter_plot(points: Mapping[str, list[tuple[float, float]]], metric: str) -> str | None:
-    fig, ax = plots.plt.subplots(figsize=(plots._WIDTH, 3.6))
+def _entry_scatter_chart(points: Mapping[str, list[tuple[float, float]]], metric: str) -> dict[str, Any] | None:
+    """One dot per finished point: its entry day and its figure."""
+    series = []
     for label, pairs in list(points.items())[:_MAX_LINES]:
-        ax.scatter([p[0] for p in pairs], [p[1] for p in pairs], s=10, label=label)
-    return _entry_figure(fig, ax, metric)
-
-
-def _entry_figure(fig: Any, ax: Any, metric: str) -> str:
-    """An entry-day figure's axes labelled, as a PNG data URI."""
-    ax.set_xlabel("entry day (days from the start)")
-    ax.set_ylabel(_label(metric))
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    return plots.fig_to_data_uri(fig)
+        series.append({"name": label, "scatter": True, "x": [num(p[0]) for p in pairs], "y": [num(p[1]) for p in pairs]})
+    return lines_chart(_ENTRY_X, [panel(_label(metric), series)], height=260)
 
 
 # --- 6. the worst points ----------------------------------------------------------------------
@@ -686,27 +678,24 @@ def _paths_section(sweep: _Sweep, worst: list[dict[str, Any]], metric: str | Non
     labels = {r["run_id"]: f"{r['run_id']} ({_short(metric or '')} {r[metric]:.4g})" if metric else r["run_id"]
               for r in worst}
     lines = {labels[run_id]: paths[run_id] for run_id in ids if run_id in paths}
-    figure = _img(_plot(_paths_plot, band, lines), "insurance fund paths")
+    figure = _chart(_plot(_paths_chart, band, lines), "insurance fund paths")
     note = _note("Insurance fund balance (USD) by days from each run's start: the median over the finished points at "
                  "each sampled time (black), their p5 to p95 band (grey), and the worst points of the table above "
                  "(coloured). The median path is pointwise: no single point need follow it.")
     return figure + note
 
 
-def _paths_plot(band: list[tuple], lines: Mapping[str, tuple[list[float], list[float]]]) -> str | None:
-    fig, ax = plots.plt.subplots(figsize=(plots._WIDTH, 3.6))
+def _paths_chart(band: list[tuple], lines: Mapping[str, tuple[list[float], list[float]]]) -> dict[str, Any] | None:
+    """The p5 to p95 band and the median of the fund over the finished points, and the worst
+    points' own paths, by days from the start (steps)."""
     days = [row[0] / _DAY for row in band]
-    ax.fill_between(days, [row[1] for row in band], [row[3] for row in band], color="grey", alpha=0.25,
-                    label="p5 to p95", step="post")
-    ax.plot(days, [row[2] for row in band], color="black", lw=1.6, label="median", drawstyle="steps-post")
-    for label, (x, y) in lines.items():
-        ax.plot(x, y, lw=1.0, label=label, drawstyle="steps-post")
-    ax.set_xlabel("days from the start")
-    ax.set_ylabel("insurance fund (USD)")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    return plots.fig_to_data_uri(fig)
+    series = [
+        band_series("p5 to p95", days, [row[1] for row in band], [row[3] for row in band], step=True, color="#999999"),
+        line_series("median", days, [row[2] for row in band], step=True, color="#222222", width=1.8),
+        *(line_series(label, x, y, step=True) for label, (x, y) in lines.items()),
+    ]
+    return lines_chart({"type": "value", "name": "days from the start"}, [panel("insurance fund (USD)", series)],
+                       height=260)
 
 
 # --- the page ---------------------------------------------------------------------------------

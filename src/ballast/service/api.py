@@ -13,8 +13,10 @@ A refusal is JSON `{"error": <name>, "message": <text>}`: 401 (no or bad credent
 (not yours / not an admin / a missing CSRF token), 404 (no such market, subaccount, user),
 400 (the engine refused: `error` is its typed error's class name, e.g.
 InsufficientCollateral), 409 (username taken), 503 (the journal could not be written). A body
-or query that does not match the schema is FastAPI's 422 with the offending field. Every
-instruction is journaled before it is answered (ballast.service.core).
+or query that does not match the schema is a 422 `{"detail": [{"loc", "msg", "type"}]}` naming
+each offending field; bodies are read strictly as the schema types them (no 0/1 or "true" for a
+boolean, no "5" or false for an integer). Every instruction is journaled before it is answered
+(ballast.service.core).
 
 Units as the engines keep them: quote 1e6 (USDC), base 1e9, prices 1e6, BAL shares 1e9 (one
 share = 1e9), funding rates 1e9; Curie liquidity and sqrt prices as decimal strings.
@@ -28,7 +30,7 @@ from collections.abc import AsyncIterator
 from functools import cache
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -295,7 +297,8 @@ def create_app(service: Service, db: Database, hub: Hub | None = None) -> FastAP
         return db.api_keys(who.user_id or 0)
 
     @v1.delete("/me/api-keys/{key_id}", tags=["auth"])
-    def revoke_key(key_id: int, who: Annotated[Principal, Depends(signed_in)]) -> dict[str, Any]:
+    def revoke_key(key_id: Annotated[int, Path(ge=1, le=2**63 - 1)],  # a database integer
+                   who: Annotated[Principal, Depends(signed_in)]) -> dict[str, Any]:
         if not db.revoke_api_key(who.user_id or 0, key_id):
             raise ApiError(404, "NoSuchKey", f"you have no API key {key_id}")
         return {"id": key_id, "revoked": True}

@@ -7,7 +7,9 @@ venue: the clock and the oracle prices are published, the agents act when they a
 on, the keepers run (funding, LP and pnl settlement, liquidations, bankruptcy resolution,
 hourly revenue settlement), the venue folds its events; every BAL_SAMPLE_SECONDS the BAL
 performance index of every market is sampled (DriftVenue.bal, the BAL page's 7D / 30D), and
-so is every user subaccount's equity and net deposits (`user_samples`, its P&L since entry). Between two ticks users act on the
+so is every user subaccount's equity and net deposits (`user_samples`, its P&L since entry)
+and every user's insurance-fund stake value (`stake_samples`); every tick records each
+market's oracle and mark price (`price_history`, the last PRICE_HISTORY_LENGTH ticks). Between two ticks users act on the
 state as it stands (World.drift / World.curie through ballast.service.commands).
 
 Service users trade as authorities named `user:<username>` (Drift subaccounts by id, one
@@ -39,6 +41,7 @@ __all__ = ["World", "WorldError", "authority_of", "FEED_LENGTH"]
 
 FEED_LENGTH = 5_000  # engine events kept in memory for the stream and the events endpoint
 BAL_SAMPLE_SECONDS = 900  # the BAL performance index is sampled every 15 simulated minutes
+PRICE_HISTORY_LENGTH = 1_440  # (ts, oracle, mark) kept per market: the last 1,440 ticks (a day of minutes)
 
 
 class WorldError(ValueError):
@@ -73,6 +76,8 @@ class World:
         self.drift = DriftVenue(drift_configs[0])
         self.curie: CurieVenue | None = CurieVenue(curie_configs[0]) if curie_configs else None
         self.user_samples: dict[str, list[tuple[int, int, int]]] = {}  # "authority/sub" -> (ts, equity, net deposits)
+        self.stake_samples: dict[str, list[tuple[int, int]]] = {}  # authority -> (ts, USDC insurance stake value)
+        self.price_history: dict[str, deque[tuple[int, int, int]]] = {}  # market -> (ts, oracle, mark), recent
         self.agents: dict[str, list[Agent]] = {}
         self.keepers: dict[str, Any] = {}
         for venue in self.venues():
@@ -91,6 +96,7 @@ class World:
                 self.keepers[venue.name] = Keepers(scenario.keepers, venue, agents, scenario.step_seconds,
                                                    venue.config.insurance_fund is not None)
         self.drift.bal.record_all(self.drift.exchange)
+        self._sample_prices()
         self.drain()
 
     # --- structure --------------------------------------------------------------------------
@@ -146,11 +152,45 @@ class World:
                     agent.act(self.step, ts)
             self.keepers[venue.name].run(self.step, ts)
             venue.process_events()
+        self._sample_prices()
         if ts % BAL_SAMPLE_SECONDS < self.scenario.step_seconds:
             self.drift.bal.record_all(self.drift.exchange)
             for key in self.user_samples:
                 self._sample_user(key)
+            self._sample_stakes()
         self.drain()
+
+    def _sample_prices(self) -> None:
+        """Record every market's (ts, oracle, mark) (1e6; the mark is the Drift AMM's reserve
+        price) in `price_history`, the last PRICE_HISTORY_LENGTH ticks (the Trade page's chart).
+        A world pickled before this history existed starts it on its next tick."""
+        history = self.__dict__.setdefault("price_history", {})
+        for name in self.markets:
+            series = history.get(name)
+            if series is None:
+                series = history[name] = deque(maxlen=PRICE_HISTORY_LENGTH)
+            sample = (self.ts, self.drift.oracle(name), self.drift.quotes(name)[0])
+            if series and series[-1][0] == self.ts:
+                series[-1] = sample
+            else:
+                series.append(sample)
+
+    def _sample_stakes(self) -> None:
+        """Record every service user's USDC insurance-fund stake value (quote 1e6,
+        `Exchange.insurance_fund_stake_value`) in `stake_samples`, every BAL_SAMPLE_SECONDS
+        (the Insurance page's "your stake over time"); one sample per timestamp."""
+        samples = self.__dict__.setdefault("stake_samples", {})
+        exchange = self.drift.exchange
+        for key in exchange.insurance_fund_stakes:
+            authority, market_index = key.rsplit("/", 1)
+            if market_index != "0" or not authority.startswith("user:"):
+                continue
+            sample = (self.ts, exchange.insurance_fund_stake_value(authority, 0))
+            series = samples.setdefault(authority, [])
+            if series and series[-1][0] == self.ts:
+                series[-1] = sample
+            else:
+                series.append(sample)
 
     # --- events -----------------------------------------------------------------------------
 

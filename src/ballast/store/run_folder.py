@@ -7,7 +7,7 @@ folder and any change of one of them gives a new folder.
 Files (every one deterministic for equal inputs: no wall clock anywhere):
 
 * `scenario.resolved.toml` — the resolved scenario (TOML has no null: `None` values are left out);
-* `manifest.json` — run id, ballast / python / pyarrow / matplotlib versions, seed, data
+* `manifest.json` — run id, ballast / python / pyarrow versions, seed, data
   digest, the reference commits the engines follow, and the SHA-256 of every data file;
 * `timeseries.parquet` — one row per (step, venue, market), as the simulation produced it;
 * `agents.parquet` — one row per (step, venue, agent);
@@ -237,17 +237,10 @@ def events_table(events: Iterable[Any] | None) -> pa.Table:
 
 
 def _versions() -> dict[str, str]:
-    try:
-        import matplotlib
-
-        matplotlib_version = matplotlib.__version__
-    except ImportError:  # pragma: no cover - matplotlib is a dependency
-        matplotlib_version = "absent"
     return {
         "ballast": __version__,
         "python": platform.python_version(),
         "pyarrow": pa.__version__,
-        "matplotlib": matplotlib_version,
     }
 
 

@@ -1,4 +1,4 @@
-"""The web app: server-rendered pages (Jinja2) with htmx for partial updates and ECharts charts,
+"""The web app's shared part: server-rendered pages (Jinja2) with htmx for partial updates and ECharts charts,
 mounted on the service's FastAPI app beside /api/v1.
 
 Pages read the world through the same views as the API (ballast.service.views) and act through
@@ -20,18 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from ballast.service.auth import SESSION_COOKIE, Principal, SessionSigner, csrf_matches
 from ballast.service.commands import CommandRefused
 from ballast.service.core import Service
 from ballast.service.journal import Database
-from ballast.web.format import FILTERS
 
-__all__ = ["Web", "mount_web", "NotSignedIn"]
+__all__ = ["BadCsrf", "HERE", "NotSignedIn", "Web", "refusal_message"]
 
 HERE = Path(__file__).parent
 
@@ -77,8 +76,15 @@ class Web:
         return fields
 
     async def act(self, command: str, username: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Run an instruction for `username`; CommandRefused (with the engine's message) when refused."""
-        return await asyncio.wrap_future(self.service.submit(command, username, args))
+        """Run an instruction for `username`; CommandRefused (with the engine's message) when
+        refused, or when its arguments do not validate (error "InvalidValue", naming the field)."""
+        try:
+            future = self.service.submit(command, username, args)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or command
+            raise CommandRefused("InvalidValue", f"{field}: {first['msg']}") from None
+        return await asyncio.wrap_future(future)
 
     def settings(self, who: Principal) -> dict[str, Any]:
         """The user's app settings (theme, trade mode, layout, notifications), defaults filled."""
@@ -99,33 +105,3 @@ def refusal_message(refusal: CommandRefused) -> str:
     """An engine refusal as a sentence for a page: the error's name in words, then its message."""
     words = "".join(" " + c.lower() if c.isupper() else c for c in refusal.error).strip()
     return f"{words[:1].upper()}{words[1:]}: {refusal.message}"
-
-
-def mount_web(app: FastAPI, service: Service, db: Database) -> None:
-    """Add the pages and their static files to the service's app."""
-    from ballast.web.pages import PAGES
-
-    secret = db.get_meta("session_secret")
-    assert secret is not None, "start the service before mounting the pages"
-    templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(FILTERS)
-    templates.env.globals["refusal_message"] = refusal_message
-    web = Web(service, db, templates, SessionSigner(secret))
-    app.state.web = web
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-
-    @app.exception_handler(NotSignedIn)
-    async def _to_login(request: Request, _error: NotSignedIn) -> Response:
-        if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-    @app.exception_handler(BadCsrf)
-    async def _bad_csrf(request: Request, _error: BadCsrf) -> Response:
-        return HTMLResponse("<p class='error' role='alert'>This form has expired; reload the page.</p>",
-                            status_code=403)
-
-    router = APIRouter(include_in_schema=False)
-    for page in PAGES:
-        page.register(router, web)
-    app.include_router(router)
