@@ -8,8 +8,8 @@ operations as the admin. Every response must pass schemathesis' default checks: 
 documented status code, content type and headers, a body valid against the declared response
 schema (the 422 body included), invalid data refused with a 4xx, a 405 naming the allowed
 methods. Left out: "valid data is accepted", as the engines refuse well-formed instructions for
-their own reasons (400 InsufficientCollateral and the like). KNOWN_BUGS names the 500s found in
-the commands, let through (exactly those) until they are fixed; a strict xfail pins each.
+their own reasons (400 InsufficientCollateral and the like). The bugs it found are pinned by
+tests at the end.
 
 Bounded: a few examples per operation, the coverage phase only for the user (and its
 unexpected-method probes to OPTIONS and TRACE), so the file runs in well under a minute; under
@@ -144,22 +144,9 @@ def _prepare(case, exchange: Exchange) -> None:
         case.body["steps"] = 1 + case.body["steps"] % 5
 
 
-# Known bugs outside the API layer (ballast.service.commands), each a 500 with this message, for
-# the request that brings it about; the fuzzer lets exactly these through until they are fixed.
-KNOWN_BUGS = {
-    # max_leverage in (0, 5e-7): its margin ratio ceil(1e4 / leverage) divides by round(leverage * 1e6) = 0
-    "/api/v1/accounts/{username}/drift/settings": "MathError: division by zero",
-    # lp_fee_slice: update_perp_market_lp_fee_slice takes (index, numerator, denominator), is given two
-    "/api/v1/admin/market": "TypeError: AdminInstructions.update_perp_market_lp_fee_slice()",
-}
-
-
 def _call_and_validate(case, exchange: Exchange, headers: dict[str, str] | None = None):
-    """`case.call_and_validate` (its checks but "valid data is accepted"), past a known bug."""
+    """`case.call_and_validate` (its checks but "valid data is accepted")."""
     response = case.call(app=exchange.app, headers=headers)
-    known = KNOWN_BUGS.get(case.operation.path)
-    if known and response.status_code == 500 and response.json()["message"].startswith(known):
-        return response
     transport = {"app": exchange.app} | ({"headers": dict(headers)} if headers else {})
     case.validate_response(response, headers=headers, transport_kwargs=transport,
                            excluded_checks=[positive_data_acceptance])
@@ -204,21 +191,26 @@ def test_the_admin_operations_keep_their_schema(case, exchange):
                 client.post("/api/v1/admin/clock", json={"mode": "stepped"}, headers=exchange.admin)
 
 
-# The known bugs, pinned: each test turns into a failure (XPASS) when its bug is fixed, so that
-# KNOWN_BUGS loses the entry.
+# Bugs the fuzzer found, pinned.
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_BUGS: max_leverage below 5e-7 divides by zero")
-def test_a_tiny_max_leverage_is_refused(exchange):
+def test_a_max_leverage_below_one_is_refused_by_name(exchange):
     with TestClient(exchange.app) as client:
         response = client.post(f"/api/v1/accounts/{USER}/drift/settings", json={"max_leverage": 1e-7},
                                headers=exchange.user)
-    assert 400 <= response.status_code < 500, response.text
+    assert response.status_code == 422 and "below 1x" in response.text, response.text
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN_BUGS: admin.market calls the fee slice setter without a denominator")
 def test_the_admin_sets_a_markets_lp_fee_slice(exchange):
     with TestClient(exchange.app) as client:
-        response = client.post("/api/v1/admin/market", json={"market": "SOL-PERP", "lp_fee_slice": 8_000},
+        response = client.post("/api/v1/admin/market", json={"market": "SOL-PERP", "lp_fee_slice": 7_000},
                                headers=exchange.admin)
     assert response.status_code == 200, response.text
+    amm = exchange.app.state.service.world.drift.exchange.perp_markets[0].amm
+    assert (amm.lp_fee_slice_numerator, amm.lp_fee_slice_denominator) == (7_000, 10_000)
+
+
+def test_a_username_with_a_trailing_newline_is_refused(exchange):
+    with TestClient(exchange.app) as client:
+        response = client.post("/api/v1/auth/signup", json={"username": "eve\n", "password": "long enough password"})
+    assert response.status_code == 400 and response.json()["error"] == "InvalidUsername", response.text

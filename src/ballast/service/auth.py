@@ -40,7 +40,7 @@ __all__ = [
 
 SESSION_COOKIE = "ballast_session"
 SESSION_SECONDS = 7 * 86_400
-USERNAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{2,31}$"
+USERNAME_PATTERN = r"[a-z0-9][a-z0-9_-]{2,31}"
 MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
 
@@ -63,7 +63,7 @@ class Principal:
 def username_problem(username: str) -> str | None:
     """Why a username cannot be used, or None: 3-32 characters of a-z, 0-9, _ and -, starting
     with a letter or digit."""
-    if not re.match(USERNAME_PATTERN, username):
+    if not re.fullmatch(USERNAME_PATTERN, username):
         return "3-32 characters: lowercase letters, digits, '_' and '-', starting with a letter or digit"
     return None
 

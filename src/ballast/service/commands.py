@@ -173,6 +173,12 @@ class SettingsArgs(_Args):
     max_leverage: Annotated[float, Field(ge=0, le=10_000)] | None = None
     derisk_opt_out: bool | None = None
 
+    @model_validator(mode="after")
+    def _a_real_cap(self) -> SettingsArgs:
+        if self.max_leverage is not None and 0 < self.max_leverage < 1:
+            raise ValueError(f"max_leverage {self.max_leverage} is below 1x; give 1 or more, or 0 to remove the cap")
+        return self
+
 
 class StakeArgs(_Args):
     """`amount` (quote 1e6) comes from the user's wallet, as on Drift (the service's wallets are
@@ -302,7 +308,7 @@ def _market_params(world: World, _user: str, args: MarketParamsArgs) -> dict[str
     if args.lp_fee_slice is None and args.fee_pool_deposit is None:
         raise CommandRefused("NothingToChange", "give lp_fee_slice or fee_pool_deposit")
     if args.lp_fee_slice is not None:
-        _engine(ex.update_perp_market_lp_fee_slice, index, args.lp_fee_slice)
+        _engine(ex.update_perp_market_lp_fee_slice, index, args.lp_fee_slice, 10_000)
     if args.fee_pool_deposit is not None:  # after a valid fee slice this cannot fail on the slice
         _engine(ex.deposit_into_perp_market_fee_pool, index, args.fee_pool_deposit)
     return {"market": args.market}

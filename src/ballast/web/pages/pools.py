@@ -3,7 +3,7 @@ pool) and `/pools/{market}` (one pool); public, personalised when signed in.
 
 Every engine number comes from the service's views (`pool_liquidity_view`, `market_view`,
 `account_view(...)["curie"]`) or from replaying the instruction on a copy of the clearing house
-(`copy.deepcopy`, never the world's own): what a range would add (the Add range preview), what
+(a pickled copy taken under the service lock and replayed outside it, never the world's own): what a range would add (the Add range preview), what
 removing a range would give. The curves over hypothetical prices are computed with Uniswap's
 LiquidityAmounts (ballast.curie.univ3.liquidity_amounts) from each range's liquidity:
 
@@ -33,7 +33,7 @@ and the amounts the exchange would take).
 from __future__ import annotations
 
 import asyncio
-import copy
+import pickle
 from decimal import Decimal
 from typing import Any
 
@@ -271,7 +271,7 @@ def pool_context(world: World, username: str | None, market: str) -> dict[str, A
     has_account, account = _curie_account(world, username)
     mine = None
     orders: list[dict[str, Any]] = []
-    removals: list[dict[str, Any] | None] = []
+    house: bytes | None = None
     other_abs = 0
     if account is not None and username:
         authority = authority_of(username)
@@ -281,21 +281,27 @@ def pool_context(world: World, username: str | None, market: str) -> dict[str, A
         for p in account["positions"]:
             if p["market"] != market:
                 other_abs += abs(div_trunc(p["total_position"] * (marks[p["market"]] // E12), E9))
-        for order in orders:
-            removals.append(_removal_preview(world, authority, market, order))
+        if orders:
+            house = _house_copy(world)
     return {
         "market": market, "symbol": symbol(market), "pool": pool, "view": view, "liq_chart": liquidity_chart(pool),
-        "account": account, "has_account": has_account, "mine": mine, "orders": orders, "removals": removals,
+        "account": account, "has_account": has_account, "mine": mine, "orders": orders, "house": house,
         "other_abs_value": other_abs, "mark": world.curie.house.get_mark_price(market) // E12, "now": world.ts,
         "markets": [m for m in world.markets if world.curie and m in world.curie.markets],
     }
 
 
-def _removal_preview(world: World, authority: str, market: str, order: dict[str, Any]) -> dict[str, Any] | None:
-    """`remove_liquidity` of the whole order replayed on a deep copy of the clearing house: the
-    base and quote it returns, the fee it collects (1e9 / 1e6, as the command answers them) and
-    the taker position after (base 1e9); None when the engine would refuse."""
-    house = copy.deepcopy(world.curie.house)
+def _house_copy(world: World) -> bytes:
+    """The Curie clearing house pickled (under the service lock, a few ms): what-ifs replay on
+    copies loaded from it outside the lock."""
+    return pickle.dumps(world.curie.house, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def removal_preview(house_copy: bytes, authority: str, market: str, order: dict[str, Any]) -> dict[str, Any] | None:
+    """`remove_liquidity` of the whole order replayed on a copy of the clearing house: the base
+    and quote it returns, the fee it collects (1e9 / 1e6, as the command answers them) and the
+    taker position after (base 1e9); None when the engine would refuse."""
+    house = pickle.loads(house_copy)
     try:
         base, quote, fee = house.remove_liquidity(authority, market, order["lower_tick"], order["upper_tick"],
                                                   order["liquidity"])
@@ -362,18 +368,29 @@ def range_preview(world: World, username: str | None, market: str, form: dict[st
     if liquidity and username:
         has_account, account = _curie_account(world, username)
         if has_account:
-            authority = authority_of(username)
-            house = copy.deepcopy(world.curie.house)
-            try:
-                added_base, added_quote, _fee, minted = house.add_liquidity(
-                    authority, market, base * E9, quote * E12, lower_tick, upper_tick)
-            except _ENGINE_ERRORS as error:
-                out["refusal"] = refusal_message(CommandRefused(type(error).__name__, str(error)))
-            else:
-                out.update(added_base=added_base // E9, added_quote=added_quote // E12, minted=minted,
-                           free_after=house.get_free_collateral(authority),
-                           free_now=account["free_collateral"] if account else 0)
+            out["replay"] = {"house": _house_copy(world), "authority": authority_of(username), "base": base * E9,
+                             "quote": quote * E12, "free_now": account["free_collateral"] if account else 0}
     return out
+
+
+def replay_add(preview: dict[str, Any]) -> dict[str, Any]:
+    """The preview's `add_liquidity` replayed on its copy of the clearing house (outside the
+    service lock): what the pool would take, the liquidity minted and the free collateral after,
+    or the engine's refusal."""
+    replay = preview.pop("replay", None)
+    if replay is None:
+        return preview
+    house = pickle.loads(replay["house"])
+    authority = replay["authority"]
+    try:
+        added_base, added_quote, _fee, minted = house.add_liquidity(
+            authority, preview["market"], replay["base"], replay["quote"], preview["lower_tick"], preview["upper_tick"])
+    except _ENGINE_ERRORS as error:
+        preview["refusal"] = refusal_message(CommandRefused(type(error).__name__, str(error)))
+    else:
+        preview.update(added_base=added_base // E9, added_quote=added_quote // E12, minted=minted,
+                       free_after=house.get_free_collateral(authority), free_now=replay["free_now"])
+    return preview
 
 
 # --- routes ---------------------------------------------------------------------------------------
@@ -406,6 +423,10 @@ def register(router: APIRouter, web: Web) -> None:
                 mark=context["mark"], position=mine["total_position"], other_abs_value=context["other_abs_value"],
                 orders=context["orders"], pool_sqrt=int(context["pool"]["sqrt_price_x96"]))
         grids = [price_grid(order, context["pool"]["price"]) for order in context["orders"]]
+        house = context.pop("house")
+        authority = authority_of(who.username) if who.username else ""
+        context["removals"] = await asyncio.to_thread(
+            lambda: [removal_preview(house, authority, market, order) for order in context["orders"]] if house else [])
         return web.render(request, "pools_market.html", who, state=state or FormState(), estimate=estimate,
                           grids=grids, **fmt(), **context)
 
@@ -427,6 +448,7 @@ def register(router: APIRouter, web: Web) -> None:
         form = {k: v for k, v in request.query_params.items()}
         try:
             context = await read(lambda world: range_preview(world, who.username, market, form))
+            context = await asyncio.to_thread(replay_add, context)
         except (KeyError, CommandRefused):
             return HTMLResponse("<p class='muted'>No Curie pool for this market.</p>", status_code=404)
         return web.render(request, "pools_preview.html", who, p=context, **fmt())
