@@ -25,3 +25,13 @@ def pytest_configure(config):
     status = engine_status()
     if status.stale_sources:
         pytest.exit(f"ballast engine is {status.describe()}: run `make build`", returncode=3)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the page and report tests (tests/browser.py), one per test module:
+    while Playwright's sync API runs, the thread has a running event loop, so it must not
+    outlive the module that uses it."""
+    from tests.browser import launched_browser
+
+    yield from launched_browser()

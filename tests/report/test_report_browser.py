@@ -9,11 +9,9 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from ballast.report import save_run
 from ballast.report.sweep import build_sweep_report
@@ -21,8 +19,6 @@ from ballast.sim import Backtest, parse_scenario
 from tests.report.test_sweep_report import _folder, _fund, _row, _spec
 
 OUTPUT = Path(os.environ.get("BALLAST_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")) / "report"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 WIDTH = 1400
 DRAWN = """() => [...document.querySelectorAll('div.chart')].every(el => echarts.getInstanceByDom(el))"""
 
@@ -40,17 +36,6 @@ def report(tmp_path_factory) -> Path:
         ],
     })
     return save_run(Backtest(scenario, progress=False).run(), tmp_path_factory.mktemp("runs"))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise RuntimeError("no chromium: run `make test` as root (it installs the Debian chromium package)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, timeout=60_000)
-        yield launched
-        launched.close()
 
 
 def _open(browser, path: Path):

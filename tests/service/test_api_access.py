@@ -71,6 +71,7 @@ def _body(path: str) -> dict | None:
         "/admin/oracle": {"market": "SOL-PERP", "price": None},
         "/admin/agents": {"on": False},
         "/admin/market": {"market": "SOL-PERP", "fee_pool_deposit": 1 * USD},
+        "/admin/rewards": {"market": "SOL-PERP", "epoch_start": 1_767_592_800, "amount": 10**18},  # Mon 06:00 UTC
         "/me/settings": {"theme": "light"},
         "/me/api-keys": {"name": "another"},
         "/auth/login": {"username": "alice", "password": PASSWORD},

@@ -1,6 +1,6 @@
 """Browser tests: a running site (tests/web/site.py) and Playwright driving the Debian
 `chromium` package headless; every test saves its screenshots under test-output/web/<test>/
-(BALLAST_TEST_OUTPUT overrides the folder)."""
+(BALLAST_TEST_OUTPUT overrides the folder). The `browser` fixture is tests/conftest.py's."""
 
 from __future__ import annotations
 
@@ -10,29 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 from tests.web.site import Site
 
 OUTPUT = Path(os.environ.get("BALLAST_TEST_OUTPUT", Path(__file__).resolve().parents[2] / "test-output")) / "web"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PASSWORD = "browser-test-password"
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        raise RuntimeError("no chromium: run `make test` as root (it installs the Debian chromium package)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, timeout=60_000)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

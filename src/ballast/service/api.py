@@ -340,6 +340,12 @@ def create_app(service: Service, db: Database, hub: Hub | None = None) -> FastAP
             return {"market": view["name"], "window_days": window_days, "performance": figure, "series": series}
         return read(build)
 
+    @v1.get("/pools/{market}", tags=["markets"])
+    def pool(market: str) -> dict[str, Any]:
+        """A Curie pool: its price, tick and the liquidity by price (one bar per interval between
+        initialized ticks)."""
+        return read(lambda w: views.pool_liquidity_view(w, market))
+
     @v1.get("/insurance", tags=["insurance"])
     def insurance() -> dict[str, Any]:
         return read(views.insurance_view)
@@ -397,7 +403,8 @@ def create_app(service: Service, db: Database, hub: Hub | None = None) -> FastAP
     # --- admin ----------------------------------------------------------------------------------
 
     for path, command in (("/admin/clock", "admin.clock"), ("/admin/oracle", "admin.oracle"),
-                          ("/admin/agents", "admin.agents"), ("/admin/market", "admin.market")):
+                          ("/admin/agents", "admin.agents"), ("/admin/market", "admin.market"),
+                          ("/admin/rewards", "admin.rewards")):
         _admin_route(v1, path, command, admin, run)
 
     @v1.post("/admin/clock/step", tags=["admin"])

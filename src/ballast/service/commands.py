@@ -99,6 +99,15 @@ class MarketParamsArgs(_Args):
     fee_pool_deposit: Annotated[int, Field(ge=1, le=_U64, description="quote 1e6 into the fee pool")] | None = None
 
 
+class RewardBudgetArgs(_Args):
+    """A Curie market's Pool Party budget for the weekly epoch starting `epoch_start` (a Monday
+    06:00 UTC, unix seconds), in reward-token units (1e18 = one token)."""
+
+    market: MarketName
+    epoch_start: Annotated[int, Field(ge=0, le=_I64)]
+    amount: Annotated[int, Field(ge=0, le=2**128 - 1)]
+
+
 class SubaccountCreateArgs(_Args):
     name: Annotated[str, Field(max_length=32)] = ""
 
@@ -314,6 +323,12 @@ def _market_params(world: World, _user: str, args: MarketParamsArgs) -> dict[str
     return {"market": args.market}
 
 
+def _reward_budget(world: World, _user: str, args: RewardBudgetArgs) -> dict[str, Any]:
+    venue = _curie(world, args.market)
+    _engine(venue.house.set_reward_budget, venue.markets[args.market], args.epoch_start, args.amount)
+    return {"market": args.market, "epoch_start": args.epoch_start, "amount": str(args.amount)}
+
+
 def _open_account(world: World, user: str, _args: NoArgs) -> dict[str, Any]:
     authority = authority_of(user)
     _engine(world.drift.exchange.initialize_user, authority, 0, "Main")
@@ -357,6 +372,10 @@ def _order(world: World, user: str, args: OrderArgs) -> dict[str, Any]:
     index = _market_index(world, args.market)
     _subaccount(world, authority, args.sub_account_id)
     signed = args.base if args.side == "long" else -args.base
+    step = world.drift.exchange.perp_markets[index].amm.order_step_size
+    if args.base % step:  # the reference refuses it; the sim's venue would round it down
+        raise CommandRefused("InvalidOrderNotStepSizeMultiple",
+                             f"order base {args.base} is not a multiple of the market's step size {step}")
     if args.type == "market":
         result = world.drift.market_order(authority, args.market, signed, args.reduce_only, args.price,
                                           sub_account_id=args.sub_account_id)
@@ -552,6 +571,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
     Command("admin.agents", AgentsArgs, _agents, "admin"),
     Command("admin.clock", ClockArgs, _clock, "admin"),
     Command("admin.market", MarketParamsArgs, _market_params, "admin"),
+    Command("admin.rewards", RewardBudgetArgs, _reward_budget, "admin"),
     Command("account.open", NoArgs, _open_account, "user"),
     Command("drift.subaccount", SubaccountCreateArgs, _create_subaccount, "user"),
     Command("drift.deposit", DepositArgs, _deposit, "user"),

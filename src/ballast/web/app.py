@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,5 +104,6 @@ class Web:
 
 def refusal_message(refusal: CommandRefused) -> str:
     """An engine refusal as a sentence for a page: the error's name in words, then its message."""
-    words = "".join(" " + c.lower() if c.isupper() else c for c in refusal.error).strip()
+    parts = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", refusal.error) or [refusal.error]
+    words = " ".join(p if p.isupper() and len(p) > 1 else p.lower() for p in parts)
     return f"{words[:1].upper()}{words[1:]}: {refusal.message}"

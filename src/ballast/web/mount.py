@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote, urlsplit
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,9 +33,12 @@ def mount_web(app: FastAPI, service: Service, db: Database) -> None:
 
     @app.exception_handler(NotSignedIn)
     async def _to_login(request: Request, _error: NotSignedIn) -> Response:
+        # after signing in, back to the page: this one when it was a GET, else the page it came from
+        back = request.url.path if request.method == "GET" else urlsplit(request.headers.get("referer", "")).path
+        target = f"/login?next={quote(back or '/bal')}"
         if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": "/login"})
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(BadCsrf)
     async def _bad_csrf(request: Request, _error: BadCsrf) -> Response:
