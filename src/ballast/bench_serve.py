@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ServeBenchResult", "bench_serve", "running_service"]
+__all__ = ["ServeBenchResult", "api_key", "bench_serve", "running_service"]
 
 USD = 1_000_000
 PASSWORD = "bench-password-123"
@@ -112,9 +112,11 @@ class running_service:
             self.process.wait(timeout=10)
 
 
-def _user_key(client: Any, url: str, name: str) -> str:
-    client.post(f"{url}/api/v1/auth/signup", json={"username": name, "password": PASSWORD}).raise_for_status()
-    login = client.post(f"{url}/api/v1/auth/login", json={"username": name, "password": PASSWORD})
+def api_key(client: Any, url: str, name: str, password: str = PASSWORD, signup: bool = True) -> str:
+    """Sign `name` up (unless `signup` is False), log in and create an API key; the key."""
+    if signup:
+        client.post(f"{url}/api/v1/auth/signup", json={"username": name, "password": password}).raise_for_status()
+    login = client.post(f"{url}/api/v1/auth/login", json={"username": name, "password": password})
     login.raise_for_status()
     created = client.post(f"{url}/api/v1/me/api-keys", json={"name": "bench"},
                           headers={"X-CSRF-Token": login.json()["csrf_token"]})
@@ -179,7 +181,7 @@ def bench_serve(clients: int, requests: int, workloads: tuple[str, ...] = ("fill
             keys = []
             with httpx.Client(timeout=30) as http:
                 for i in range(clients):
-                    key = _user_key(http, service.url, f"bench{i}")
+                    key = api_key(http, service.url, f"bench{i}")
                     http.post(f"{service.url}/api/v1/accounts/bench{i}/drift/deposit", json={"amount": 1_000_000 * USD},
                               headers={"Authorization": f"Bearer {key}"}).raise_for_status()
                     keys.append(key)

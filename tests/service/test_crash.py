@@ -11,7 +11,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from ballast.bench_serve import running_service
+from ballast.bench_serve import api_key, running_service
 from ballast.service.config import DEFAULT_WORLD
 from ballast.service.core import world_from_journal
 from ballast.service.journal import Database, default_url
@@ -20,18 +20,6 @@ from ballast.sim.loading import load_scenario
 USD = 1_000_000
 PASSWORD = "crash-test-password"
 CLIENTS = 4
-
-
-def _key(http: httpx.Client, url: str, name: str, password: str, signup: bool = True) -> str:
-    if signup:
-        http.post(f"{url}/api/v1/auth/signup", json={"username": name, "password": password}).raise_for_status()
-    login = http.post(f"{url}/api/v1/auth/login", json={"username": name, "password": password})
-    login.raise_for_status()
-    created = http.post(f"{url}/api/v1/me/api-keys", json={"name": "crash"},
-                        headers={"X-CSRF-Token": login.json()["csrf_token"]})
-    created.raise_for_status()
-    http.cookies.clear()
-    return created.json()["key"]
 
 
 def _load(url: str, keys: list[str], stop: threading.Event):
@@ -77,12 +65,12 @@ def test_kill_9_mid_load_loses_no_acknowledged_instruction(database, tmp_path, r
         extra = "snapshot_every = 150\n"
     with running_service(tmp_path, extra) as service:
         with httpx.Client(timeout=10) as http:
-            admin_key = _key(http, service.url, "admin", service.admin_password, signup=False)
+            admin_key = api_key(http, service.url, "admin", service.admin_password, signup=False)
             admin = {"Authorization": f"Bearer {admin_key}"}
             http.post(f"{service.url}/api/v1/admin/agents", json={"on": True}, headers=admin).raise_for_status()
             http.post(f"{service.url}/api/v1/admin/clock", json={"mode": "realtime", "speed": 600.0},
                       headers=admin).raise_for_status()  # 10 ticks a second under the load
-            keys = [_key(http, service.url, f"user{i}", PASSWORD) for i in range(CLIENTS)]
+            keys = [api_key(http, service.url, f"user{i}", PASSWORD) for i in range(CLIENTS)]
         stop = threading.Event()
         acknowledged, threads = _load(service.url, keys, stop)
         deadline = time.monotonic() + 30

@@ -162,13 +162,9 @@ class World:
 
     def _sample_prices(self) -> None:
         """Record every market's (ts, oracle, mark) (1e6; the mark is the Drift AMM's reserve
-        price) in `price_history`, the last PRICE_HISTORY_LENGTH ticks (the Trade page's chart).
-        A world pickled before this history existed starts it on its next tick."""
-        history = self.__dict__.setdefault("price_history", {})
+        price) in `price_history`, the last PRICE_HISTORY_LENGTH ticks (the Trade page's chart)."""
         for name in self.markets:
-            series = history.get(name)
-            if series is None:
-                series = history[name] = deque(maxlen=PRICE_HISTORY_LENGTH)
+            series = self.price_history.setdefault(name, deque(maxlen=PRICE_HISTORY_LENGTH))
             sample = (self.ts, self.drift.oracle(name), self.drift.quotes(name)[0])
             if series and series[-1][0] == self.ts:
                 series[-1] = sample
@@ -179,14 +175,13 @@ class World:
         """Record every service user's USDC insurance-fund stake value (quote 1e6,
         `Exchange.insurance_fund_stake_value`) in `stake_samples`, every BAL_SAMPLE_SECONDS
         (the Insurance page's "your stake over time"); one sample per timestamp."""
-        samples = self.__dict__.setdefault("stake_samples", {})
         exchange = self.drift.exchange
         for key in exchange.insurance_fund_stakes:
             authority, market_index = key.rsplit("/", 1)
             if market_index != "0" or not authority.startswith("user:"):
                 continue
             sample = (self.ts, exchange.insurance_fund_stake_value(authority, 0))
-            series = samples.setdefault(authority, [])
+            series = self.stake_samples.setdefault(authority, [])
             if series and series[-1][0] == self.ts:
                 series[-1] = sample
             else:

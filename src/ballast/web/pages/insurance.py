@@ -106,7 +106,7 @@ def insurance_context(world: World, username: str | None) -> dict[str, Any]:
             has_account = True
         except KeyError:
             stake = None
-        series = list(getattr(world, "stake_samples", {}).get(authority_of(username), []))
+        series = list(world.stake_samples.get(authority_of(username), []))
         if stake is not None and (not series or series[-1][0] < world.ts):
             series.append((world.ts, stake["value"]))
     chart = {

@@ -59,7 +59,7 @@ def funding_rate_pct(rate: int, oracle: int) -> str:
 def trade_context(world: World, username: str | None, market: str, sub: int) -> dict[str, Any]:
     """The page's numbers (KeyError for an unknown market)."""
     view = views.market_view(world, market)
-    history = list(getattr(world, "price_history", {}).get(market, []))
+    history = list(world.price_history.get(market, []))
     chart = {
         "x": [ts for ts, _, _ in history],
         "series": [
