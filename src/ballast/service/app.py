@@ -91,7 +91,9 @@ def serve(config: ServiceConfig, extend: Callable[[Any, Service, Database], None
     if extend is not None:
         extend(app, service, db)
     try:
-        uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False)
+        # open event streams never end by themselves: a stop waits at most 5 s for them
+        uvicorn.run(app, host=config.host, port=config.port, log_config=None, access_log=False,
+                    timeout_graceful_shutdown=5)
     finally:
         service.stop()
         db.close()

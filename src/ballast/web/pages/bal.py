@@ -30,7 +30,7 @@ from ballast.web.format import usd
 from ballast.web.forms import FieldError, parse_choice, parse_int, parse_units
 
 VIEWS = ("table", "cards")
-REFRESH_SECONDS = 5
+REFRESH_SECONDS = 30  # the fallback poll; the stream's clock drives the refresh
 
 
 # --- shared helpers (Positions and Settings use them too) ---------------------------------------
@@ -249,7 +249,8 @@ def register(router: APIRouter, web: Web) -> None:
         view = view if view in VIEWS else "table"
         context = read(web, lambda world: _markets_context(world, who))
         return web.render(request, "bal.html", who, view=view, refresh=REFRESH_SECONDS, oob=False,
-                          seven_days=SEVEN_DAYS, thirty_days=THIRTY_DAYS, **context)
+                          seven_days=SEVEN_DAYS, thirty_days=THIRTY_DAYS,
+                          stream_market=web.service.scenario.markets[0].name, **context)
 
     @router.get("/bal/_markets")
     def bal_markets(request: Request, view: str = "table") -> Response:
