@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -293,7 +294,7 @@ def backtest_command(
         typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
     console = Console()
-    console.print(_summary_table(f"backtest {scenario}", result.summary))
+    _print_summary(console, f"backtest {scenario}", result.summary)
     _print_bad_debt(console, result.summary)
     for warning in result.summary["warnings"]:
         console.print(f"[yellow]warning[/yellow] {warning['venue']} {warning['market']} {warning['kind']}: {warning['detail']}")
@@ -302,29 +303,69 @@ def backtest_command(
 
 
 def _summary_table(title: str, summary: dict) -> Table:
-    """The run's numeric statistics, one column per venue (the run-wide ones first)."""
-    venues = summary.get("venues") or {}
+    """summary.json's scalar figures as the report's Summary table shows them (metrics.format_value):
+    one column per venue, every venue (the run-wide facts are `_run_facts`). A figure a venue
+    does not have is an empty cell; one it has but cannot define (a 30-day figure of a shorter
+    run) is n/a. docs/metrics.md defines each."""
+    from ballast.report.metrics import RUN_FACTS, format_value, summary_venues
 
-    def numeric(stats: dict) -> dict:
-        return {k: v for k, v in stats.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-
-    def shown(value) -> str:
-        if value is None:
-            return "n/a"
-        return f"{value:,.4f}" if isinstance(value, float) else f"{value:,}"
-
-    run_wide = {k: v for k, v in numeric(summary).items() if not any(k in stats for stats in venues.values())}
-    caption = ", ".join(f"{name} {shown(value)}" for name, value in run_wide.items())
-    table = Table(title=title, caption=caption)
+    venues = summary_venues(summary, summary.get("venues") or ())
+    table = Table(title=title)
     table.add_column("statistic")
     for column in list(venues) or ["value"]:
         table.add_column(column, justify="right")
-    names = [name for stats in venues.values() for name in stats if name not in run_wide]
+    if not venues:
+        venues = {"value": {k: v for k, v in summary.items() if k not in RUN_FACTS}}
+    names = [name for stats in venues.values() for name, value in stats.items()
+             if name not in RUN_FACTS and name != "state_digest" and _is_number(value)]
     for name in dict.fromkeys(names):
-        values = [stats.get(name) for stats in venues.values()]
-        if all(v is None or (isinstance(v, int | float) and not isinstance(v, bool)) for v in values):
-            table.add_row(name, *(shown(v) for v in values))
+        values = [stats.get(name, _ABSENT) for stats in venues.values()]
+        if all(v is _ABSENT or _is_number(v) for v in values):
+            table.add_row(name, *("" if v is _ABSENT else format_value(name, v) for v in values))
     return table
+
+
+_ABSENT = object()
+
+
+def _is_number(value) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+
+
+def _run_facts(summary: dict) -> str:
+    """The run-wide facts on one line: scenario, seed, steps, step_seconds, duration_days."""
+    from ballast.report.metrics import RUN_FACTS, format_value
+
+    return ", ".join(f"{name} {format_value(name, summary[name])}" for name in RUN_FACTS if name in summary)
+
+
+def _provider_table(summary: dict) -> Table | None:
+    """Each liquidity provider's figures (metrics.PROVIDER_COLUMNS) from summary.json, every venue."""
+    from ballast.report.metrics import PROVIDER_COLUMNS, format_value, summary_providers
+
+    providers = summary_providers(summary, summary.get("venues") or ())
+    if not providers:
+        return None
+    table = Table(title="providers (over each one's active window; docs/metrics.md)")
+    table.add_column("figure")
+    for venue, agent, _figures in providers:
+        table.add_column(f"{venue} {agent}", justify="right")
+    for name in PROVIDER_COLUMNS:
+        table.add_row(name, *(format_value(name, figures.get(name)) for _v, _a, figures in providers))
+    return table
+
+
+def _print_summary(console: Console, title: str, summary: dict) -> None:
+    """What `ballast backtest` prints about a run: the summary table, the provider table and each
+    venue's state digest."""
+    console.print(_run_facts(summary), soft_wrap=True)
+    console.print(_summary_table(title, summary))
+    providers = _provider_table(summary)
+    if providers is not None:
+        console.print(providers)
+    for venue, stats in (summary.get("venues") or {}).items():
+        if stats.get("state_digest"):
+            console.print(f"state_digest {venue}: {stats['state_digest']}", soft_wrap=True)
 
 
 def _print_bad_debt(console: Console, summary: dict) -> None:
@@ -345,6 +386,14 @@ def _print_bad_debt(console: Console, summary: dict) -> None:
 def docs_scenario_command() -> None:
     """Print the scenario reference (docs/scenario.md): every key, type, default and bound."""
     from ballast.sim.scenario_reference import render
+
+    typer.echo(render(), nl=False)
+
+
+@docs_app.command("metrics")
+def docs_metrics_command() -> None:
+    """Print the metrics reference (docs/metrics.md): every headline figure's unit and definition."""
+    from ballast.report.metrics import render
 
     typer.echo(render(), nl=False)
 
@@ -391,6 +440,158 @@ def replay_command(
         raise typer.Exit(code=2) from None
     typer.echo(f"run: {folder}")
     typer.echo(f"report: {folder / 'report.html'}")
+
+
+# --- runs side by side --------------------------------------------------------------------------
+
+
+def _shown(value, places: int = 2) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:,.{places}f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+@app.command("runs")
+def runs_command(
+    folder: str = typer.Argument("runs", help="A folder of run folders."),
+    json_output: bool = typer.Option(False, "--json", help="Print the list as JSON."),
+) -> None:
+    """List the complete run folders under FOLDER: id, scenario, date, seed, days, headline figures."""
+    import json
+
+    from ballast.store.run_index import HEADLINE_FIGURES, list_runs
+
+    try:
+        entries, skipped = list_runs(folder)
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    note = (f"{len(skipped)} folder{'s' if len(skipped) != 1 else ''} skipped: not complete runs"
+            if skipped else "")
+    if json_output:
+        document = {"folder": folder, "runs": [entry.row() for entry in entries],
+                    "skipped": [str(path) for path in skipped]}
+        typer.echo(json.dumps(document, indent=2))
+        if note:
+            typer.echo(note, err=True)
+        return
+    table = Table(title=f"{len(entries)} run{'s' if len(entries) != 1 else ''} in {folder}")
+    table.add_column("run", no_wrap=True)
+    table.add_column("scenario")
+    table.add_column("date (UTC)")
+    for column in ("seed", "days", *HEADLINE_FIGURES, "warnings"):
+        table.add_column(column, justify="right")
+    for entry in entries:
+        table.add_row(entry.short_id, entry.scenario, entry.date.replace("T", " ").removesuffix("Z"),
+                      _shown(entry.seed), _shown(entry.duration_days, 1),
+                      *(_shown(entry.figures[name]) for name in HEADLINE_FIGURES), _shown(entry.warnings))
+    console = Console()
+    console.print(table)
+    if note:
+        console.print(note)
+
+
+@app.command("compare")
+def compare_command(
+    runs: Annotated[list[str], typer.Argument(help="Two or more run folders; differences are against the first.")],
+    out: str = typer.Option("compare.html", "--out", help="The page to write."),
+) -> None:
+    """One self-contained page comparing runs: headline figures with differences, charts overlaid."""
+    from ballast.report.compare import CompareError, build_compare
+
+    try:
+        path = build_compare(runs, out)
+    except CompareError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    except OSError as error:
+        typer.echo(f"error: cannot write {out!r}: {error.strerror or error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"compare: {path}")
+
+
+def _print_arrow(table, csv: bool) -> None:
+    """A query's result: CSV on stdout, or a rich table."""
+    if csv:
+        import io
+
+        import pyarrow.csv as pacsv
+
+        buffer = io.BytesIO()
+        pacsv.write_csv(table, buffer)
+        typer.echo(buffer.getvalue().decode(), nl=False)
+        return
+    out = Table(title=f"{table.num_rows} rows")
+    for name in table.column_names:
+        out.add_column(name, overflow="fold")
+    for row in table.to_pylist():
+        out.add_row(*("" if v is None else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row.values()))
+    Console().print(out)
+
+
+@app.command("query")
+def query_command(
+    folder: str = typer.Argument(..., help="A run folder, or a folder of run folders."),
+    sql: str = typer.Argument(..., help="SQL over the views timeseries, agents, events (DuckDB); over a folder of "
+                              "runs each view spans every complete run and has a run_id column."),
+    csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+) -> None:
+    """Query run folders' Parquet tables with DuckDB SQL."""
+    from ballast.store.run_index import RunQueryError, query_runs
+
+    try:
+        table = query_runs(folder, sql)
+    except RunQueryError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    _print_arrow(table, csv)
+
+
+@bench_app.command("report")
+def bench_report_command(
+    scenario: str = typer.Argument("examples/sol_bal_30d.toml", help="Scenario run once (untimed) into a "
+                                   "temporary folder whose report is timed."),
+    run_dir: str | None = typer.Option(None, "--run-dir", help="Time this existing run folder's report instead "
+                                       "(report.html is rewritten)."),
+    runs: int = typer.Option(3, min=1, help="Report builds; best and median are reported."),
+    json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
+) -> None:
+    """Building report.html (ballast report: read the run folder, render, write), wall and CPU seconds."""
+    from ballast.bench import machine_info
+    from ballast.bench_report import bench_report, bench_report_of_scenario
+    from ballast.sim import ScenarioError
+    from ballast.store.run_folder import IncompleteRun
+
+    try:
+        result = bench_report(run_dir, runs) if run_dir else bench_report_of_scenario(scenario, runs)
+    except (IncompleteRun, FileNotFoundError, ScenarioError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    row = result.row()
+    if json_output:
+        _print_bench_json("bench report", {"scenario": None if run_dir else scenario, "run_dir": run_dir,
+                                           "runs": runs}, [row])
+        return
+    table = Table(title=f"bench report: {run_dir or scenario} (run {result.run_id}), {runs} builds")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for figure in (
+        ("best wall s", f"{row['best_wall_seconds']:,.3f}"),
+        ("median wall s", f"{row['median_wall_seconds']:,.3f}"),
+        ("best cpu s", f"{row['best_cpu_seconds']:,.3f}"),
+        ("median cpu s", f"{row['median_cpu_seconds']:,.3f}"),
+        ("report.html MiB", f"{row['report_mib']:,.2f}"),
+        ("timeseries / agents / events rows",
+         f"{row['timeseries_rows']:,} / {row['agents_rows']:,} / {row['events_rows']:,}"),
+    ):
+        table.add_row(*figure)
+    console = Console()
+    console.print(table)
+    console.print(f"machine: {machine_info().describe()}")
 
 
 # --- sweeps -------------------------------------------------------------------------------------
@@ -462,21 +663,7 @@ def sweep_query_command(
     except SweepFolderError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
-    if csv:
-        import io
-
-        import pyarrow.csv as pacsv
-
-        buffer = io.BytesIO()
-        pacsv.write_csv(table, buffer)
-        typer.echo(buffer.getvalue().decode(), nl=False)
-        return
-    out = Table(title=f"{table.num_rows} rows")
-    for name in table.column_names:
-        out.add_column(name, overflow="fold")
-    for row in table.to_pylist():
-        out.add_row(*("" if v is None else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row.values()))
-    Console().print(out)
+    _print_arrow(table, csv)
 
 
 @sweep_app.command("report")

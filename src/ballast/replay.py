@@ -772,12 +772,12 @@ def run_replay(
     ]
     lp_stats = [s for s in lp_stats if s]
     if lp_stats:
-        capital = sum(s["start_nav_usd"] for s in lp_stats)
-        pnl = sum(s["pnl_usd"] for s in lp_stats)
-        days = max(s["duration_days"] for s in lp_stats)
+        from ballast.sim.figures import capital_weighted
+
         summary["lp_count"] = len(lp_stats)
-        summary["lp_pnl_usd"] = pnl
-        summary["lp_apr_pct"] = 100.0 * pnl / capital * 365 / days if capital > 0 and days > 0 else 0.0
+        summary["lp_pnl_usd"] = sum(s["pnl_usd"] for s in lp_stats)
+        # one definition with the backtest's (ballast.report.metrics): capital-weighted, n/a under 7 days
+        summary["lp_apr_pct"] = capital_weighted((s["apr_pct"], s["start_nav_usd"]) for s in lp_stats)
         summary["lp_max_drawdown_pct"] = max(s["max_drawdown_pct"] for s in lp_stats)
     return ReplayResult(
         scenario=scenario or {},

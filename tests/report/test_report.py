@@ -15,6 +15,7 @@ from ballast.report import build_report
 from ballast.report.charts import chart_div, echarts_source
 from ballast.report.downsample import MAX_POINTS
 from ballast.report.html import _esc, unit_of
+from ballast.report.metrics import hover
 from ballast.report.stats import (
     annualised_return_pct,
     annualised_volatility_pct,
@@ -174,8 +175,10 @@ def test_a_long_run_is_drawn_with_at_most_max_points_per_line(tmp_path):
     assert len(_series(charts["price and mark"])["drift SOL-PERP bid/ask"]["x"]) == MAX_POINTS // 2
 
 
-def test_summary_table_shows_units(report_html):
-    assert "<td>lp_apr_pct</td><td class=\"n\">36.5000</td><td>%</td>" in report_html
+def test_summary_table_shows_units_and_definitions_on_hover(report_html):
+    # % to 2 places as the terminal shows it; the name carries its definition (docs/metrics.md)
+    tip = html.escape(hover("lp_apr_pct"), quote=True)
+    assert f'<td title="{tip}">lp_apr_pct</td><td class="n">36.50</td><td>%</td>' in report_html
 
 
 def test_title_names_the_scenario_and_its_description(tmp_path):
@@ -205,8 +208,8 @@ def test_summary_shows_one_column_per_venue_and_no_raw_tables(tmp_path):
 
     # Assert
     summary = page.split("<h2>Summary</h2>")[1].split("</section>")[0]
-    assert "<th>figure</th><th>drift</th><th>curie</th><th>unit</th>" in summary
-    assert '<td>lp_apr_pct</td><td class="n">10.0000</td><td class="n">7.5000</td><td>%</td>' in summary
+    assert "\">figure</th><th>drift</th><th>curie</th><th>unit</th>" in summary
+    assert '">lp_apr_pct</td><td class="n">10.00</td><td class="n">7.50</td><td>%</td>' in summary
     assert "{" not in summary and "nav_end_usd" not in summary
 
 
@@ -279,13 +282,21 @@ def test_daily_resample_keeps_the_last_value_of_each_day():
 
 
 def test_nav_stats_risk_ratios_use_the_daily_resample():
-    hourly_ts = [T0 + 3600 * h for h in range(24 * 3)]
+    hourly_ts = [T0 + 3600 * h for h in range(24 * 8)]  # 8 days: long enough to annualise
     nav = [100.0 + (h % 2) * 50 for h in range(len(hourly_ts))]  # noisy within days
     stats = nav_stats(hourly_ts, nav)
-    daily = [100.0, 150.0, 150.0, 150.0]  # the start, then each day's last value
+    daily = [100.0] + [150.0] * 8  # the start, then each day's last value
     expected = [b / a - 1 for a, b in zip(daily, daily[1:], strict=False)]
     assert stats["sharpe_ratio"] == pytest.approx(sharpe_ratio(expected))
     assert stats["max_drawdown_pct"] == pytest.approx(100 * 50 / 150)
+
+
+def test_nav_stats_annualise_nothing_under_seven_days():
+    ts = [T0 + DAY * d for d in range(7)]  # six days
+    stats = nav_stats(ts, [100.0 + d for d in range(7)])
+    assert stats["total_return_pct"] == pytest.approx(6.0)
+    for name in ("apr_pct", "annualised_return_pct", "annualised_volatility_pct", "sharpe_ratio"):
+        assert stats[name] is None, name
 
 
 def test_pnl_decomposition_residual_closes_the_nav_change():

@@ -17,8 +17,8 @@ REPORT_FILE = "report.html"
 
 
 def _write_csvs(run) -> list[Path]:
-    from ballast.report.html import _provider_stats
-    from ballast.report.stats import pnl_decomposition
+    from ballast.report.html import _provider_figures
+    from ballast.report.metrics import PROVIDER_COLUMNS
 
     folder = run.run_dir
     written = []
@@ -35,22 +35,12 @@ def _write_csvs(run) -> list[Path]:
             writer.writerow([key, run.summary[key]])
     written.append(path)
 
-    path = folder / "providers.csv"
-    parts = {(d.venue, d.agent): d for d in pnl_decomposition(run.agents)}
-    stat_names = [
-        "start_nav_usd", "end_nav_usd", "pnl_usd", "duration_days", "total_return_pct", "apr_pct",
-        "annualised_return_pct", "annualised_volatility_pct", "sharpe_ratio", "max_drawdown_pct",
-    ]
-    part_names = ["fees_usd", "funding_usd", "inventory_pnl_usd", "removal_fees_usd", "residual_usd"]
+    path = folder / "providers.csv"  # the report's provider table: summary.json's figures (docs/metrics.md)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = _csv.writer(handle)
-        writer.writerow(["venue", "provider", *stat_names, *part_names])
-        for venue, agent, stats in _provider_stats(run):
-            d = parts.get((venue, agent))
-            writer.writerow(
-                [venue, agent, *(stats.get(n) for n in stat_names),
-                 *((getattr(d, n) if d else None) for n in part_names)]
-            )
+        writer.writerow(["venue", "provider", *PROVIDER_COLUMNS])
+        for venue, agent, figures in _provider_figures(run):
+            writer.writerow([venue, agent, *(figures.get(name) for name in PROVIDER_COLUMNS)])
     written.append(path)
     return written
 

@@ -23,6 +23,14 @@ from typing import Any
 import pyarrow as pa
 
 from ballast.report import charts, plots
+from ballast.report.metrics import (
+    PROVIDER_COLUMNS,
+    RUN_FACTS,
+    format_value,
+    hover,
+    summary_providers,
+    summary_venues,
+)
 from ballast.report.stats import (
     SECONDS_PER_DAY,
     column,
@@ -248,28 +256,58 @@ def _bad_debt_section(run: RunData) -> str:
                    "pnl_deficit_insurance_usd", "resolutions_count"), rows) + note
 
 
-_RUN_FACTS = ("scenario", "seed", "duration_days", "steps", "step_seconds")
+def _figure_table(header: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], scope: str = "venue",
+                  labels: int = 1) -> str:
+    """A table of summary.json figures: each header (text, hover) and, in the first `labels`
+    cells of a row, the figure's name with its definition on hover (ballast.report.metrics);
+    values formatted by metrics.format_value for the figure the row (scope venue) or the column
+    (scope provider) names."""
+    head = "".join(f'<th title="{_esc(tip)}">{_esc(text)}</th>' if tip else f"<th>{_esc(text)}</th>"
+                   for text, tip in header)
+    body = []
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            if i < labels:
+                tip = hover(str(value), scope) if scope == "venue" else ""
+                cells.append(f'<td title="{_esc(tip)}">{_esc(value)}</td>' if tip else f"<td>{_esc(value)}</td>")
+                continue
+            name = str(row[0]) if scope == "venue" else header[i][0]
+            if value is _ABSENT:
+                cells.append("<td></td>")
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
+                cells.append(f'<td class="n">{_esc(format_value(name, value))}</td>')
+            else:
+                cells.append(f"<td>{_esc(format_value(name, value))}</td>")
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f'<div class="wide"><table><tr>{head}</tr>{"".join(body)}</table></div>'
+
+
+_ABSENT = object()  # a figure a venue does not have (BAL figures on a Curie venue): an empty cell
+
+
+def _venue_order(run: RunData) -> list[str]:
+    return [v.get("name") for v in run.scenario.get("venues") or () if isinstance(v, dict)]  # summary.json sorts
 
 
 def _summary_section(run: RunData) -> str:
-    """The run's scalar figures with units: run-wide facts first, then one column per venue
-    (the venue tables of summary.json, in the scenario's order; the first venue's figures are
-    also its top level).
+    """summary.json's scalar figures, formatted as the terminal shows them, each name with its
+    definition on hover: run-wide facts first, then one column per venue (the venue tables of
+    summary.json, in the scenario's order; the first venue's figures are also its top level).
     Lists and tables (warnings, the bad-debt ledger, agents) have sections of their own."""
     if not run.summary:
         return '<p class="note">No summary statistics.</p>'
-    facts = [(name, run.summary[name], unit_of(name)) for name in _RUN_FACTS if name in run.summary]
-    tables = {name: stats for name, stats in (run.summary.get("venues") or {}).items() if isinstance(stats, dict)}
-    order = [v.get("name") for v in run.scenario.get("venues") or () if isinstance(v, dict)]  # summary.json sorts
-    venues = {name: tables[name] for name in [*order, *sorted(tables)] if name in tables}
+    facts = [(name, run.summary[name], unit_of(name)) for name in RUN_FACTS if name in run.summary]
+    venues = summary_venues(run.summary, _venue_order(run))
     if not venues:
-        venues = {"": {k: v for k, v in run.summary.items() if k not in _RUN_FACTS}}
+        venues = {"": {k: v for k, v in run.summary.items() if k not in RUN_FACTS}}
     names: list[str] = []
     for stats in venues.values():
-        names += [k for k, v in stats.items() if k not in names and _is_scalar(v) and k not in _RUN_FACTS]
-    figures = [(name, *(stats.get(name) for stats in venues.values()), unit_of(name)) for name in names]
-    header = ("figure", *(name or "value" for name in venues), "unit")
-    return _table(("run", "value", "unit"), facts) + _table(header, figures)
+        names += [k for k, v in stats.items() if k not in names and _is_scalar(v) and k not in RUN_FACTS]
+    figures = [(name, *(stats.get(name, _ABSENT) for stats in venues.values()), unit_of(name)) for name in names]
+    header = (("figure", "hover over a figure's name for its definition (docs/metrics.md)"),
+              *((name or "value", "") for name in venues), ("unit", ""))
+    return _figure_table((("run", ""), ("value", ""), ("unit", "")), facts) + _figure_table(header, figures)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -277,6 +315,8 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _provider_stats(run: RunData) -> list[tuple[str, str, dict[str, float]]]:
+    """Statistics of each provider's NAV series in the agents table (providers.csv; the provider
+    table of a run whose summary.json has no agent figures, such as a replay)."""
     out = []
     for (venue, agent), rows in provider_rows(run.agents).items():
         ts, nav = rows.get("ts"), rows.get("nav_usd")
@@ -286,35 +326,39 @@ def _provider_stats(run: RunData) -> list[tuple[str, str, dict[str, float]]]:
     return out
 
 
-def _providers_section(run: RunData) -> str:
-    stats = _provider_stats(run)
-    if not stats:
-        return _missing(["agents: ts, nav_usd"])
+def _provider_figures(run: RunData) -> list[tuple[str, str, dict[str, Any]]]:
+    """Each provider's figures (metrics.PROVIDER_COLUMNS): summary.json's, computed by the run
+    over the provider's active window; for a run without them, from the agents table."""
+    found = summary_providers(run.summary, _venue_order(run))
+    if found:
+        return found
     parts = {(d.venue, d.agent): d for d in pnl_decomposition(run.agents)}
-    header = (
-        "venue", "provider", "start_nav_usd", "end_nav_usd", "pnl_usd", "apr_pct",
-        "annualised_return_pct", "max_drawdown_pct", "annualised_volatility_pct", "sharpe_ratio",
-        "fees_usd", "funding_usd", "inventory_pnl_usd", "removal_fees_usd", "residual_usd",
-    )
-    rows = []
-    for venue, agent, s in stats:
+    out = []
+    for venue, agent, s in _provider_stats(run):
         d = parts.get((venue, agent))
-        rows.append(
-            (
-                venue, agent, s.get("start_nav_usd"), s.get("end_nav_usd"), s.get("pnl_usd"),
-                s.get("apr_pct"), s.get("annualised_return_pct"), s.get("max_drawdown_pct"),
-                s.get("annualised_volatility_pct"), s.get("sharpe_ratio"),
-                d.fees_usd if d else None, d.funding_usd if d else None,
-                d.inventory_pnl_usd if d else None, d.removal_fees_usd if d else None,
-                d.residual_usd if d else None,
-            )
-        )
+        out.append((venue, agent, {
+            "capital_usd": s.get("start_nav_usd"), "active_days": s.get("duration_days"),
+            "nav_end_usd": s.get("end_nav_usd"), "pnl_usd": s.get("pnl_usd"), "return_pct": s.get("total_return_pct"),
+            "apr_pct": s.get("apr_pct"), "max_drawdown_pct": s.get("max_drawdown_pct"),
+            "sharpe_ratio": s.get("sharpe_ratio"),
+            **({name: getattr(d, name) for name in ("fees_usd", "funding_usd", "inventory_pnl_usd",
+                                                    "removal_fees_usd", "residual_usd")} if d else {}),
+        }))
+    return out
+
+
+def _providers_section(run: RunData) -> str:
+    figures = _provider_figures(run)
+    if not figures:
+        return _missing(["agents: ts, nav_usd"])
+    header = (("venue", ""), ("provider", ""), *((name, hover(name, "provider")) for name in PROVIDER_COLUMNS))
+    rows = [(venue, agent, *(f.get(name) for name in PROVIDER_COLUMNS)) for venue, agent, f in figures]
     note = (
-        '<p class="note">Returns on the NAV in USD; APR simple on 365 days, annualised return '
-        "compounded on 365 days; volatility and Sharpe on the daily resample (risk-free 0); "
-        "drawdown in % of the running peak. Removal fees are a cost (positive = paid).</p>"
+        '<p class="note">Each provider over its active window (from its entry to the end) on its starting '
+        "capital, as in summary.json; hover over a column's name for its definition. APR simple on 365 "
+        "days, n/a (like the Sharpe ratio) under 7 days. Removal fees are a cost (positive = paid).</p>"
     )
-    return _table(header, rows) + note
+    return _figure_table(header, rows, scope="provider", labels=2) + note
 
 
 def _price_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
@@ -469,21 +513,15 @@ def _side_by_side_section(run: RunData) -> str | None:
     venues = sorted({str(v) for v in (column(run.timeseries, "venue") or []) + (column(run.agents, "venue") or [])})
     if len(venues) < 2:
         return None
-    stats = _provider_stats(run)
-    rows = []
-    for venue in venues:
-        own = [s for v, _a, s in stats if v == venue]
-        pnl = sum(s.get("pnl_usd", 0.0) for s in own)
-        start = sum(s.get("start_nav_usd", 0.0) for s in own)
-        worst = max((s.get("max_drawdown_pct", 0.0) for s in own), default=0.0)
-        days = max((s.get("duration_days", 0.0) for s in own), default=0.0)
-        apr = 100.0 * pnl / start * 365 / days if start > 0 and days > 0 else 0.0
-        liquidations = sum(1 for r in run.event_records("LiquidationRecord") if r.get("venue") == venue)
-        rows.append((venue, len(own), start, pnl, apr, worst, liquidations))
-    table = _table(
-        ("venue", "providers_count", "capital_usd", "pnl_usd", "apr_pct", "worst_max_drawdown_pct", "liquidations_count"),
-        rows,
-    )
+    table = ""
+    tables = summary_venues(run.summary, _venue_order(run))
+    if tables:  # summary.json's figures, as in the Summary table
+        names = ("lp_capital_usd", "lp_pnl_usd", "lp_apr_pct", "max_drawdown_pct", "liquidations")
+        table = _figure_table(
+            (("venue", ""), *((name, hover(name)) for name in names)),
+            [(venue, *(stats.get(name, _ABSENT) for name in names)) for venue, stats in tables.items()],
+            scope="provider",
+        )
     navs = {}
     for (venue, agent), group in provider_rows(run.agents).items():
         series = _series(group, "nav_usd")

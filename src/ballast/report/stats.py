@@ -10,6 +10,9 @@ resample of the NAV (the last value of each UTC day), never per step or per trad
 * `annualised_volatility_pct` = sample standard deviation of daily returns x sqrt(365) x 100.
 * `sharpe_ratio` = mean / standard deviation of daily returns x sqrt(365) (zero risk-free rate).
 
+Nothing is annualised from under MIN_ANNUALISE_DAYS days (apr, annualised return, volatility and
+Sharpe are None then; ballast.report.metrics defines the run's headline figures).
+
 Timestamps are unix seconds. Floats only: these are for reading, not for checking the chain.
 """
 
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+
+from ballast.report.metrics import MIN_ANNUALISE_DAYS, is_provider
 
 __all__ = [
     "DAYS_PER_YEAR",
@@ -45,7 +50,6 @@ __all__ = [
 DAYS_PER_YEAR = 365
 SECONDS_PER_DAY = 86_400
 
-PROVIDER_KINDS = ("lp", "bal", "provider", "maker", "range", "liquidity")
 
 
 # --- reading tables defensively ---------------------------------------------------------------
@@ -170,9 +174,10 @@ def sharpe_ratio(daily_returns: Sequence[float]) -> float:
     return sum(daily_returns) / len(daily_returns) / deviation * math.sqrt(DAYS_PER_YEAR)
 
 
-def nav_stats(ts: Sequence[int], nav: Sequence[float]) -> dict[str, float]:
+def nav_stats(ts: Sequence[int], nav: Sequence[float]) -> dict[str, float | None]:
     """Statistics of one NAV series (USD): start/end/pnl in USD, returns in %, days covered,
-    drawdown on every sample, volatility and Sharpe on the daily resample."""
+    drawdown on every sample, volatility and Sharpe on the daily resample. The annualised
+    figures are None for a series shorter than MIN_ANNUALISE_DAYS."""
     points = [
         (int(t), float(v))
         for t, v in zip(ts, nav, strict=True)
@@ -186,26 +191,22 @@ def nav_stats(ts: Sequence[int], nav: Sequence[float]) -> dict[str, float]:
     start, end = values[0], values[-1]
     _, daily = daily_resample(times, values)
     returns = simple_returns([start, *daily]) if daily and daily[0] != start else simple_returns(daily)
+    long_enough = days >= MIN_ANNUALISE_DAYS
     return {
         "start_nav_usd": start,
         "end_nav_usd": end,
         "pnl_usd": end - start,
         "duration_days": days,
         "total_return_pct": 100.0 * (end / start - 1.0) if start > 0 else 0.0,
-        "apr_pct": apr_pct(start, end, days),
-        "annualised_return_pct": annualised_return_pct(start, end, days),
-        "annualised_volatility_pct": annualised_volatility_pct(returns),
-        "sharpe_ratio": sharpe_ratio(returns),
+        "apr_pct": apr_pct(start, end, days) if long_enough else None,
+        "annualised_return_pct": annualised_return_pct(start, end, days) if long_enough else None,
+        "annualised_volatility_pct": annualised_volatility_pct(returns) if long_enough else None,
+        "sharpe_ratio": sharpe_ratio(returns) if long_enough else None,
         "max_drawdown_pct": max_drawdown_pct(values),
     }
 
 
 # --- providers --------------------------------------------------------------------------------
-
-
-def is_provider(kind: Any) -> bool:
-    text = str(kind or "").lower()
-    return any(word in text for word in PROVIDER_KINDS)
 
 
 def provider_rows(agents: pa.Table | None) -> dict[tuple[str, str], dict[str, list]]:

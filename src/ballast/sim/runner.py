@@ -36,6 +36,7 @@ from ballast.sim.agents import (
     make_agent,
     resolve_agent_classes,
 )
+from ballast.sim.figures import MIN_7D_DAYS, MIN_30D_DAYS, MIN_ANNUALISE_DAYS, capital_weighted
 from ballast.sim.health import (
     HealthWarning,
     bad_debt_warnings,
@@ -313,13 +314,13 @@ def _daily(ts: list[int], nav: list[float]) -> list[float]:
     return out
 
 
-MIN_ANNUALISE_DAYS = 7  # DESIGN: never annualised from under 7 days
 
 
 def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = None) -> dict[str, float | None]:
-    """Return, simple APR (365 days; None for a series shorter than MIN_ANNUALISE_DAYS: a
-    crash week's windfall annualised is no rate anyone earns), max drawdown, and a Sharpe ratio
-    on daily returns (annualised with sqrt(365), zero risk-free rate) of a NAV series."""
+    """Return, simple APR (365 days), max drawdown, and a Sharpe ratio on daily returns
+    (annualised with sqrt(365), zero risk-free rate) of a NAV series, with the days it covers.
+    The APR and the Sharpe ratio are None for a series shorter than MIN_ANNUALISE_DAYS: a crash
+    week's windfall annualised is no rate anyone earns (ballast.report.metrics defines each)."""
     if not nav:
         return {}
     start = start_value if start_value else nav[0]
@@ -332,12 +333,15 @@ def nav_statistics(ts: list[int], nav: list[float], start_value: float | None = 
             drawdown = max(drawdown, 100.0 * (peak - v) / peak)
     daily = _daily(ts, nav)
     rets = [(b - a) / a for a, b in zip(daily, daily[1:], strict=False) if a]
-    sharpe = 0.0
-    if len(rets) >= 2:
+    sharpe: float | None = 0.0
+    if days < MIN_ANNUALISE_DAYS:
+        sharpe = None
+    elif len(rets) >= 2:
         mean = sum(rets) / len(rets)
         var = sum((r - mean) ** 2 for r in rets) / (len(rets) - 1)
         sharpe = mean / math.sqrt(var) * math.sqrt(365) if var > 0 else 0.0
     return {
+        "active_days": days,
         "return_pct": ret,
         "apr_pct": ret * 365 / days if days >= MIN_ANNUALISE_DAYS else None,
         "max_drawdown_pct": drawdown,
@@ -372,6 +376,9 @@ def _bad_debt_summary(ledger: BadDebtLedger) -> dict[str, Any]:
     return out
 
 
+_NEVER_ENTERED = {"active_days": 0.0, "return_pct": 0.0, "apr_pct": None, "max_drawdown_pct": 0.0, "sharpe_ratio": None}
+
+
 def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
     by_agent: dict[tuple[str, str], dict[str, list]] = {}
     for i, venue in enumerate(ag_cols["venue"]):
@@ -380,6 +387,7 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
         rows["nav"].append(ag_cols["nav_usd"][i])
         rows["i"].append(i)
     venues: dict[str, dict[str, Any]] = {}
+    run_days = scenario.n_steps * scenario.step_seconds / 86_400
     for venue_name, data in per_venue.items():
         venue, agents = data["venue"], data["agents"]
         stats: dict[str, Any] = {}
@@ -394,26 +402,32 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
             stats["pnl_pool_end_usd"], stats["fee_pool_end_usd"], stats["revenue_pool_end_usd"], _f = (
                 v / _Q for v in venue.pools(first_market)
             )
-            stats["bal_return_7d_pct"] = venue.bal.lp_performance(first_market, SEVEN_DAYS)["return_pct"]
-            stats["bal_return_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["return_pct"]
-            stats["bal_apr_30d_pct"] = venue.bal.lp_performance(first_market, THIRTY_DAYS)["apr_pct"]
+            # the BAL page's 7D / 30D figures, only when the run covers the whole window
+            week = venue.bal.lp_performance(first_market, SEVEN_DAYS)
+            month = venue.bal.lp_performance(first_market, THIRTY_DAYS)
+            stats["bal_return_7d_pct"] = week["return_pct"] if run_days >= MIN_7D_DAYS else None
+            stats["bal_return_30d_pct"] = month["return_pct"] if run_days >= MIN_30D_DAYS else None
+            stats["bal_apr_30d_pct"] = month["apr_pct"] if run_days >= MIN_30D_DAYS else None
             stats["bad_debt"] = _bad_debt_summary(data["keepers"].ledger)
         agent_stats = {}
-        lp_capital = lp_pnl = lp_fees = apr_capital = 0.0
+        lp_capital = lp_pnl = lp_fees = 0.0
         worst_dd = 0.0
-        lp_apr_weighted = 0.0
+        lp_aprs: list[tuple[float | None, float]] = []
         for agent in agents:
             rows = by_agent[(venue_name, agent.name)]
             last = rows["i"][-1]
             ts_list, nav = rows["ts"], rows["nav"]
-            if isinstance(agent, BalProvider | CurieMaker) and agent.entry_nav is not None:
-                # performance from entry: the late entrant's clock starts at its entry
-                keep = [k for k, t in enumerate(ts_list) if t >= agent.enter_ts]
+            if isinstance(agent, BalProvider | CurieMaker):
+                # performance from entry: the late entrant's clock starts at its entry (one that
+                # never entered has an empty window: no return, nothing annualised)
+                keep = [k for k, t in enumerate(ts_list) if t >= agent.enter_ts] if agent.entry_nav is not None else []
                 ts_list = [ts_list[k] for k in keep]
                 nav = [nav[k] for k in keep]
-            s = nav_statistics(ts_list, nav, agent.initial / _Q)
+            capital = agent.initial / _Q
+            s = {"capital_usd": capital, **(nav_statistics(ts_list, nav, capital) or _NEVER_ENTERED)}
             s.update(
                 nav_end_usd=ag_cols["nav_usd"][last],
+                pnl_usd=ag_cols["nav_usd"][last] - capital,
                 fees_usd=ag_cols["fees_usd"][last],
                 funding_usd=ag_cols["funding_usd"][last],
                 inventory_pnl_usd=ag_cols["inventory_pnl_usd"][last],
@@ -423,19 +437,20 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
                 instructions_rejected=venue.books[agent.name].rejected,
                 kind=agent.role,
             )
+            s["residual_usd"] = s["pnl_usd"] - (
+                s["fees_usd"] + s["funding_usd"] + s["inventory_pnl_usd"] - s["removal_fees_usd"]
+            )
             if isinstance(agent, CurieMaker):
                 s["recenters"] = agent.recenters
             agent_stats[agent.name] = s
             if isinstance(agent, BalProvider | CurieMaker) and agent.entry_nav is not None:
-                capital = agent.initial / _Q
                 lp_capital += capital
-                lp_pnl += s["nav_end_usd"] - capital
+                lp_pnl += s["pnl_usd"]
                 lp_fees += s["fees_usd"]
-                if s["apr_pct"] is not None:
-                    lp_apr_weighted += s["apr_pct"] * capital
-                    apr_capital += capital
+                lp_aprs.append((s["apr_pct"], capital))
                 worst_dd = max(worst_dd, s["max_drawdown_pct"])
-        stats["lp_apr_pct"] = lp_apr_weighted / apr_capital if apr_capital else None
+        stats["lp_capital_usd"] = lp_capital
+        stats["lp_apr_pct"] = capital_weighted(lp_aprs)
         stats["lp_pnl_usd"] = lp_pnl
         stats["lp_fees_usd"] = lp_fees
         stats["max_drawdown_pct"] = worst_dd
