@@ -115,8 +115,9 @@ def run_folders(folder: str | Path) -> tuple[list[Path], list[Path]]:
 
 
 def list_runs(folder: str | Path) -> tuple[list[RunEntry], list[Path]]:
-    """(the complete runs directly under `folder`, sorted by scenario, then date, then id; the
-    folders skipped as not complete runs)."""
+    """(the complete runs directly under `folder`, sorted by scenario, then by when they were
+    written (the manifest's modification time, to the nanosecond: `date` shows it to the
+    second), then id; the folders skipped as not complete runs)."""
     runs, skipped = run_folders(folder)
     entries = []
     for path in runs:
@@ -124,7 +125,7 @@ def list_runs(folder: str | Path) -> tuple[list[RunEntry], list[Path]]:
             entries.append(_entry(path))
         except IncompleteRun:
             skipped.append(path)
-    entries.sort(key=lambda e: (e.scenario, e.date, e.run_id))
+    entries.sort(key=lambda e: (e.scenario, (Path(e.path) / MANIFEST_FILE).stat().st_mtime_ns, e.run_id))
     return entries, sorted(skipped)
 
 
