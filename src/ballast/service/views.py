@@ -83,6 +83,8 @@ __all__ = [
     "insurance_view",
     "events_view",
     "event_matches",
+    "pool_liquidity_view",
+    "account_performance",
 ]
 
 # A market is "low liquidity" when its BAL shares are less than this part of the AMM's sqrt_k
