@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,9 @@ from ballast.service.auth import SESSION_COOKIE, Principal, SessionSigner, csrf_
 from ballast.service.commands import CommandRefused
 from ballast.service.core import Service
 from ballast.service.journal import Database
+from ballast.web.forms import FieldError
 
-__all__ = ["BadCsrf", "HERE", "NotSignedIn", "Web", "refusal_message"]
+__all__ = ["BadCsrf", "FormState", "HERE", "NotSignedIn", "Web", "refusal_message", "run_form"]
 
 HERE = Path(__file__).parent
 
@@ -107,3 +109,30 @@ def refusal_message(refusal: CommandRefused) -> str:
     parts = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", refusal.error) or [refusal.error]
     words = " ".join(p if p.isupper() and len(p) > 1 else p.lower() for p in parts)
     return f"{words[:1].upper()}{words[1:]}: {refusal.message}"
+
+
+@dataclass
+class FormState:
+    """The outcome of one posted form, for the page that answers it: `form` names it, `errors`
+    are field -> message, `values` the text sent (kept when refused), `notice` a success
+    sentence, `refusal` the exchange's refusal as a sentence."""
+
+    form: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)
+    notice: str | None = None
+    refusal: str | None = None
+
+
+async def run_form(name: str, form: dict[str, str], action: Callable[[], Awaitable[str]]) -> FormState:
+    """Run a form's `action` (parse the fields, then one instruction; it returns the success
+    sentence): a FieldError becomes the field's message, a CommandRefused the refusal (with
+    `refusal_message`); either way nothing was changed and the values sent are kept."""
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    try:
+        notice = await action()
+    except FieldError as error:
+        return FormState(name, {error.field: error.message}, values)
+    except CommandRefused as refusal:  # Web.act turns arguments that do not validate into one too
+        return FormState(name, {}, values, refusal=refusal_message(refusal))
+    return FormState(name, notice=notice)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-__all__ = ["FILTERS", "usd", "units", "pct", "utc"]
+__all__ = ["FILTERS", "usd", "units", "pct", "utc", "symbol"]
 
 
 def units(value: int | str | None, decimals: int, places: int) -> str:
@@ -56,6 +56,11 @@ def duration(seconds: int | None) -> str:
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
     return (f"{days}d " if days else "") + (f"{hours:02d}h " if days or hours else "") + f"{minutes:02d}m"
+
+
+def symbol(market: str) -> str:
+    """The base token's symbol of a market name: "SOL" for "SOL-PERP"."""
+    return market.split("-")[0]
 
 
 FILTERS = {"usd": usd, "price": price, "base": base, "units": units, "pct": pct, "utc": utc, "duration": duration}

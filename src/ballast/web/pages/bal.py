@@ -26,7 +26,7 @@ from ballast.service import views
 from ballast.service.auth import Principal
 from ballast.service.commands import CommandRefused
 from ballast.web.app import Web, refusal_message
-from ballast.web.format import usd
+from ballast.web.format import symbol, usd
 from ballast.web.forms import FieldError, parse_choice, parse_int, parse_units
 
 VIEWS = ("table", "cards")
@@ -94,10 +94,6 @@ def margin_pct(ratio: int) -> str:
     """A margin ratio (1e4 = 100%) as "20%" / "33.34%"."""
     text = f"{Decimal(ratio).scaleb(-2):.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-def symbol(market: str) -> str:
-    return market.split("-")[0]
 
 
 def panel(web: Web, request: Request, who: Principal, template: str, title: str,

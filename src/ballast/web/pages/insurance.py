@@ -25,53 +25,19 @@ refusal as an alert (the exchange changed nothing).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from ballast.drift.constants import ONE_YEAR
 from ballast.service import views
-from ballast.service.commands import CommandRefused
 from ballast.service.world import World, authority_of
-from ballast.web.app import Web, refusal_message
+from ballast.web.app import FormState, Web, run_form
 from ballast.web.format import duration, units, usd, utc
 from ballast.web.forms import FieldError, parse_units
 
-__all__ = ["FormState", "run_form", "insurance_context", "factor_pct", "shares", "every", "register"]
-
-
-@dataclass
-class FormState:
-    """The outcome of one posted form, for the page that answers it: `form` names it, `errors`
-    are field -> message, `values` the text sent (kept when refused), `notice` a success
-    sentence, `refusal` the exchange's refusal as a sentence."""
-
-    form: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-    values: dict[str, str] = field(default_factory=dict)
-    notice: str | None = None
-    refusal: str | None = None
-
-
-async def run_form(name: str, form: dict[str, str], action: Callable[[], Awaitable[str]]) -> FormState:
-    """Run a form's `action` (parse the fields, then one instruction; it returns the success
-    sentence): a FieldError becomes the field's message, a CommandRefused the refusal (with
-    `refusal_message`); either way nothing was changed and the values sent are kept."""
-    values = {k: v for k, v in form.items() if k != "csrf_token"}
-    try:
-        notice = await action()
-    except FieldError as error:
-        return FormState(name, {error.field: error.message}, values)
-    except CommandRefused as refusal:
-        return FormState(name, {}, values, refusal=refusal_message(refusal))
-    except ValidationError as error:  # the forms parse before sending; this is a bug's safety net
-        first = error.errors()[0]
-        return FormState(name, {}, values, refusal=f"Invalid value: {first['msg']}")
-    return FormState(name, notice=notice)
+__all__ = ["insurance_context", "factor_pct", "shares", "every", "register"]
 
 
 def factor_pct(value: int, places: int = 2) -> str:

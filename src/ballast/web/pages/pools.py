@@ -47,12 +47,11 @@ from ballast.service import views
 from ballast.service.commands import CommandRefused, snap_ticks
 from ballast.service.world import World, authority_of
 from ballast.sim.venues.curie import price_from_sqrt, sqrt_price_x96
-from ballast.web.app import Web, refusal_message
+from ballast.web.app import FormState, Web, refusal_message, run_form
 from ballast.web.format import base as fmt_base
 from ballast.web.format import price as fmt_price
-from ballast.web.format import usd
+from ballast.web.format import symbol, usd
 from ballast.web.forms import FieldError, parse_int, parse_units
-from ballast.web.pages.insurance import FormState, run_form
 
 __all__ = [
     "register",
@@ -75,11 +74,6 @@ _ENGINE_ERRORS = (CurieError, MathError)
 
 
 # --- formatting -------------------------------------------------------------------------------
-
-
-def symbol(market: str) -> str:
-    """The base token's symbol of a market name: "SOL" for "SOL-PERP"."""
-    return market.split("-")[0]
 
 
 def liquidity_text(value: int | str | None) -> str:

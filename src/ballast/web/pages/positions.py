@@ -18,7 +18,7 @@ from ballast.service import views
 from ballast.service.auth import Principal
 from ballast.service.commands import CommandRefused
 from ballast.web.app import Web, refusal_message
-from ballast.web.format import base, usd
+from ballast.web.format import base, symbol, usd
 from ballast.web.forms import FieldError, parse_units
 from ballast.web.pages.bal import (
     REFRESH_SECONDS,
@@ -28,7 +28,6 @@ from ballast.web.pages.bal import (
     read,
     sub_choice,
     subaccount,
-    symbol,
     times,
 )
 

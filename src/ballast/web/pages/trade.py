@@ -25,18 +25,13 @@ from fastapi.responses import Response
 
 from ballast.service import views
 from ballast.service.world import World
-from ballast.web.app import Web
+from ballast.web.app import FormState, Web, run_form
 from ballast.web.format import base as fmt_base
 from ballast.web.format import price as fmt_price
-from ballast.web.format import usd
+from ballast.web.format import symbol, usd
 from ballast.web.forms import FieldError, parse_choice, parse_int, parse_units
-from ballast.web.pages.insurance import FormState, run_form
 
-__all__ = ["register", "trade_context", "size_decimals", "funding_rate_pct", "symbol"]
-
-
-def symbol(market: str) -> str:
-    return market.split("-")[0]
+__all__ = ["register", "trade_context", "size_decimals", "funding_rate_pct"]
 
 
 def size_decimals(order_step: int) -> int:
