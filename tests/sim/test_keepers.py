@@ -105,3 +105,22 @@ def test_a_luna_like_slide_keeps_the_market_running_and_resolves_every_loss():
     assert result.summary["venues"]["drift"]["agents"]["long-5x"]["liquidations"] >= 1
     assert result.summary["venues"]["drift"]["bad_debt"]["unresolved_users"] == []
     assert not [w for w in result.summary["warnings"] if w["kind"] == "mark_oracle_divergence"]
+
+
+@pytest.mark.parametrize("example", ["gap_crash.toml", "crash.toml"])
+def test_the_margin_watch_changes_no_liquidation(example, monkeypatch):
+    """The keeper's shortcut (drift.math.margin_watch) skips recalculations only: with it off
+    (every user recalculated every round) the same liquidations happen at the same steps and the
+    run ends in the same state."""
+    scenario = load_scenario(EXAMPLE.parent / example)
+
+    def run():
+        result = Backtest(scenario, progress=False).run()
+        liquidations = [(e.event.ts, e.event.user, e.event.liquidation_type) for e in result.events
+                        if isinstance(e.event, LiquidationRecord)]
+        return result.state_digests, liquidations, result.summary["venues"]["drift"]["bad_debt"]
+
+    with_watch = run()
+    monkeypatch.setattr("ballast.sim.keepers.margin_certainly_met", lambda *args: False)
+    assert run() == with_watch
+    assert with_watch[1]  # the examples do liquidate

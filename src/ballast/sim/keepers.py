@@ -19,7 +19,10 @@
   `resolve_spot_bankruptcy`), each resolution booked in the bad-debt ledger
   (ballast.sim.waterfall) with its insurance-fund, fee-pool and socialised parts. A watched
   user whose equity stays negative is tracked; `max_unresolved_rounds` rounds in a row make
-  it overdue (a warning, and an error under `--check`);
+  it overdue (a warning, and an error under `--check`). A user whose last calculation met
+  its requirement is not recalculated while `drift.math.margin_watch` proves it still met
+  (nothing but the oracle moved, and by less than its margin can absorb): the same users are
+  liquidated at the same steps;
 * revenue: `settle_revenue_to_insurance_fund` on the period boundary when the venue has an
   insurance fund, then `resolve_perp_pnl_deficit` for every market (the engine refuses it
   unless the market's pnl pool is empty and users are net winners beyond its imbalance limit).
@@ -30,6 +33,7 @@ from __future__ import annotations
 from ballast.drift.controller.pnl import SettlePnlMode
 from ballast.drift.events import LiquidationRecord, LiquidationType
 from ballast.drift.math.bankruptcy import is_user_bankrupt
+from ballast.drift.math.margin_watch import MarginWatch, margin_certainly_met, margin_watch
 from ballast.drift.math.pnl import get_unrealized_pnl
 from ballast.drift.state.margin_calculation import MarginRequirementType
 from ballast.drift.state.spot_market import SpotBalanceType
@@ -52,6 +56,8 @@ class Keepers:
         self.providers = [a for a in agents if isinstance(a, BalProvider)]
         self.watched: list[tuple[Agent | None, str, int]] = [(a, user, 0) for a in agents for user in a.users()]
         self.ledger = BadDebtLedger()
+        # per watched user: its last met maintenance calculation (see drift.math.margin_watch)
+        self._margin_watches: dict[str, MarginWatch] = {}
 
         def every(minutes: int | None) -> int | None:
             return None if minutes is None else max(1, minutes * 60 // step_seconds)
@@ -133,14 +139,26 @@ class Keepers:
     def liquidate(self, ts: int) -> None:
         venue = self.venue
         ex = venue.exchange
+        watches = self._margin_watches
+        perp_markets, spot_markets, oracle_map = ex.perp_markets, ex.spot_markets, ex.oracle_map
         for agent, user_name, sub in self.watched:
             user = ex.user(user_name, sub)
             name = _ledger_name(user_name, sub)
+            watch = watches.get(name)
+            if watch is not None and margin_certainly_met(watch, user, perp_markets, spot_markets, oracle_map):
+                # as below, without recalculating: the last round ended any negative-equity span
+                continue
             calc = ex.margin_calculation(user, MarginRequirementType.Maintenance)
             if calc.meets_margin_requirement() and not user.is_being_liquidated():
                 # collateral >= requirement >= 0: the user's span of negative equity, if any, ends
                 self.ledger.observe(name, calc.total_collateral, ts, self.config.max_unresolved_rounds)
+                watch = margin_watch(user, perp_markets, spot_markets, oracle_map, calc)
+                if watch is None:
+                    watches.pop(name, None)
+                else:
+                    watches[name] = watch
                 continue
+            watches.pop(name, None)
             if not _has_liabilities_or_positions(user):
                 self.ledger.unresolved.pop(name, None)
                 continue
