@@ -7,7 +7,9 @@ instruction raises. Frozen dataclasses, enums and ints are values and are kept a
 
 A snapshot is flat: one entry per mutable object reachable from the snapshotted one (state
 objects through their nested-state, list and dict fields, and the items of those lists and
-dicts), each holding the object and a shallow copy of its contents. Restoring writes every
+dicts), each holding the object and a shallow copy of its contents: the tuple of its field
+values, or for a class with a `clone()` (a shallow copy written field by field, which compiled
+costs a tenth of reading the fields one by one) that copy. Restoring writes every
 entry back into its own object, so nested objects get back both their identity (the parent's
 field holds the original object again) and their contents. The walk is one loop over a work
 stack with a precomputed plan per class, as it runs on every instruction (hot path).
@@ -27,9 +29,11 @@ Snapshot = list
 _STATE = 0
 _LIST = 1
 _DICT = 2
+_CLONE = 3
 
 # per class: None (immutable value: nothing to record), _LIST, _DICT or
-# (getter of all field values, field names, getter of the nested-state/list/dict fields or None)
+# (getter of all field values or None when the class copies itself, field names, getter of the
+# nested-state/list/dict fields or None)
 _PLANS: dict[type, Any] = {}
 
 _MUTABLE: dict[type, bool] = {}
@@ -72,7 +76,8 @@ def _plan(cls: type) -> Any:
                 if _is_mutable_state(getattr(default, name))
                 or isinstance(getattr(default, name), list | dict)
             )
-            _PLANS[cls] = (_tuple_getter(names), names, _tuple_getter(nested) if nested else None)
+            getter = None if callable(getattr(cls, "clone", None)) else _tuple_getter(names)
+            _PLANS[cls] = (getter, names, _tuple_getter(nested) if nested else None)
     return _PLANS[cls]
 
 
@@ -105,7 +110,10 @@ def snapshot(obj: Any) -> Snapshot | None:
             extend(item.values())
             continue
         getter, _names, nested = plan
-        append((_STATE, item, getter(item)))
+        if getter is None:
+            append((_CLONE, item, item.clone()))
+        else:
+            append((_STATE, item, getter(item)))
         if nested is not None:
             extend(nested(item))
     return entries or None
@@ -119,6 +127,9 @@ def restore(snap: Snapshot | None) -> None:
         if kind == _STATE:
             for name, value in zip(_PLANS[type(obj)][1], values, strict=True):
                 setattr(obj, name, value)
+        elif kind == _CLONE:
+            for name in _PLANS[type(obj)][1]:
+                setattr(obj, name, getattr(values, name))
         elif kind == _LIST:
             obj[:] = values
         else:
