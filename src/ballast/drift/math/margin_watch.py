@@ -48,6 +48,10 @@ from ballast.fixed import div_ceil
 
 __all__ = ["MarginWatch", "margin_certainly_met", "margin_watch"]
 
+_Perp = MarketType.Perp
+_Spot = MarketType.Spot
+_Settlement = MarketStatus.Settlement
+_Maintenance = MarginRequirementType.Maintenance
 # floors and truncations of the two evaluations compared, per position (quote 1e6)
 _ROUNDING_SLACK = 16
 # base 1e9 x price 1e6 x quote price 1e6 x ratio 1e4 -> quote 1e6
@@ -89,14 +93,14 @@ def _key(
             quote.cumulative_deposit_interest,
             quote.cumulative_borrow_interest,
             quote.decimals,
-            oracle_map.get_price_data(MarketType.Spot, 0).price,
+            oracle_map.get_price_data(_Spot, 0).price,
         )
     )
     for position in user.perp_positions:
         if position.is_available():
             continue
         market = perp_market_map[position.market_index]
-        if market.status is MarketStatus.Settlement or market.quote_spot_market_index != 0:
+        if market.status is _Settlement or market.quote_spot_market_index != 0:
             return None
         if market.unrealized_pnl_maintenance_asset_weight > SPOT_WEIGHT_PRECISION:
             return None
@@ -158,7 +162,7 @@ def margin_watch(
     """
     context = calculation.context
     if (
-        context.margin_type is not MarginRequirementType.Maintenance
+        context.margin_type is not _Maintenance
         or context.strict
         or context.margin_buffer != 0
         or context.margin_ratio_override is not None
@@ -169,14 +173,14 @@ def margin_watch(
     key = _key(user, perp_market_map, spot_market_map, oracle_map)
     if key is None:
         return None
-    quote_price = max(oracle_map.get_price_data(MarketType.Spot, 0).price, PRICE_PRECISION)
+    quote_price = max(oracle_map.get_price_data(_Spot, 0).price, PRICE_PRECISION)
     high_leverage = user.margin_mode == HIGH_LEVERAGE_MARGIN_MODE
     markets: list[tuple[int, int, int, int]] = []
     for position in user.perp_positions:
         if position.is_available():
             continue
         market = perp_market_map[position.market_index]
-        price = oracle_map.get_price_data(MarketType.Perp, position.market_index).price
+        price = oracle_map.get_price_data(_Perp, position.market_index).price
         if price <= 0:
             return None
         settled = simulate_settled_lp_position(position, market, price)
@@ -184,7 +188,7 @@ def margin_watch(
         bids = abs(base + settled.open_bids)
         asks = abs(base + settled.open_asks)
         worst = max(bids, asks)
-        ratio = get_margin_ratio(market, worst, MarginRequirementType.Maintenance, high_leverage)
+        ratio = get_margin_ratio(market, worst, _Maintenance, high_leverage)
         step = market.amm.order_step_size if position.lp_shares > 0 else 0
         coefficient = (
             abs(base) + abs(settled.remainder_base_asset_amount) + step
@@ -209,7 +213,7 @@ def margin_certainly_met(
     """
     fall = 0
     for market_index, price_then, coefficient, side_difference in watch.markets:
-        price = oracle_map.get_price_data(MarketType.Perp, market_index).price
+        price = oracle_map.get_price_data(_Perp, market_index).price
         if price == price_then:
             continue
         if price <= 0:
