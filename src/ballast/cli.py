@@ -339,47 +339,56 @@ def _run_facts(summary: dict) -> str:
     return ", ".join(f"{name} {format_value(name, summary[name])}" for name in RUN_FACTS if name in summary)
 
 
-def _provider_table(summary: dict) -> Table | None:
-    """Each liquidity provider's figures (metrics.PROVIDER_COLUMNS) from summary.json, every venue."""
+def _provider_table(summary: dict, columns: tuple[str, ...] | None = None,
+                    title: str = "providers (over each one's active window; docs/metrics.md)") -> Table | None:
+    """Each liquidity provider's figures (`columns`, default metrics.PROVIDER_COLUMNS) from
+    summary.json, every venue."""
     from ballast.report.metrics import PROVIDER_COLUMNS, format_value, summary_providers
 
     providers = summary_providers(summary, summary.get("venues") or ())
     if not providers:
         return None
-    table = Table(title="providers (over each one's active window; docs/metrics.md)")
+    table = Table(title=title)
     table.add_column("figure")
     for venue, agent, _figures in providers:
         table.add_column(f"{venue} {agent}", justify="right")
-    for name in PROVIDER_COLUMNS:
+    for name in columns or PROVIDER_COLUMNS:
         table.add_row(name, *(format_value(name, figures.get(name)) for _v, _a, figures in providers))
     return table
 
 
 def _print_summary(console: Console, title: str, summary: dict) -> None:
-    """What `ballast backtest` prints about a run: the summary table, the provider table and each
-    venue's state digest."""
+    """What `ballast backtest` prints about a run: the summary table, the provider tables (outcomes,
+    de-risk and liquidation) and each venue's state digest."""
+    from ballast.report.metrics import PROVIDER_RISK_COLUMNS
+
     console.print(_run_facts(summary), soft_wrap=True)
     console.print(_summary_table(title, summary))
-    providers = _provider_table(summary)
-    if providers is not None:
-        console.print(providers)
+    for table in (_provider_table(summary),
+                  _provider_table(summary, PROVIDER_RISK_COLUMNS, "providers: de-risk and liquidation (docs/metrics.md)")):
+        if table is not None:
+            console.print(table)
     for venue, stats in (summary.get("venues") or {}).items():
         if stats.get("state_digest"):
             console.print(f"state_digest {venue}: {stats['state_digest']}", soft_wrap=True)
 
 
 def _print_bad_debt(console: Console, summary: dict) -> None:
-    """Each Drift venue's bad debt and where it went (ballast.sim.waterfall), when there was any."""
-    for venue, stats in summary["venues"].items():
-        ledger = stats.get("bad_debt")
-        if not ledger or not (ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"]):
-            continue
-        table = Table(title=f"bad debt on {venue} (USD)")
-        for column in ("bad debt", "insurance fund", "fee pool", "socialised", "pnl deficit (IF)"):
-            table.add_column(column, justify="right")
-        table.add_row(*(f"{ledger[k]:,.2f}" for k in (
-            "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd", "pnl_deficit_insurance_usd")))
-        console.print(table)
+    """Each Drift venue's loss waterfall (ballast.sim.waterfall; metrics.py defines each figure),
+    formatted as the report shows it, when any venue had bad debt or a pnl deficit."""
+    from ballast.report.metrics import BAD_DEBT_FIGURES, format_value
+
+    ledgers = {venue: stats["bad_debt"] for venue, stats in (summary.get("venues") or {}).items()
+               if isinstance(stats.get("bad_debt"), dict)}
+    if not any(ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"] for ledger in ledgers.values()):
+        return
+    table = Table(title="bad debt and the loss waterfall (USD; docs/metrics.md)")
+    table.add_column("figure")
+    for venue in ledgers:
+        table.add_column(venue, justify="right")
+    for name in BAD_DEBT_FIGURES:
+        table.add_row(name, *(format_value(name, ledger.get(name)) for ledger in ledgers.values()))
+    console.print(table)
 
 
 @docs_app.command("scenario")
