@@ -261,7 +261,7 @@ def bench_curie_command(
 def backtest_command(
     scenario: str = typer.Argument(..., help="A scenario TOML file (see examples/)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives runs/<run_id>/."),
-    seed: int | None = typer.Option(None, "--seed", min=0, help="Override the scenario's seed (>= 0, as in TOML)."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed (the values TOML's seed takes)."),
     check: bool = typer.Option(False, "--check", help="Run the engine's audit() every step."),
 ) -> None:
     """Run a backtest: simulate the scenario, write its run folder and report, print a summary."""
@@ -272,6 +272,8 @@ def backtest_command(
     from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
     from ballast.sim.budget import estimate_run
 
+    if seed is not None:
+        _check_scenario_value("seed", seed, "--seed")
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -281,7 +283,7 @@ def backtest_command(
         loaded = load_scenario(scenario)
         for warning in estimate_run(loaded).warnings():
             typer.echo(f"warning: {warning}", err=True)
-        result = Backtest(loaded, seed=seed, check=check).run()
+        result = _off_the_main_thread(Backtest(loaded, seed=seed, check=check).run)
     except (ScenarioError, AuditFailure, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -293,6 +295,9 @@ def backtest_command(
     except OSError as error:
         typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo(_INTERRUPTED, err=True)
+        raise typer.Exit(code=130) from None
     console = Console()
     _print_summary(console, f"backtest {scenario}", result.summary)
     _print_bad_debt(console, result.summary)
@@ -300,6 +305,59 @@ def backtest_command(
         console.print(f"[yellow]warning[/yellow] {warning['venue']} {warning['market']} {warning['kind']}: {warning['detail']}")
     console.print(f"run: {report_path.parent}")
     console.print(f"report: {report_path}")
+
+
+_INTERRUPTED = "error: interrupted (Ctrl-C): no run folder was written"
+
+
+def _check_scenario_value(key: str, value: object, option: str) -> None:
+    """Refuse a command-line value the scenario file's `key` would refuse (same model, same
+    bounds): one line naming the option and the value, exit code 2."""
+    from typing import Annotated
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from ballast.sim.scenario import Scenario
+
+    field = Scenario.model_fields[key]
+    annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError as error:
+        typer.echo(f"error: {option} {value}: {error.errors()[0]['msg']} (as the scenario's {key})", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _off_the_main_thread(work):
+    """`work()` run in a worker thread while the main thread waits, so that Ctrl-C is handled in
+    the main thread and never lands inside the compiled engine (a KeyboardInterrupt raised within
+    one of its integer operations makes mypyc's runtime abort with "fatal: out of memory"). On
+    Ctrl-C: one line and exit code 130 at once (the worker is abandoned; nothing was written)."""
+    import os
+    import sys
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread as it is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="ballast-work", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        typer.echo(_INTERRUPTED, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["result"]
 
 
 def _summary_table(title: str, summary: dict) -> Table:
@@ -420,7 +478,8 @@ def report_command(
 
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise typer.BadParameter(f"no run folder at {run_dir!r}", param_hint="RUN_DIR")
+        typer.echo(f"error: no run folder at {run_dir!r}", err=True)
+        raise typer.Exit(code=2)
     try:
         path = build_report(folder, csv=csv)
     except IncompleteRun as error:
