@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ballast.report import charts, plots
 from ballast.report.metrics import (
@@ -46,6 +47,7 @@ from ballast.report.stats import (
     nav_stats,
     pnl_decomposition,
     provider_rows,
+    ts_seconds,
 )
 from ballast.store.run_folder import RunData
 
@@ -198,8 +200,14 @@ def _series(rows: Mapping[str, list], name: str) -> tuple[list, list] | None:
 
 
 def _span(run: RunData) -> tuple[int, int]:
-    ts = column(run.timeseries, "ts") or column(run.agents, "ts") or [0]
-    return min(ts), max(ts)
+    """The first and last time of the timeseries (else of the agents table), unix seconds."""
+    for table in (run.timeseries, run.agents):
+        if "ts" in table.column_names and table.num_rows:
+            ends = pc.min_max(table.column("ts")).as_py()
+            if ends["min"] is not None:
+                first, last = ts_seconds([ends["min"], ends["max"]])
+                return first, last
+    return 0, 0
 
 
 def _is_integer_column(table: pa.Table, name: str) -> bool:
@@ -422,28 +430,20 @@ def _provider_events(run: RunData, providers: Iterable[tuple[str, str]]) -> list
     the providers (venue, agent), in the order of the run, with their amounts in USD and base
     units; a de-risk's oracle is the agents table's at its time (a liquidity change is sampled)."""
     wanted = set(providers)
-    oracle_at = {}
-    if "oracle_price_usd" in run.agents.column_names:
-        for venue, agent, ts, price in zip(*(column(run.agents, n) for n in ("venue", "agent", "ts", "oracle_price_usd")),
-                                           strict=True):
-            if (venue, agent) in wanted and price is not None:
-                oracle_at[(venue, agent, ts)] = price
     out = []
     records = sorted(run.event_records("LPRecord") + run.event_records("LiquidationRecord"),
                      key=lambda r: int(r.get("ts") or 0))  # stable: the run's order within a time
     for record in records:
-        kind = record["type"]
         key = (record["venue"], str(record.get("user") or "").rsplit("/", 1)[0])
         if key not in wanted:
             continue
         ts = int(record.get("ts") or 0)
-        if kind == "LPRecord":
+        if record["type"] == "LPRecord":
             if record.get("action") != "RemoveLiquidityDerisk":
                 continue
             out.append({"key": key, "ts": ts, "event": "de-risk: BAL shares burned",
                         "shares": record["n_shares"] / 1e9, "base": record["delta_base_asset_amount"] / 1e9,
-                        "quote_usd": record["delta_quote_asset_amount"] / 1e6,
-                        "oracle_usd": oracle_at.get((*key, ts)),
+                        "quote_usd": record["delta_quote_asset_amount"] / 1e6, "oracle_usd": None,
                         "detail": f"burn pnl {record['pnl'] / 1e6:,.2f} USD (the dust fee, negative = paid)"})
         else:
             out.append({"key": key, "ts": ts, "event": f"liquidation: {record.get('liquidation_type')}",
@@ -454,10 +454,18 @@ def _provider_events(run: RunData, providers: Iterable[tuple[str, str]]) -> list
                                   f"collateral {record['total_collateral'] / 1e6:,.2f} USD, liquidator fee "
                                   f"{(record.get('liquidator_fee') or 0) / 1e6:,.2f} USD"
                                   + (", left bankrupt" if record.get("bankrupt") else "")})
+    times = [e["ts"] for e in out if e["oracle_usd"] is None]
+    if times and "oracle_price_usd" in run.agents.column_names:
+        agents = run.agents.filter(pc.is_in(run.agents.column("ts"), pa.array(times, run.agents.schema.field("ts").type)))
+        sampled = {(v, a, t): price for v, a, t, price in zip(
+            *(agents.column(n).to_pylist() for n in ("venue", "agent", "ts", "oracle_price_usd")), strict=True)}
+        for e in out:
+            if e["oracle_usd"] is None:
+                e["oracle_usd"] = sampled.get((*e["key"], e["ts"]))
     return out
 
 
-def _risk_section(run: RunData) -> str:
+def _risk_section(run: RunData, providers: Mapping[tuple[str, str], Mapping[str, list]]) -> str:
     """Per provider: its de-risk and liquidation counts and closest distances (summary.json), its
     events, and its de-risk / liquidation prices over time beside the oracle (the agents table's
     risk columns, ballast.sim.liquidation_price)."""
@@ -486,7 +494,7 @@ def _risk_section(run: RunData) -> str:
     lines: dict[str, dict[str, tuple[list, list]]] = {}
     labels = dict(zip(RISK_SERIES, ("oracle", "de-risk below", "de-risk above", "liquidation below",
                                     "liquidation above"), strict=True))
-    for (venue, agent), rows_of in provider_rows(run.agents).items():
+    for (venue, agent), rows_of in providers.items():
         drawn = {labels[name]: series for name in RISK_SERIES if (series := _series(rows_of, name)) is not None}
         if len(drawn) > 1:  # more than the oracle
             lines[f"{venue} {agent}".strip()] = drawn
@@ -515,9 +523,9 @@ def _price_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> st
     return _chart(_plot(plots.price_mark_chart, markets), "price and mark")
 
 
-def _nav_section(run: RunData) -> str:
+def _nav_section(providers: Mapping[tuple[str, str], Mapping[str, list]]) -> str:
     navs, drawdowns = {}, {}
-    for (venue, agent), rows in provider_rows(run.agents).items():
+    for (venue, agent), rows in providers.items():
         series = _series(rows, "nav_usd")
         if series is None:
             continue
@@ -693,13 +701,14 @@ def _run_section(run: RunData) -> str:
 def render_report(run: RunData) -> str:
     """The whole page as a string."""
     markets_rows = _markets(run.timeseries)
+    providers = provider_rows(run.agents)  # every column of each provider's rows
     sections = [
         ("Summary", _summary_section(run)),
         ("Market health warnings", _warnings_section(run)),
         ("Provider outcomes", _providers_section(run)),
-        ("De-risk and liquidation", _risk_section(run)),
+        ("De-risk and liquidation", _risk_section(run, providers)),
         ("Price and mark", _price_section(run, markets_rows)),
-        ("Provider NAV and drawdown", _nav_section(run)),
+        ("Provider NAV and drawdown", _nav_section(providers)),
         ("PnL decomposition", _pnl_section(run)),
         ("BAL performance (7D / 30D)", _bal_section(run, markets_rows)),
         ("Funding rates", _funding_section(run, markets_rows)),

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import tomli_w
 
@@ -362,18 +363,19 @@ class RunData:
 
     def event_records(self, type_name: str | None = None) -> list[dict[str, Any]]:
         """Events as dicts (venue, type, ts and the record's fields), optionally of one type."""
-        rows = []
-        if self.events.num_rows == 0:
+        rows: list[dict[str, Any]] = []
+        events = self.events
+        if type_name is not None and events.num_rows:
+            events = events.filter(pc.equal(events.column("type"), type_name))
+        if events.num_rows == 0:
             return rows
         for venue, kind, ts, fields_json in zip(
-            self.events.column("venue").to_pylist(),
-            self.events.column("type").to_pylist(),
-            self.events.column("ts").to_pylist(),
-            self.events.column("fields").to_pylist(),
+            events.column("venue").to_pylist(),
+            events.column("type").to_pylist(),
+            events.column("ts").to_pylist(),
+            events.column("fields").to_pylist(),
             strict=True,
         ):
-            if type_name is not None and kind != type_name:
-                continue
             row = json.loads(fields_json) if fields_json else {}
             row.update({"venue": venue, "type": kind, "ts": ts})
             rows.append(row)
