@@ -261,7 +261,7 @@ def bench_curie_command(
 def backtest_command(
     scenario: str = typer.Argument(..., help="A scenario TOML file (see examples/)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives runs/<run_id>/."),
-    seed: int | None = typer.Option(None, "--seed", min=0, help="Override the scenario's seed (>= 0, as in TOML)."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed (the values TOML's seed takes)."),
     check: bool = typer.Option(False, "--check", help="Run the engine's audit() every step."),
 ) -> None:
     """Run a backtest: simulate the scenario, write its run folder and report, print a summary."""
@@ -272,6 +272,8 @@ def backtest_command(
     from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
     from ballast.sim.budget import estimate_run
 
+    if seed is not None:
+        _check_scenario_value("seed", seed, "--seed")
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -281,7 +283,7 @@ def backtest_command(
         loaded = load_scenario(scenario)
         for warning in estimate_run(loaded).warnings():
             typer.echo(f"warning: {warning}", err=True)
-        result = Backtest(loaded, seed=seed, check=check).run()
+        result = _off_the_main_thread(Backtest(loaded, seed=seed, check=check).run)
     except (ScenarioError, AuditFailure, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -293,6 +295,9 @@ def backtest_command(
     except OSError as error:
         typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo(_INTERRUPTED, err=True)
+        raise typer.Exit(code=130) from None
     console = Console()
     _print_summary(console, f"backtest {scenario}", result.summary)
     _print_bad_debt(console, result.summary)
@@ -300,6 +305,59 @@ def backtest_command(
         console.print(f"[yellow]warning[/yellow] {warning['venue']} {warning['market']} {warning['kind']}: {warning['detail']}")
     console.print(f"run: {report_path.parent}")
     console.print(f"report: {report_path}")
+
+
+_INTERRUPTED = "error: interrupted (Ctrl-C): no run folder was written"
+
+
+def _check_scenario_value(key: str, value: object, option: str) -> None:
+    """Refuse a command-line value the scenario file's `key` would refuse (same model, same
+    bounds): one line naming the option and the value, exit code 2."""
+    from typing import Annotated
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from ballast.sim.scenario import Scenario
+
+    field = Scenario.model_fields[key]
+    annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError as error:
+        typer.echo(f"error: {option} {value}: {error.errors()[0]['msg']} (as the scenario's {key})", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _off_the_main_thread(work):
+    """`work()` run in a worker thread while the main thread waits, so that Ctrl-C is handled in
+    the main thread and never lands inside the compiled engine (a KeyboardInterrupt raised within
+    one of its integer operations makes mypyc's runtime abort with "fatal: out of memory"). On
+    Ctrl-C: one line and exit code 130 at once (the worker is abandoned; nothing was written)."""
+    import os
+    import sys
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread as it is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="ballast-work", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        typer.echo(_INTERRUPTED, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["result"]
 
 
 def _summary_table(title: str, summary: dict) -> Table:
@@ -339,47 +397,56 @@ def _run_facts(summary: dict) -> str:
     return ", ".join(f"{name} {format_value(name, summary[name])}" for name in RUN_FACTS if name in summary)
 
 
-def _provider_table(summary: dict) -> Table | None:
-    """Each liquidity provider's figures (metrics.PROVIDER_COLUMNS) from summary.json, every venue."""
+def _provider_table(summary: dict, columns: tuple[str, ...] | None = None,
+                    title: str = "providers (over each one's active window; docs/metrics.md)") -> Table | None:
+    """Each liquidity provider's figures (`columns`, default metrics.PROVIDER_COLUMNS) from
+    summary.json, every venue."""
     from ballast.report.metrics import PROVIDER_COLUMNS, format_value, summary_providers
 
     providers = summary_providers(summary, summary.get("venues") or ())
     if not providers:
         return None
-    table = Table(title="providers (over each one's active window; docs/metrics.md)")
+    table = Table(title=title)
     table.add_column("figure")
     for venue, agent, _figures in providers:
         table.add_column(f"{venue} {agent}", justify="right")
-    for name in PROVIDER_COLUMNS:
+    for name in columns or PROVIDER_COLUMNS:
         table.add_row(name, *(format_value(name, figures.get(name)) for _v, _a, figures in providers))
     return table
 
 
 def _print_summary(console: Console, title: str, summary: dict) -> None:
-    """What `ballast backtest` prints about a run: the summary table, the provider table and each
-    venue's state digest."""
+    """What `ballast backtest` prints about a run: the summary table, the provider tables (outcomes,
+    de-risk and liquidation) and each venue's state digest."""
+    from ballast.report.metrics import PROVIDER_RISK_COLUMNS
+
     console.print(_run_facts(summary), soft_wrap=True)
     console.print(_summary_table(title, summary))
-    providers = _provider_table(summary)
-    if providers is not None:
-        console.print(providers)
+    for table in (_provider_table(summary),
+                  _provider_table(summary, PROVIDER_RISK_COLUMNS, "providers: de-risk and liquidation (docs/metrics.md)")):
+        if table is not None:
+            console.print(table)
     for venue, stats in (summary.get("venues") or {}).items():
         if stats.get("state_digest"):
             console.print(f"state_digest {venue}: {stats['state_digest']}", soft_wrap=True)
 
 
 def _print_bad_debt(console: Console, summary: dict) -> None:
-    """Each Drift venue's bad debt and where it went (ballast.sim.waterfall), when there was any."""
-    for venue, stats in summary["venues"].items():
-        ledger = stats.get("bad_debt")
-        if not ledger or not (ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"]):
-            continue
-        table = Table(title=f"bad debt on {venue} (USD)")
-        for column in ("bad debt", "insurance fund", "fee pool", "socialised", "pnl deficit (IF)"):
-            table.add_column(column, justify="right")
-        table.add_row(*(f"{ledger[k]:,.2f}" for k in (
-            "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd", "pnl_deficit_insurance_usd")))
-        console.print(table)
+    """Each Drift venue's loss waterfall (ballast.sim.waterfall; metrics.py defines each figure),
+    formatted as the report shows it, when any venue had bad debt or a pnl deficit."""
+    from ballast.report.metrics import BAD_DEBT_FIGURES, format_value
+
+    ledgers = {venue: stats["bad_debt"] for venue, stats in (summary.get("venues") or {}).items()
+               if isinstance(stats.get("bad_debt"), dict)}
+    if not any(ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"] for ledger in ledgers.values()):
+        return
+    table = Table(title="bad debt and the loss waterfall (USD; docs/metrics.md)")
+    table.add_column("figure")
+    for venue in ledgers:
+        table.add_column(venue, justify="right")
+    for name in BAD_DEBT_FIGURES:
+        table.add_row(name, *(format_value(name, ledger.get(name)) for ledger in ledgers.values()))
+    console.print(table)
 
 
 @docs_app.command("scenario")
@@ -411,7 +478,8 @@ def report_command(
 
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise typer.BadParameter(f"no run folder at {run_dir!r}", param_hint="RUN_DIR")
+        typer.echo(f"error: no run folder at {run_dir!r}", err=True)
+        raise typer.Exit(code=2)
     try:
         path = build_report(folder, csv=csv)
     except IncompleteRun as error:

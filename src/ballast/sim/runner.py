@@ -12,7 +12,8 @@ Drift, Curie makers on Curie; takers everywhere).
 Recorded: `timeseries` one row per (step, venue, market), every step; `agents` one row per
 (venue, agent) at step 0 before anyone acts (NAV = the starting capital, every PnL part 0) and
 then every `outputs.agents_every_steps` steps (default every 15 simulated minutes), at every
-step with a milestone (Venue.take_milestone) and at the last step; `events` the engine's
+step with a milestone (Venue.take_milestone) and at the last step, with a BAL provider's oracle
+and de-risk / liquidation prices (ballast.sim.liquidation_price); `events` the engine's
 typed records paired with their venue. Money in dollars (floats) at this edge only.
 """
 
@@ -46,11 +47,12 @@ from ballast.sim.health import (
     unfilled_order_warnings,
 )
 from ballast.sim.keepers import Keepers
+from ballast.sim.liquidation_price import RISK_COLUMNS, closest_distances, provider_risk
 from ballast.sim.paths import PathError, gbm_path, load_price_csv, prices_at
 from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError
 from ballast.sim.venues import make_venue
 from ballast.sim.venues.curie import CurieKeepers, CurieVenue
-from ballast.sim.waterfall import BadDebtLedger
+from ballast.sim.waterfall import BadDebtLedger, depleted_ts
 
 __all__ = ["Backtest", "BacktestResult", "AuditFailure", "ROLE_ORDER", "SimEvent", "price_paths"]
 
@@ -130,7 +132,7 @@ _TS_COLUMNS = (
 )
 _AGENT_COLUMNS = (
     "step", "ts", "venue", "agent", "kind", "nav_usd", "fees_usd", "funding_usd", "inventory_pnl_usd",
-    "removal_fees_usd", "base_position", "lp_shares",
+    "removal_fees_usd", "base_position", "lp_shares", *RISK_COLUMNS,
 )
 
 
@@ -259,6 +261,8 @@ class Backtest:
             base = 0 if isinstance(agent, InsuranceStaker) else venue.base_position(agent.name, agent.market)
             cols["base_position"].append(base / _B)
             cols["lp_shares"].append(parts["lp_shares"] / _B)
+            for name, value in zip(RISK_COLUMNS, provider_risk(venue, agent), strict=True):
+                cols[name].append(value)
 
 
 def _ledger_error(keepers) -> str | None:
@@ -373,6 +377,7 @@ def _bad_debt_summary(ledger: BadDebtLedger) -> dict[str, Any]:
     out["stages_mismatch"] = len(ledger.mismatches())
     out["unresolved_users"] = sorted(ledger.unresolved)
     out["overdue"] = [{"user": u, "from_ts": a, "to_ts": b, "rounds": n} for u, a, b, n in ledger.overdue]
+    out["waterfall"] = [r.usd() for r in ledger.resolutions]
     return out
 
 
@@ -399,6 +404,10 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
             stats["total_fees_usd"] = sum(m.amm.total_exchange_fee for m in ex.perp_markets.values()) / _Q
             stats["liquidations"] = venue.liquidations
             stats["insurance_fund_end_usd"] = ex.spot_markets[0].insurance_fund.vault_amount / _Q
+            fund_rows = [i for i, (v, m) in enumerate(zip(ts_cols["venue"], ts_cols["market"], strict=True))
+                    if v == venue_name and m == venue.market_names[first_market]]
+            dry = depleted_ts([ts_cols["ts"][i] for i in fund_rows], [ts_cols["insurance_fund_usd"][i] for i in fund_rows])
+            stats["insurance_fund_depleted_day"] = None if dry is None else (dry - scenario.start_ts) / 86_400
             stats["pnl_pool_end_usd"], stats["fee_pool_end_usd"], stats["revenue_pool_end_usd"], _f = (
                 v / _Q for v in venue.pools(first_market)
             )
@@ -433,6 +442,8 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
                 inventory_pnl_usd=ag_cols["inventory_pnl_usd"][last],
                 removal_fees_usd=ag_cols["removal_fees_usd"][last],
                 liquidations=venue.books[agent.name].liquidated,
+                derisks=getattr(venue.books[agent.name], "derisked", None),  # Curie has no de-risking
+                **closest_distances(ag_cols, rows["i"]),
                 **agent.order_stats.summary(),
                 instructions_rejected=venue.books[agent.name].rejected,
                 kind=agent.role,
