@@ -490,7 +490,9 @@ def report_command(
 
 @app.command("replay")
 def replay_command(
-    events: str = typer.Argument(..., help="A drift-sim events.csv (event_name,timestamp,parameters)."),
+    events: str = typer.Argument(
+        ..., help="A drift-sim experiment folder or its events.csv (event_name,timestamp,parameters)."
+    ),
     oracle: str | None = typer.Option(None, "--oracle", help="Oracle CSV (blockchainTimestamp,oraclePrice)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives the run folder."),
     base_liquidity: int = typer.Option(100_000, min=1, help="Each market's vAMM depth (base units of sqrt_k)."),
@@ -499,13 +501,15 @@ def replay_command(
     ),
 ) -> None:
     """Replay a drift-sim event file on the Drift engine into a run folder with its report."""
-    from ballast.replay import ReplayError, replay
+    from ballast.replay import ReplayError, replay, replay_outcome_lines
 
     try:
         folder = replay(events, oracle, out, base_liquidity=base_liquidity, initial_price=price)
-    except (ReplayError, FileNotFoundError) as error:
+    except (ReplayError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
+    for line in replay_outcome_lines(folder):
+        typer.echo(line)
     typer.echo(f"run: {folder}")
     typer.echo(f"report: {folder / 'report.html'}")
 
