@@ -9,7 +9,8 @@ see the same price path and the same exogenous taker flow. The venue kind picks 
 and the providers that run on it (Scenario.agents_on: BAL providers and insurance stakers on
 Drift, Curie makers on Curie; takers everywhere).
 
-Recorded: `timeseries` one row per (step, venue, market), every step; `agents` one row per
+Recorded: `timeseries` one row per (step, venue, market), every step, held as Arrow chunks
+while the run goes (ballast.sim.columns); `agents` one row per
 (venue, agent) at step 0 before anyone acts (NAV = the starting capital, every PnL part 0) and
 then every `outputs.agents_every_steps` steps (default every 15 simulated minutes), at every
 step with a milestone (Venue.take_milestone) and at the last step, with a BAL provider's oracle
@@ -37,6 +38,7 @@ from ballast.sim.agents import (
     make_agent,
     resolve_agent_classes,
 )
+from ballast.sim.columns import ColumnChunks
 from ballast.sim.figures import MIN_7D_DAYS, MIN_30D_DAYS, MIN_ANNUALISE_DAYS, capital_weighted
 from ballast.sim.health import (
     HealthWarning,
@@ -130,6 +132,8 @@ _TS_COLUMNS = (
     "bal_index_quote", "bal_share_value_quote", "funding_rate", "cumulative_funding_rate_long",
     "pnl_pool_usd", "fee_pool_usd", "revenue_pool_usd", "insurance_fund_usd",
 )
+# what the summary and the health checks read of the market table
+_SUMMARY_TS_COLUMNS = ("venue", "market", "ts", "oracle_price_usd", "mark_price_usd", "insurance_fund_usd")
 _AGENT_COLUMNS = (
     "step", "ts", "venue", "agent", "kind", "nav_usd", "fees_usd", "funding_usd", "inventory_pnl_usd",
     "removal_fees_usd", "base_position", "lp_shares", *RISK_COLUMNS,
@@ -156,7 +160,8 @@ class Backtest:
     def run(self) -> BacktestResult:
         scenario = self.scenario
         paths = price_paths(scenario)
-        ts_cols: dict[str, list] = {name: [] for name in _TS_COLUMNS}
+        market_table = ColumnChunks(_TS_COLUMNS)
+        ts_cols = market_table.columns  # the open chunk, appended to every step
         ag_cols: dict[str, list] = {name: [] for name in _AGENT_COLUMNS}
         events: list[SimEvent] = []
         per_venue: dict[str, dict[str, Any]] = {}
@@ -193,6 +198,7 @@ class Backtest:
                     if error is not None:
                         raise AuditFailure(f"check failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
                 self._record_markets(ts_cols, venue, step, ts)
+                market_table.flush_if_full()
                 milestone = venue.take_milestone()  # taken every step, so it marks this step only
                 if step > 0 and (step % every == 0 or step == n or milestone):
                     self._record_agents(ag_cols, venue, agents, step, ts)
@@ -203,9 +209,10 @@ class Backtest:
             per_venue[venue.name] = {"venue": venue, "agents": agents, "keepers": keepers}
         if bar is not None:
             bar.close()
-        timeseries = pa.table(ts_cols)
+        timeseries = market_table.table()
         agents_table = pa.table(ag_cols)
-        summary = _summary(scenario, per_venue, ts_cols, ag_cols, digests)
+        summary_cols = {name: timeseries.column(name).to_pylist() for name in _SUMMARY_TS_COLUMNS}
+        summary = _summary(scenario, per_venue, summary_cols, ag_cols, digests)
         return BacktestResult(scenario, scenario.seed, timeseries, agents_table, events, summary, digests)
 
     @staticmethod
