@@ -45,6 +45,7 @@ from ballast.drift.state.perp_market import MarketStatus, PerpMarket
 from ballast.drift.state.spot_market import SpotMarket
 from ballast.drift.state.user import MarketType, User
 from ballast.fixed import div_ceil
+from ballast.value_copy import copy_by_constructor
 
 __all__ = ["MarginWatch", "margin_certainly_met", "margin_watch"]
 
@@ -224,3 +225,6 @@ def margin_certainly_met(
         if fall > watch.excess:
             return False
     return _key(user, perp_market_map, spot_market_map, oracle_map) == watch.key
+
+
+copy_by_constructor(MarginWatch)
