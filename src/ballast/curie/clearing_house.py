@@ -96,6 +96,7 @@ from ballast.curie.state import (
 )
 from ballast.curie.state.insurance_fund import InsuranceFundState
 from ballast.curie.state.rewards import MarketRewards, RewardsState
+from ballast.curie.undo import UndoLog, restore_records, snapshot_records
 from ballast.curie.univ3 import pool as univ3_pool
 from ballast.curie.univ3 import tick_math
 
@@ -196,10 +197,25 @@ class ClearingHouse:
     def __post_init__(self) -> None:
         self.account(self.insurance_fund)
 
-    def _atomic(self, touched: Iterable[Any], action: Callable[[], T], accounts_before: int | None = None) -> T:
+    def _atomic(
+        self,
+        touched: Iterable[Any],
+        action: Callable[[], T],
+        accounts_before: int | None = None,
+        records: Iterable[Any] = (),
+        undo: UndoLog | None = None,
+    ) -> T:
         """Run `action`; on any error restore the touched objects, drop accounts and markets
-        created since `accounts_before` (default: now) and the events appended, and re-raise."""
+        created since `accounts_before` (default: now) and the events appended, and re-raise.
+
+        `touched` are snapshotted whole (`ballast.atomic.snapshot`: everything reachable);
+        `records` only through their scalar records (`ballast.curie.undo.snapshot_records`:
+        a market's own fields, its ledger, info and pool scalars, not its tick collections),
+        for an action whose writers log every collection entry they write into `undo`
+        (rolled back first on error). The cost of a taker instruction then follows what it
+        writes, not the number of ticks and orders in the market."""
         snapshots = [snapshot(obj) for obj in touched]
+        record_snapshots = [snapshot_records(obj) for obj in records]
         if accounts_before is None:
             accounts_before = len(self.accounts)
         markets_before = len(self.markets)
@@ -207,8 +223,12 @@ class ClearingHouse:
         try:
             return action()
         except BaseException:
+            if undo is not None:
+                undo.rollback()
             for snap in snapshots:
                 restore(snap)
+            for entries in record_snapshots:
+                restore_records(entries)
             for key in list(self.accounts)[accounts_before:]:
                 del self.accounts[key]
             for key in list(self.markets)[markets_before:]:
@@ -242,6 +262,14 @@ class ClearingHouse:
             touched.append(self._market_rewards(market.base_token))
         return touched
 
+    def _taker_touched(self, accounts: Iterable[Account], market: MarketState) -> tuple[list[Any], list[Any]]:
+        """(touched, records) for `_atomic` of a taker instruction in `market`: the accounts,
+        the insurance fund's account, the vault and the fund's state whole; the market and its
+        Pool Party records through their scalar records only (a swap's writers log the tick and
+        order entries they write)."""
+        touched: list[Any] = [*accounts, self._if_account(), self.vault, self.insurance_fund_state]
+        return touched, [market, self._market_rewards(market.base_token)]
+
     def _market_rewards(self, market: str) -> MarketRewards:
         rewards = self.rewards.markets.get(market)
         if rewards is None:
@@ -249,11 +277,13 @@ class ClearingHouse:
             self.rewards.markets[market] = rewards
         return rewards
 
-    def _roll_rewards(self, state: MarketState) -> MarketRewards:
+    def _roll_rewards(self, state: MarketState, undo: UndoLog | None = None) -> MarketRewards:
         """The market's Pool Party records, rolled to the epoch of `now` (checkpointing every
-        order of the market when a new epoch starts)."""
+        order of the market when a new epoch starts; logged into `undo` when given)."""
         rewards = self._market_rewards(state.base_token)
-        rewards_controller.roll_epoch(rewards, state.base_token, self.accounts.values(), state.pool.tick, self.now)
+        rewards_controller.roll_epoch(
+            rewards, state.base_token, self.accounts.values(), state.pool.tick, self.now, undo
+        )
         return rewards
 
     # --- clock, index and mark prices -------------------------------------------------
@@ -725,12 +755,22 @@ class ClearingHouse:
         n = len(self.accounts)
         account = self.account(trader)
 
+        undo = UndoLog()
+
         def action() -> tuple[int, int]:
             return self._open_position(
-                account, state, is_base_to_quote, is_exact_input, amount, opposite_amount_bound, sqrt_price_limit_x96
+                account,
+                state,
+                is_base_to_quote,
+                is_exact_input,
+                amount,
+                opposite_amount_bound,
+                sqrt_price_limit_x96,
+                undo,
             )
 
-        return self._atomic(self._touched(account, state), action, n)
+        touched, records = self._taker_touched((account,), state)
+        return self._atomic(touched, action, n, records, undo)
 
     def _open_position(
         self,
@@ -741,10 +781,13 @@ class ClearingHouse:
         amount: int,
         opposite_amount_bound: int,
         sqrt_price_limit_x96: int,
+        undo: UndoLog,
     ) -> tuple[int, int]:
+        """The body of open_position / close_position; the collection entries it writes in the
+        market go to `undo` (see `_atomic`)."""
         ab_controller.register_base_token(account, state.base_token, self.config.max_markets_per_account)
         growth = self._settle_funding(account, state)
-        rewards = self._roll_rewards(state)
+        rewards = self._roll_rewards(state, undo)
         pool = state.pool
         sqrt_before, tick_before, liquidity_before = pool.sqrt_price_x96, pool.tick, pool.liquidity
         result = ex_controller.open_position(
@@ -757,8 +800,9 @@ class ClearingHouse:
             sqrt_price_limit_x96,
             growth,
             self.now,
+            undo,
         )
-        rewards_controller.record_swap(rewards, pool, sqrt_before, tick_before, liquidity_before)
+        rewards_controller.record_swap(rewards, pool, sqrt_before, tick_before, liquidity_before, undo)
         self.events.append(
             PositionChanged(
                 self.now,
@@ -811,10 +855,12 @@ class ClearingHouse:
                 tick_math.MIN_SQRT_RATIO + 1 if is_base_to_quote else tick_math.MAX_SQRT_RATIO - 1
             )
             return self._open_position(
-                account, state, is_base_to_quote, is_base_to_quote, abs(size), opposite_amount_bound, limit
+                account, state, is_base_to_quote, is_base_to_quote, abs(size), opposite_amount_bound, limit, undo
             )
 
-        return self._atomic(self._touched(account, state), action, n)
+        undo = UndoLog()
+        touched, records = self._taker_touched((account,), state)
+        return self._atomic(touched, action, n, records, undo)
 
     # --- liquidation, insurance fund and rewards ----------------------------------------
 
