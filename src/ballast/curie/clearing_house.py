@@ -376,11 +376,19 @@ class ClearingHouse:
         if market in self.mark_prices:
             return self.mark_prices[market]
         config = self.config
-        short = self._market_twap(state, MARK_PRICE_SHORT_TWAP_INTERVAL)
-        long = self._market_twap(state, config.mark_price_market_twap_interval)
-        premium = self._market_twap(state, config.mark_price_premium_interval) - self._index_twap(
-            market, config.mark_price_premium_interval
+        short, long, premium_twap = (
+            format_sqrt_price_x96_to_price_x10_18(sqrt_twap)
+            for sqrt_twap in funding_math.get_sqrt_market_twaps_x96(
+                state.pool,
+                self.now,
+                (
+                    MARK_PRICE_SHORT_TWAP_INTERVAL,
+                    config.mark_price_market_twap_interval,
+                    config.mark_price_premium_interval,
+                ),
+            )
         )
+        premium = premium_twap - self._index_twap(market, config.mark_price_premium_interval)
         with_premium = self._index_twap(market, 0) + premium
         return sorted((short, long, with_premium))[1]
 
@@ -407,6 +415,18 @@ class ClearingHouse:
         )
         return growth, format_sqrt_price_x96_to_price_x10_18(sqrt_twap), index_twap
 
+    def _funding_growth(self, market: MarketState) -> FundingGrowth:
+        """`_funding_growth_and_twaps(market)[0]`: once the growth is stored at `now` it is the
+        stored value, which calc_funding_growth_global returns without reading the TWAPs, so
+        they are not computed again (the margin check after a settlement at `now`; the TWAPs
+        read at that settlement could not fail and cannot now).
+
+        Source: contracts/Exchange.sol::_getFundingGrowthGlobalAndTwaps
+        """
+        if market.last_settled_timestamp == self.now:
+            return market.funding_growth_global
+        return self._funding_growth_and_twaps(market)[0]
+
     def _settle_funding(self, account: Account, market: MarketState) -> FundingGrowth:
         growth, market_twap, index_twap = self._funding_growth_and_twaps(market)
         payment, stored = funding_controller.settle_funding(account, market, growth, self.now)
@@ -419,7 +439,7 @@ class ClearingHouse:
     def _valuation(self, account: Account) -> tuple[dict[str, MarketState], dict[str, FundingGrowth], dict[str, int]]:
         """Markets, current funding growths and mark prices of the account's registered markets."""
         markets = {name: self.markets[name] for name in account.markets}
-        growths = {name: self._funding_growth_and_twaps(m)[0] for name, m in markets.items()}
+        growths = {name: self._funding_growth(m) for name, m in markets.items()}
         marks = {name: self.get_mark_price(name) for name in markets}
         return markets, growths, marks
 
