@@ -218,3 +218,18 @@ def test_failed_trades_leave_no_trace_in_any_sequence(steps):
                 assert house.state_digest() == digest
     assert ch.state_digest() == twin.state_digest()
     assert ch.audit().balanced
+
+
+def test_a_withdraw_refused_after_settling_funding_changes_nothing():
+    from ballast.curie.market_errors import NotEnoughFreeCollateral
+
+    ch = _house()
+    _short(ch)()
+    ch.update_clock(ch.now + 3_600)
+    ch.update_index_price("ETH", 90 * E18)  # the market trades above the index: funding moves
+    market = ch.markets["ETH"]
+    last_settled = market.last_settled_timestamp
+    _fails_unchanged(ch, NotEnoughFreeCollateral, lambda: ch.withdraw("taker", 1_000_000 * USDC))
+    assert market.last_settled_timestamp == last_settled
+    ch.withdraw("taker", USDC)
+    assert market.last_settled_timestamp == ch.now and market.ledger.funding_paid != 0

@@ -265,8 +265,10 @@ class ClearingHouse:
     def _taker_touched(self, accounts: Iterable[Account], market: MarketState) -> tuple[list[Any], list[Any]]:
         """(touched, records) for `_atomic` of a taker instruction in `market`: the accounts,
         the insurance fund's account, the vault and the fund's state whole; the market and its
-        Pool Party records through their scalar records only (a swap's writers log the tick and
-        order entries they write)."""
+        Pool Party records through their scalar records only. Sound for an instruction whose
+        writes to the market's and Pool Party's collections all go through an undo log (the
+        swap's writers and the epoch roll in open/close position) or that writes none of
+        them (liquidate: funding settlement and realization write only scalars and ledger)."""
         touched: list[Any] = [*accounts, self._if_account(), self.vault, self.insurance_fund_state]
         return touched, [market, self._market_rewards(market.base_token)]
 
@@ -428,7 +430,10 @@ class ClearingHouse:
         return self._funding_growth_and_twaps(market)[0]
 
     def _settle_funding(self, account: Account, market: MarketState) -> FundingGrowth:
-        growth, market_twap, index_twap = self._funding_growth_and_twaps(market)
+        if market.last_settled_timestamp == self.now:  # stored at now: nothing to store again
+            growth, market_twap, index_twap = market.funding_growth_global, 0, 0
+        else:
+            growth, market_twap, index_twap = self._funding_growth_and_twaps(market)
         payment, stored = funding_controller.settle_funding(account, market, growth, self.now)
         if stored:
             self.events.append(FundingUpdated(self.now, market.base_token, market_twap, index_twap))
@@ -557,7 +562,7 @@ class ClearingHouse:
             vault_controller.withdraw(self.vault, account, amount)
             self.events.append(Withdrawn(self.now, SETTLEMENT_TOKEN, trader, amount))
 
-        self._atomic([account, self.vault, *markets], action, n)
+        self._atomic([account, self.vault], action, n, markets)
 
     def _existing(self, trader: str) -> list[Account]:
         account = self.accounts.get(trader)
@@ -942,8 +947,8 @@ class ClearingHouse:
                 self.events.append(BadDebtSettled(self.now, trader, result.bad_debt))
             return result
 
-        touched = [*self._touched(trader_account, state), liquidator_account]
-        return self._atomic(touched, action, n)
+        touched, records = self._taker_touched((trader_account, liquidator_account), state)
+        return self._atomic(touched, action, n, records)
 
     def liquidate_maker(self, keeper: str, trader: str, max_liquidations: int = 64) -> list:
         """Keeper helper for the two-stage maker liquidation -> the LiquidationResults.
