@@ -16,7 +16,7 @@ from ballast.curie.market_errors import (
     TooMuchRequestedLong,
 )
 from ballast.curie.math.rewards import WEEK
-from ballast.curie.state import MarketState
+from ballast.curie.state import MarketInfo, MarketState
 from ballast.curie.undo import UndoLog, restore_records, snapshot_records
 from tests.curie.test_clearing_house import encode_price_sqrt
 
@@ -78,7 +78,10 @@ def test_records_restore_nested_scalars_but_leave_collections_to_the_log():
     market.info.pool.sqrt_price_x96 = 11
     market.info.exchange_fee_ratio = 1000
     market.tick_infos[60] = None  # a collection entry: not a record
+    info = market.info
+    market.info = MarketInfo()
     restore_records(entries)
+    assert market.info is info
     assert (market.fee_growth_global_x128, market.ledger.dust_base, market.pool.sqrt_price_x96) == (0, 0, 0)
     assert market.info.exchange_fee_ratio == 0 and market.pool.tick_spacing == SPACING
     assert market.tick_infos == {60: None}

@@ -253,7 +253,8 @@ class ClearingHouse:
         return state
 
     def _if_account(self) -> Account:
-        return self.account(self.insurance_fund)
+        account = self.accounts.get(self.insurance_fund)
+        return account if account is not None else self.account(self.insurance_fund)
 
     def _touched(self, account: Account, *markets: MarketState) -> list[Any]:
         touched: list[Any] = [account, self._if_account(), self.vault, self.insurance_fund_state]

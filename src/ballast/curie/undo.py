@@ -71,22 +71,33 @@ class UndoLog:
         self.entries.clear()
 
 
-# per class: (names of the immutable-valued fields, their getter or None, getter of the nested
-# mutable state records or None); None for a class that is not a mutable dataclass
+# per class: (dotted names of the fields recorded, in restore order; getter of them all), or
+# None for a class that is not a mutable dataclass
 _PLANS: dict[type, Any] = {}
-
-
-def _getter(names: tuple[str, ...]) -> Any:
-    if not names:
-        return None
-    if len(names) == 1:
-        name = names[0]
-        return lambda obj: (getattr(obj, name),)
-    return attrgetter(*names)
 
 
 def _is_record_class(cls: type) -> bool:
     return is_dataclass(cls) and not cls.__dataclass_params__.frozen  # type: ignore[attr-defined]
+
+
+def _dotted_names(cls: type, prefix: str) -> list[str]:
+    """The fields of `cls` that are not collections, with `prefix`; then, for each field that
+    holds a mutable state record (by the class's defaults), that record's own, recursively.
+    A parent's field (the reference to the nested record) comes before the nested fields, so
+    writing them back in order restores the nested record's identity before its contents."""
+    default = cls()
+    own: list[str] = []
+    nested: list[tuple[str, type]] = []
+    for f in fields(cast(Any, cls)):
+        value = getattr(default, f.name)
+        if isinstance(value, list | dict | set):
+            continue
+        own.append(prefix + f.name)
+        if _is_record_class(type(value)):
+            nested.append((prefix + f.name + ".", type(value)))
+    for nested_prefix, nested_cls in nested:
+        own.extend(_dotted_names(nested_cls, nested_prefix))
+    return own
 
 
 def _plan(cls: type) -> Any:
@@ -94,42 +105,33 @@ def _plan(cls: type) -> Any:
         if not _is_record_class(cls):
             _PLANS[cls] = None
         else:
-            default = cls()
-            scalars: list[str] = []
-            nested: list[str] = []
-            for f in fields(cast(Any, cls)):
-                value = getattr(default, f.name)
-                if _is_record_class(type(value)):
-                    nested.append(f.name)
-                elif not isinstance(value, list | dict | set):
-                    scalars.append(f.name)
-            _PLANS[cls] = (tuple(scalars), _getter(tuple(scalars)), _getter(tuple(nested)))
+            names = tuple(_dotted_names(cls, ""))
+            getter = attrgetter(*names) if len(names) > 1 else (lambda obj, n=names[0]: (getattr(obj, n),))
+            _PLANS[cls] = (names, getter) if names else None
     return _PLANS[cls]
 
 
-def snapshot_records(obj: Any) -> list[tuple[Any, tuple]]:
-    """The immutable-valued fields of `obj` and of the mutable state records nested in it
-    through fields (not through dicts or lists): [(record, values)]."""
-    entries: list[tuple[Any, tuple]] = []
-    stack = [obj]
-    plans = _PLANS
-    while stack:
-        item = stack.pop()
-        cls = type(item)
-        plan = plans[cls] if cls in plans else _plan(cls)
-        if plan is None:
-            continue
-        _names, getter, nested = plan
-        if getter is not None:
-            entries.append((item, getter(item)))
-        if nested is not None:
-            stack.extend(nested(item))
-    return entries
+def snapshot_records(obj: Any) -> tuple[Any, tuple] | None:
+    """The fields of `obj` that are not collections (lists, dicts, sets), and those of the
+    mutable state records nested in it through such fields, recursively (MarketState: its own
+    scalars, `info` and its scalars, `info.pool` and its scalars, `ledger` and its fields):
+    one C-level read of every dotted name. None for an object that is not a state record."""
+    cls = type(obj)
+    plan = _PLANS[cls] if cls in _PLANS else _plan(cls)
+    if plan is None:
+        return None
+    return obj, plan[1](obj)
 
 
-def restore_records(entries: list[tuple[Any, tuple]]) -> None:
-    """Write a `snapshot_records` back into the same records."""
-    plans = _PLANS
-    for record, values in entries:
-        for name, value in zip(plans[type(record)][0], values, strict=True):
-            setattr(record, name, value)
+def restore_records(entry: tuple[Any, tuple] | None) -> None:
+    """Write a `snapshot_records` back into the same record (and the nested records, whose
+    identity in their parent's field is restored first)."""
+    if entry is None:
+        return
+    obj, values = entry
+    for name, value in zip(_PLANS[type(obj)][0], values, strict=True):
+        *path, leaf = name.split(".")
+        target = obj
+        for step in path:
+            target = getattr(target, step)
+        setattr(target, leaf, value)
