@@ -853,6 +853,9 @@ def observe(pool: UniswapV3Pool, now: int, seconds_agos: list[int]) -> list[int]
             raise OracleTooOld(
                 f"target time {target} is before the oldest observation {oldest.block_timestamp}"
             )
+        if target == oldest.block_timestamp:  # what the search below finds (k = 0), directly
+            result.append(oldest.tick_cumulative)
+            continue
         # before_or_at: the last observation at or before target
         k = bisect_right(range(written), target, key=timestamp_at) - 1
         before = observations[(oldest_slot + k) % cardinality]
