@@ -81,6 +81,13 @@ def test_bench_curie_reports_each_layer_and_crossing_count():
     assert "machine:" in result.stdout
 
 
+def test_bench_curie_ranges_reports_each_count_and_max_over_min():
+    result = runner.invoke(app, ["bench", "curie", "--ranges", "4,12", "--positions", "4", "--runs", "1"])
+    assert result.exit_code == 0, result.stdout
+    assert [row[0] for row in _rows(result.stdout)] == ["4", "12"]
+    assert "max/min across 4,12 ranges" in result.stdout
+
+
 def test_bench_backtest_reports_engine_events_per_second(tmp_path):
     import tomli_w
 

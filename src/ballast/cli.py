@@ -77,13 +77,17 @@ def _parse_counts(text: str) -> list[int]:
 _JSON_HELP = "Print one JSON document (command, parameters, machine, rows) instead of the table."
 
 
-def _print_bench_json(command: str, parameters: dict, rows: list[dict]) -> None:
-    """`--json`: the benchmark's one JSON document on stdout (ballast.bench.bench_document)."""
+def _print_bench_json(command: str, parameters: dict, rows: list[dict], summary: dict | None = None) -> None:
+    """`--json`: the benchmark's one JSON document on stdout (ballast.bench.bench_document),
+    with `summary` (figures across rows) when given."""
     import json
 
     from ballast.bench import bench_document
 
-    typer.echo(json.dumps(bench_document(command, parameters, rows), indent=2))
+    document = bench_document(command, parameters, rows)
+    if summary:
+        document["summary"] = summary
+    typer.echo(json.dumps(document, indent=2))
 
 
 @bench_app.command("fills")
@@ -223,37 +227,83 @@ def bench_curie_command(
     swaps: int = typer.Option(20_000, min=1, help="Pool swaps per run."),
     positions: int = typer.Option(2_000, min=1, help="ClearingHouse.open_position calls per run."),
     runs: int = typer.Option(3, min=1, help="Runs per row; the best (lowest wall time) is reported."),
+    ranges: str | None = typer.Option(
+        None,
+        help="Comma-separated numbers of maker ranges in the market (e.g. 40,240): time only "
+        "open_position crossing 0 ticks at each count (runs interleaved) and report max/min.",
+    ),
     json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Curie swaps per second crossing 0, 1 and 10 initialized ticks: the virtual Uniswap v3
-    pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards)."""
+    pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards); with
+    --ranges, open_position at each number of maker ranges."""
     from ballast.bench import machine_info
-    from ballast.bench_curie import CROSSINGS, bench_curie
+    from ballast.bench_curie import (
+        CROSSINGS,
+        MAX_RANGES,
+        RANGES,
+        bench_curie,
+        bench_curie_ranges,
+        ranges_ratio,
+    )
 
-    results = [
-        min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.wall_seconds)
-        for layer, count in (("pool", swaps), ("clearing_house", positions))
-        for ticks_crossed in CROSSINGS
-    ]
+    summary: dict[str, float] = {}
+    if ranges is not None:
+        range_counts = _parse_counts(ranges)
+        if any(count > MAX_RANGES for count in range_counts):
+            raise typer.BadParameter(f"at most {MAX_RANGES} ranges, got {ranges}")
+        results = bench_curie_ranges(range_counts, positions, runs)
+        summary = {
+            "ranges_max_over_min": ranges_ratio(results),
+            "ranges_max_over_min_cpu": ranges_ratio(results, cpu=True),
+        }
+    else:
+        results = [
+            min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.wall_seconds)
+            for layer, count in (("pool", swaps), ("clearing_house", positions))
+            for ticks_crossed in CROSSINGS
+        ]
     if json_output:
-        parameters = {"swaps": swaps, "positions": positions, "runs": runs}
-        _print_bench_json("bench curie", parameters, [r.row() for r in results])
+        parameters = {"swaps": swaps, "positions": positions, "runs": runs, "ranges": ranges}
+        _print_bench_json("bench curie", parameters, [r.row() for r in results], summary)
         return
-    table = Table(title=f"bench curie: best of {runs} runs, alternating direction")
-    for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap", "wall s", "cpu s"):
-        table.add_column(column, justify="right")
-    for best in results:
-        table.add_row(
-            best.layer,
-            str(best.ticks_crossed),
-            str(best.swaps),
-            f"{best.swaps_per_second:,.0f}",
-            f"{best.microseconds_per_swap:,.1f}",
-            f"{best.wall_seconds:,.3f}",
-            f"{best.cpu_seconds:,.3f}",
-        )
     console = Console()
-    console.print(table)
+    if summary:
+        table = Table(
+            title=f"bench curie --ranges: open_position crossing 0 ticks, best of {runs} interleaved runs"
+        )
+        for column in ("maker ranges", "positions", "positions/s", "us/position", "wall s", "cpu s", "per cpu s"):
+            table.add_column(column, justify="right")
+        for best in results:
+            table.add_row(
+                str(best.ranges),
+                str(best.swaps),
+                f"{best.swaps_per_second:,.0f}",
+                f"{best.microseconds_per_swap:,.1f}",
+                f"{best.wall_seconds:,.3f}",
+                f"{best.cpu_seconds:,.3f}",
+                f"{best.swaps_per_cpu_second:,.0f}",
+            )
+        console.print(table)
+        console.print(
+            f"positions/s max/min across {ranges} ranges: {summary['ranges_max_over_min']:.2f} "
+            f"(per CPU second: {summary['ranges_max_over_min_cpu']:.2f})"
+        )
+    else:
+        table = Table(title=f"bench curie: best of {runs} runs, alternating direction, {RANGES} maker ranges")
+        for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap", "wall s", "cpu s"):
+            table.add_column(column, justify="right")
+        for best in results:
+            table.add_row(
+                best.layer,
+                str(best.ticks_crossed),
+                str(best.swaps),
+                f"{best.swaps_per_second:,.0f}",
+                f"{best.microseconds_per_swap:,.1f}",
+                f"{best.wall_seconds:,.3f}",
+                f"{best.cpu_seconds:,.3f}",
+            )
+        console.print(table)
     console.print(f"machine: {machine_info().describe()}")
 
 
