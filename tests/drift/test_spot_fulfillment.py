@@ -1,0 +1,265 @@
+"""A spot taker order matched with one maker order: balances, fees, volumes and the spot fee pool.
+
+Reference vectors: programs/drift/src/controller/orders/tests.rs, module
+fulfill_spot_order_with_match (each case names its test). Their fixtures: SpotMarket::
+default_base_market (SOL, 9 decimals, step/tick 1, weights 8000/9000/12000/11000) and
+default_quote_market (USDC), the test fee structure get_fee_structure() (5 bps taker fee, 3 bps
+maker rebate), an empty oracle map (every price $1), no filler.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ballast.drift.constants import (
+    PRICE_PRECISION,
+    SPOT_BALANCE_PRECISION,
+    SPOT_CUMULATIVE_INTEREST_PRECISION,
+)
+from ballast.drift.controller.spot_orders import fulfill_spot_order_with_match
+from ballast.drift.state.oracle_map import OracleMap
+from ballast.drift.state.perp_market import HistoricalOracleData
+from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket, SpotMarketStatus
+from ballast.drift.state.state import FeeStructure, FeeTier
+from ballast.drift.state.user import (
+    MarketType,
+    Order,
+    OrderStatus,
+    OrderType,
+    PositionDirection,
+    SpotPosition,
+    User,
+    UserStats,
+)
+
+SOL = 10**9  # LAMPORTS_PER_SOL
+PRICE = PRICE_PRECISION
+SBP = SPOT_BALANCE_PRECISION
+LONG, SHORT = PositionDirection.Long, PositionDirection.Short
+CI = SPOT_CUMULATIVE_INTEREST_PRECISION
+
+
+def _base_market(**overrides) -> SpotMarket:
+    """SpotMarket::default_base_market"""
+    fields = dict(
+        market_index=1,
+        cumulative_deposit_interest=CI,
+        cumulative_borrow_interest=CI,
+        initial_liability_weight=12000,
+        maintenance_liability_weight=11000,
+        initial_asset_weight=8000,
+        maintenance_asset_weight=9000,
+        decimals=9,
+        order_step_size=1,
+        order_tick_size=1,
+        status=SpotMarketStatus.Active,
+    )
+    fields.update(overrides)
+    return SpotMarket(**fields)
+
+
+def _quote_market(**overrides) -> SpotMarket:
+    """SpotMarket::default_quote_market"""
+    fields = dict(
+        cumulative_deposit_interest=CI,
+        cumulative_borrow_interest=CI,
+        decimals=6,
+        initial_liability_weight=10000,
+        maintenance_liability_weight=10000,
+        initial_asset_weight=10000,
+        maintenance_asset_weight=10000,
+        order_tick_size=1,
+        status=SpotMarketStatus.Active,
+        historical_oracle_data=HistoricalOracleData(
+            last_oracle_price_twap=PRICE, last_oracle_price_twap_5min=PRICE
+        ),
+    )
+    fields.update(overrides)
+    return SpotMarket(**fields)
+
+
+def _fee_structure() -> FeeStructure:
+    """tests.rs::get_fee_structure: tier 0 charges 5 bps and rebates 3 bps."""
+    return FeeStructure(
+        fee_tiers=(FeeTier(fee_numerator=5, fee_denominator=10000, maker_rebate_numerator=3,
+                           maker_rebate_denominator=10000),)
+    )
+
+
+def _oracle_map() -> OracleMap:
+    """OracleMap::empty(): the default oracle reads $1 for every market."""
+    oracle_map = OracleMap()
+    for index in (0, 1):
+        oracle_map.publish(MarketType.Spot, index, PRICE, 0)
+    return oracle_map
+
+
+def _quote(scaled: int) -> SpotPosition:
+    return SpotPosition(market_index=0, scaled_balance=scaled, balance_type=SpotBalanceType.Deposit)
+
+
+def _user(order: Order, *positions: SpotPosition) -> User:
+    return User(authority=f"user{id(order)}", orders=[order], spot_positions=list(positions))
+
+
+def _market_order(direction, base, start, end, duration=5) -> Order:
+    return Order(
+        market_index=1, market_type=MarketType.Spot, order_type=OrderType.Market,
+        status=OrderStatus.Open, direction=direction, base_asset_amount=base, slot=0,
+        auction_start_price=start, auction_end_price=end, auction_duration=duration,
+    )
+
+
+def _maker_limit(direction, base, price) -> Order:
+    return Order(
+        market_index=1, market_type=MarketType.Spot, order_type=OrderType.Limit,
+        status=OrderStatus.Open, post_only=True, direction=direction, base_asset_amount=base,
+        price=price,
+    )
+
+
+def _bid_position(base: int) -> SpotPosition:
+    return SpotPosition(market_index=1, open_orders=1, open_bids=base)
+
+
+def _ask_position(held: int, ask: int) -> SpotPosition:
+    return SpotPosition(
+        market_index=1, balance_type=SpotBalanceType.Deposit, scaled_balance=held, open_orders=1,
+        open_asks=-ask,
+    )
+
+
+def _match(taker, maker, slot, base_market=None, quote_deposits=101 * SBP):
+    base_market = base_market or _base_market(deposit_balance=SBP)
+    quote_market = _quote_market(deposit_balance=quote_deposits)
+    taker_stats, maker_stats = UserStats(), UserStats()
+    result = fulfill_spot_order_with_match(
+        base_market, quote_market, taker, taker_stats, 0, "taker", maker, maker_stats, 0, "maker",
+        None, None, slot, slot, _oracle_map(), _fee_structure(), [],
+    )
+    return result, base_market, taker_stats, maker_stats
+
+
+def _position(user: User, market_index: int) -> SpotPosition:
+    position = user.get_spot_position(market_index)
+    assert position is not None
+    return position
+
+
+@pytest.mark.parametrize(
+    ("case", "taker_quote", "maker_price", "slot", "taker_quote_after", "maker_quote_after", "fee", "rebate", "to_market"),
+    [
+        # long_taker_order_fulfilled_start_of_auction: auction 100 -> 200 over 5 slots, slot 1
+        ("start", 101 * SBP, 100 * PRICE, 1, 950_000_000, 100_030_000_000, 50_000, 30_000, 20_000),
+        # long_taker_order_fulfilled_middle_of_auction: slot 3, maker asks 160
+        ("middle", 161 * SBP, 160 * PRICE, 3, 920_000_000, 160_048_000_000, 80_000, 48_000, 32_000),
+    ],
+)
+def test_long_taker_buys_one_sol_from_a_resting_ask(
+    case, taker_quote, maker_price, slot, taker_quote_after, maker_quote_after, fee, rebate, to_market
+):
+    # Arrange
+    taker = _user(_market_order(LONG, SOL, 100 * PRICE, 200 * PRICE), _quote(taker_quote), _bid_position(SOL))
+    maker = _user(_maker_limit(SHORT, SOL, maker_price), _ask_position(SBP, SOL))
+    # Act
+    (base, quote), base_market, taker_stats, maker_stats = _match(taker, maker, slot, quote_deposits=taker_quote)
+    # Assert
+    assert (base, quote) == (SOL, maker_price)  # one SOL at the maker price is that many quote units
+    assert _position(taker, 0).scaled_balance == taker_quote_after
+    assert (_position(taker, 1).scaled_balance, _position(taker, 1).open_bids) == (SBP, 0)
+    assert _position(taker, 1).open_orders == 0
+    assert taker_stats.taker_volume_30d == quote
+    assert taker_stats.fees.total_fee_paid == fee
+    assert _position(maker, 0).scaled_balance == maker_quote_after
+    assert (_position(maker, 1).scaled_balance, _position(maker, 1).open_orders) == (0, 0)
+    assert maker_stats.maker_volume_30d == quote
+    assert maker_stats.fees.total_fee_rebate == rebate
+    assert base_market.total_spot_fee == to_market
+    assert base_market.spot_fee_pool.scaled_balance == to_market * 1000
+
+
+@pytest.mark.parametrize(
+    ("maker_price", "slot", "taker_quote_after", "maker_quote_after", "fee", "rebate", "to_market"),
+    [
+        # short_taker_order_fulfilled_start_of_auction: auction 100 -> 50, slot 1, maker bids 100
+        (100 * PRICE, 1, 99_950_000_000, 1_030_000_000, 50_000, 30_000, 20_000),
+        # short_taker_order_fulfilled_middle_of_auction: slot 3, maker bids 70
+        (70 * PRICE, 3, 69_965_000_000, 31_021_000_000, 35_000, 21_000, 14_000),
+    ],
+)
+def test_short_taker_sells_one_sol_to_a_resting_bid(
+    maker_price, slot, taker_quote_after, maker_quote_after, fee, rebate, to_market
+):
+    # Arrange
+    taker = _user(_market_order(SHORT, SOL, 100 * PRICE, 50 * PRICE), _ask_position(SBP, SOL))
+    maker = _user(_maker_limit(LONG, SOL, maker_price), _quote(101 * SBP), _bid_position(SOL))
+    # Act
+    (base, quote), base_market, taker_stats, maker_stats = _match(taker, maker, slot)
+    # Assert
+    assert (base, quote) == (SOL, maker_price)  # one SOL at the maker price is that many quote units
+    assert _position(taker, 0).scaled_balance == taker_quote_after
+    assert (_position(taker, 1).scaled_balance, _position(taker, 1).open_orders) == (0, 0)
+    assert taker_stats.fees.total_fee_paid == fee
+    assert _position(maker, 0).scaled_balance == maker_quote_after
+    assert _position(maker, 1).scaled_balance == SBP
+    assert (_position(maker, 1).open_bids, _position(maker, 1).open_orders) == (0, 0)
+    assert maker_stats.fees.total_fee_rebate == rebate
+    assert base_market.total_spot_fee == to_market
+    assert base_market.spot_fee_pool.scaled_balance == to_market * 1000
+
+
+def test_long_taker_auction_price_below_the_ask_does_not_fill():
+    # long_taker_order_auction_price_does_not_satisfy_maker: ask 201 above the whole auction
+    taker = _user(_market_order(LONG, SOL, 100 * PRICE, 200 * PRICE), _quote(101 * SBP), _bid_position(SOL))
+    maker = _user(_maker_limit(SHORT, SOL, 201 * PRICE), _ask_position(SBP, SOL))
+    (base, _quote_filled), base_market, _, _ = _match(taker, maker, 1)
+    assert base == 0
+    assert base_market.total_spot_fee == 0
+
+
+def test_short_taker_auction_price_above_the_bid_does_not_fill():
+    # short_taker_order_auction_price_does_not_satisfy_maker: bid 49 below the whole auction
+    taker = _user(_market_order(SHORT, SOL, 100 * PRICE, 50 * PRICE), _ask_position(SBP, SOL))
+    maker = _user(_maker_limit(LONG, SOL, 49 * PRICE), _quote(101 * SBP), _bid_position(SOL))
+    (base, _quote_filled), _, _, _ = _match(taker, maker, 3)
+    assert base == 0
+
+
+def test_long_taker_bigger_than_maker_fills_the_maker_and_stays_open():
+    # long_taker_order_bigger_than_maker: taker wants 100 SOL, maker has 1
+    taker = _user(_market_order(LONG, 100 * SOL, 100 * PRICE, 200 * PRICE), _quote(101 * SBP), _bid_position(100 * SOL))
+    maker = _user(_maker_limit(SHORT, SOL, 100 * PRICE), _ask_position(SBP, SOL))
+    (base, quote), base_market, taker_stats, maker_stats = _match(taker, maker, 1)
+    assert base == SOL
+    assert _position(taker, 0).scaled_balance == 950_000_000
+    assert _position(taker, 1).scaled_balance == SBP
+    assert (_position(taker, 1).open_bids, _position(taker, 1).open_orders) == (99 * SOL, 1)
+    assert (taker.orders[0].base_asset_amount_filled, taker.orders[0].quote_asset_amount_filled) == (SOL, 100 * 10**6)
+    assert taker.orders[0].status is OrderStatus.Open
+    assert _position(maker, 0).scaled_balance == 100_030_000_000
+    assert (_position(maker, 1).open_asks, _position(maker, 1).open_orders) == (0, 0)
+    assert maker.orders[0].status is not OrderStatus.Open
+    assert (taker_stats.fees.total_fee_paid, maker_stats.fees.total_fee_rebate) == (50_000, 30_000)
+    assert base_market.spot_fee_pool.scaled_balance == 20_000_000
+
+
+def test_long_taker_smaller_than_maker_leaves_the_maker_open():
+    # long_taker_order_smaller_than_maker: maker asks 100 SOL, taker takes 1
+    taker = _user(_market_order(LONG, SOL, 100 * PRICE, 200 * PRICE), _quote(101 * SBP), _bid_position(SOL))
+    maker = _user(_maker_limit(SHORT, 100 * SOL, 100 * PRICE), _ask_position(SBP, 100 * SOL))
+    (base, quote), base_market, _, _ = _match(taker, maker, 1)
+    assert base == SOL
+    assert taker.orders[0].status is not OrderStatus.Open
+    assert (_position(taker, 1).open_bids, _position(taker, 1).open_orders) == (0, 0)
+    assert _position(maker, 0).scaled_balance == 100_030_000_000
+    assert (_position(maker, 1).open_asks, _position(maker, 1).open_orders) == (-99 * SOL, 1)
+    assert (maker.orders[0].base_asset_amount_filled, maker.orders[0].quote_asset_amount_filled) == (SOL, 100 * 10**6)
+    assert base_market.total_spot_fee == 20_000
+
+
+def test_maker_and_taker_on_the_same_side_do_not_fill():
+    # maker_taker_same_direction
+    taker = _user(_market_order(LONG, SOL, 100 * PRICE, 200 * PRICE), _quote(101 * SBP), _bid_position(SOL))
+    maker = _user(_maker_limit(LONG, SOL, 100 * PRICE), _quote(101 * SBP), _bid_position(SOL))
+    (base, _quote_filled), _, _, _ = _match(taker, maker, 1)
+    assert base == 0
