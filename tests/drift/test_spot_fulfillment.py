@@ -18,8 +18,7 @@ from ballast.drift.constants import (
 )
 from ballast.drift.controller.spot_orders import fulfill_spot_order_with_match
 from ballast.drift.state.oracle_map import OracleMap
-from ballast.drift.state.perp_market import HistoricalOracleData
-from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket, SpotMarketStatus
+from ballast.drift.state.spot_market import SpotBalanceType
 from ballast.drift.state.state import FeeStructure, FeeTier
 from ballast.drift.state.user import (
     MarketType,
@@ -31,51 +30,13 @@ from ballast.drift.state.user import (
     User,
     UserStats,
 )
+from tests.drift.spot_factories import default_base_market, default_quote_market
 
 SOL = 10**9  # LAMPORTS_PER_SOL
 PRICE = PRICE_PRECISION
 SBP = SPOT_BALANCE_PRECISION
 LONG, SHORT = PositionDirection.Long, PositionDirection.Short
 CI = SPOT_CUMULATIVE_INTEREST_PRECISION
-
-
-def _base_market(**overrides) -> SpotMarket:
-    """SpotMarket::default_base_market"""
-    fields = dict(
-        market_index=1,
-        cumulative_deposit_interest=CI,
-        cumulative_borrow_interest=CI,
-        initial_liability_weight=12000,
-        maintenance_liability_weight=11000,
-        initial_asset_weight=8000,
-        maintenance_asset_weight=9000,
-        decimals=9,
-        order_step_size=1,
-        order_tick_size=1,
-        status=SpotMarketStatus.Active,
-    )
-    fields.update(overrides)
-    return SpotMarket(**fields)
-
-
-def _quote_market(**overrides) -> SpotMarket:
-    """SpotMarket::default_quote_market"""
-    fields = dict(
-        cumulative_deposit_interest=CI,
-        cumulative_borrow_interest=CI,
-        decimals=6,
-        initial_liability_weight=10000,
-        maintenance_liability_weight=10000,
-        initial_asset_weight=10000,
-        maintenance_asset_weight=10000,
-        order_tick_size=1,
-        status=SpotMarketStatus.Active,
-        historical_oracle_data=HistoricalOracleData(
-            last_oracle_price_twap=PRICE, last_oracle_price_twap_5min=PRICE
-        ),
-    )
-    fields.update(overrides)
-    return SpotMarket(**fields)
 
 
 def _fee_structure() -> FeeStructure:
@@ -130,8 +91,8 @@ def _ask_position(held: int, ask: int) -> SpotPosition:
 
 
 def _match(taker, maker, slot, base_market=None, quote_deposits=101 * SBP):
-    base_market = base_market or _base_market(deposit_balance=SBP)
-    quote_market = _quote_market(deposit_balance=quote_deposits)
+    base_market = base_market or default_base_market(deposit_balance=SBP)
+    quote_market = default_quote_market(deposit_balance=quote_deposits)
     taker_stats, maker_stats = UserStats(), UserStats()
     result = fulfill_spot_order_with_match(
         base_market, quote_market, taker, taker_stats, 0, "taker", maker, maker_stats, 0, "maker",
