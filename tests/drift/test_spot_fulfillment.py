@@ -224,3 +224,106 @@ def test_maker_and_taker_on_the_same_side_do_not_fill():
     maker = _user(_maker_limit(LONG, SOL, 100 * PRICE), _quote(101 * SBP), _bid_position(SOL))
     (base, _quote_filled), _, _, _ = _match(taker, maker, 1)
     assert base == 0
+
+
+def _limit_order(direction, price, post_only=False) -> Order:
+    return Order(
+        market_index=1, market_type=MarketType.Spot, order_type=OrderType.Limit,
+        status=OrderStatus.Open, post_only=post_only, direction=direction, base_asset_amount=SOL,
+        price=price, slot=0,
+    )
+
+
+def _side(direction, quote_scaled, base_scaled) -> list[SpotPosition]:
+    """A user's positions: quote (when given) and a base position with its open order."""
+    positions = [] if quote_scaled is None else [_quote(quote_scaled)]
+    if direction is LONG:
+        positions.append(SpotPosition(market_index=1, scaled_balance=base_scaled, open_orders=1, open_bids=SOL))
+    else:
+        positions.append(SpotPosition(market_index=1, scaled_balance=base_scaled, open_orders=1, open_asks=-SOL))
+    return positions
+
+
+# (case, taker side, taker quote, taker base, maker quote, maker base,
+#  base deposits / twap, quote deposits / twap, expected base filled); every order 1 SOL at $100
+_BORROW_CASES = [
+    ("taker_short_selling_base_no_borrow_liquidity", SHORT, None, 0, 101 * SBP, 0, (0, 0), (101 * SBP, 0), 0),
+    ("taker_short_selling_base_small_borrow_liquidity", SHORT, None, 0, 101 * SBP, 0,
+     (SBP, SBP), (101 * SBP, 101 * 10**6), 333_333_333),
+    ("maker_short_selling_quote_no_borrow_liquidity", SHORT, None, SBP, 0, 0, (SBP, 0), (0, 0), 0),
+    ("maker_short_selling_quote_little_borrow_liquidity", SHORT, None, SBP, 0, 0,
+     (SBP, SBP), (100 * SBP, 100 * 10**6), 333_333_330),
+    ("taker_short_selling_quote_no_borrow_liquidity", LONG, 0, 0, None, SBP, (SBP, SBP), (0, 0), 0),
+    ("taker_short_selling_quote_little_borrow_liquidity", LONG, 0, 0, None, SBP,
+     (SBP, SBP), (100 * SBP, 100 * 10**6), 333_333_330),
+    ("maker_short_selling_base_no_borrow_liquidity", LONG, 101 * SBP, 0, None, 0, (0, 0), (101 * SBP, 0), 0),
+    ("maker_short_selling_base_little_borrow_liquidity", LONG, 101 * SBP, 0, None, 0,
+     (SBP, SBP), (101 * SBP, 101 * 10**6), 333_333_333),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "taker_side", "taker_quote", "taker_base", "maker_quote", "maker_base", "base", "quote", "expected"),
+    _BORROW_CASES,
+)
+def test_fill_is_capped_by_the_borrow_liquidity_of_the_sold_token(
+    case, taker_side, taker_quote, taker_base, maker_quote, maker_base, base, quote, expected
+):
+    # fulfill_spot_order_with_match::<case>: limit orders at $100, slot 1
+    taker = _user(_limit_order(taker_side, 100 * PRICE), *_side(taker_side, taker_quote, taker_base))
+    maker_side = taker_side.opposite()
+    maker = _user(_limit_order(maker_side, 100 * PRICE, post_only=True), *_side(maker_side, maker_quote, maker_base))
+    base_market = default_base_market(deposit_balance=base[0], deposit_token_twap=base[1])
+    quote_market = default_quote_market(deposit_balance=quote[0], deposit_token_twap=quote[1])
+    base_filled, _quote = fulfill_spot_order_with_match(
+        base_market, quote_market, taker, UserStats(), 0, "taker", maker, UserStats(), 0, "maker",
+        None, None, 1, 1, _oracle_map(), _fee_structure(), [],
+    )
+    assert base_filled == expected
+
+
+@pytest.mark.parametrize(
+    ("case", "taker_side", "taker_quote_after", "maker_quote_after"),
+    [
+        ("taker_bid_crosses_maker_ask", LONG, 950_000_000, 100_030_000_000),
+        ("taker_ask_crosses_maker_bid", SHORT, 99_950_000_000, 1_030_000_000),
+    ],
+)
+def test_crossing_limit_orders_fill_at_the_makers_price(case, taker_side, taker_quote_after, maker_quote_after):
+    # fulfill_spot_order_with_match::<case>: both limits at $100, slot 1
+    buyer_quote = 101 * SBP
+    taker = _user(_limit_order(taker_side, 100 * PRICE),
+                  *_side(taker_side, buyer_quote if taker_side is LONG else None, 0 if taker_side is LONG else SBP))
+    maker_side = taker_side.opposite()
+    maker = _user(_limit_order(maker_side, 100 * PRICE, post_only=True),
+                  *_side(maker_side, buyer_quote if maker_side is LONG else None, 0 if maker_side is LONG else SBP))
+    (base, _quote_filled), base_market, taker_stats, maker_stats = _match(taker, maker, 1)
+    assert base == SOL
+    assert _position(taker, 0).scaled_balance == taker_quote_after
+    assert _position(maker, 0).scaled_balance == maker_quote_after
+    assert (taker_stats.taker_volume_30d, taker_stats.fees.total_fee_paid) == (100_000_000, 50_000)
+    assert (maker_stats.maker_volume_30d, maker_stats.fees.total_fee_rebate) == (100_000_000, 30_000)
+    assert (base_market.total_spot_fee, base_market.spot_fee_pool.scaled_balance) == (20_000, 20_000_000)
+
+
+def test_market_order_without_a_price_after_its_auction_cannot_match():
+    # zero_price_market_order_cant_match: no auction, price 0 -> no limit price
+    taker = _user(_market_order(LONG, SOL, 0, 0, duration=0), _quote(101 * SBP), _bid_position(SOL))
+    maker = _user(_maker_limit(SHORT, SOL, 100 * PRICE), _ask_position(SBP, SOL))
+    (base, _quote_filled), _, _, _ = _match(taker, maker, 1)
+    assert base == 0
+
+
+def test_double_dutch_auction_fills_at_the_makers_auction_price():
+    # double_dutch_auction: the maker's post-only market order auctions 200 -> 100 over 5 slots,
+    # the taker's 100 -> 200; at slot 5 the maker asks 100
+    taker = _user(_market_order(LONG, SOL, 100 * PRICE, 200 * PRICE), _quote(101 * SBP), _bid_position(SOL))
+    maker_order = _market_order(SHORT, SOL, 200 * PRICE, 100 * PRICE)
+    maker_order.post_only = True
+    maker = _user(maker_order, _ask_position(SBP, SOL))
+    (base, _quote_filled), base_market, taker_stats, maker_stats = _match(taker, maker, 5)
+    assert base == SOL
+    assert _position(taker, 0).scaled_balance == 950_000_000
+    assert _position(maker, 0).scaled_balance == 100_030_000_000
+    assert (taker_stats.fees.total_fee_paid, maker_stats.fees.total_fee_rebate) == (50_000, 30_000)
+    assert base_market.spot_fee_pool.scaled_balance == 20_000_000
