@@ -16,10 +16,13 @@ from ballast.drift.constants import (
     SPOT_BALANCE_PRECISION,
     SPOT_CUMULATIVE_INTEREST_PRECISION,
 )
-from ballast.drift.controller.spot_orders import fulfill_spot_order_with_match
+from ballast.drift.controller.spot_orders import fill_spot_order, fulfill_spot_order_with_match
+from ballast.drift.errors import InsufficientCollateral
+from ballast.drift.events import OrderAction, OrderActionExplanation, OrderActionRecord
 from ballast.drift.state.oracle_map import OracleMap
+from ballast.drift.state.perp_market import HistoricalOracleData
 from ballast.drift.state.spot_market import SpotBalanceType
-from ballast.drift.state.state import FeeStructure, FeeTier
+from ballast.drift.state.state import FeeStructure, FeeTier, State
 from ballast.drift.state.user import (
     MarketType,
     Order,
@@ -327,3 +330,64 @@ def test_double_dutch_auction_fills_at_the_makers_auction_price():
     assert _position(maker, 0).scaled_balance == 100_030_000_000
     assert (taker_stats.fees.total_fee_paid, maker_stats.fees.total_fee_rebate) == (50_000, 30_000)
     assert base_market.spot_fee_pool.scaled_balance == 20_000_000
+
+
+def test_fill_of_an_expired_order_cancels_it_and_fills_nothing():
+    # fill_spot_order::expire_order: max_ts 10, clock at slot/ts 11; the filler is the maker
+    taker_order = _market_order(LONG, SOL, 100 * PRICE, 200 * PRICE)
+    taker_order.order_id, taker_order.price, taker_order.max_ts = 1, 100 * PRICE, 10
+    taker = _user(taker_order, _quote(101 * SBP), _bid_position(SOL))
+    maker_order = _maker_limit(SHORT, SOL // 2, 100 * PRICE)
+    maker_order.order_id = 1
+    maker = _user(maker_order, _ask_position(SBP, SOL // 2))
+    spot_markets = {
+        0: default_quote_market(deposit_balance=101 * SBP),
+        1: default_base_market(
+            deposit_balance=SBP,
+            historical_oracle_data=HistoricalOracleData(
+                last_oracle_price=PRICE, last_oracle_delay=10, last_oracle_price_twap=PRICE,
+                last_oracle_price_twap_5min=PRICE,
+            ),
+        ),
+    }
+    oracle_map = _oracle_map()
+    oracle_map.slot = 11
+    events: list = []
+    base = fill_spot_order(
+        1, State(default_spot_auction_duration=1), taker, UserStats(), spot_markets, {}, oracle_map,
+        maker, UserStats(), {maker.key: (maker, UserStats())}, 11, 11, events,
+    )
+    assert base == 0
+    assert _position(taker, 0).scaled_balance == 101 * SBP  # a filler that is a maker earns no flat fee
+    assert taker.orders[0].status is OrderStatus.Canceled
+    cancels = [e for e in events if type(e) is OrderActionRecord and e.action is OrderAction.Cancel]
+    assert [c.action_explanation for c in cancels] == [OrderActionExplanation.OrderExpired]
+
+
+def test_fill_that_leaves_the_maker_short_of_margin_is_refused():
+    # fulfill_spot_order::maker_insufficient_collateral: the maker holds 0.1 SOL and asks 1 SOL at
+    # $100; selling it borrows 0.9 SOL, more than its $100 of proceeds cover at the fill weight
+    taker_order = _market_order(LONG, SOL, 100 * PRICE, 200 * PRICE)
+    taker_order.order_id, taker_order.price = 1, 100 * PRICE
+    taker = _user(taker_order, _quote(101 * SBP), _bid_position(SOL))
+    maker_order = _maker_limit(SHORT, SOL, 100 * PRICE)
+    maker_order.order_id = 1
+    maker = _user(maker_order, _ask_position(SBP // 10, SOL))
+    spot_markets = {
+        0: default_quote_market(deposit_balance=101 * SBP),
+        1: default_base_market(
+            deposit_balance=10 * SBP, deposit_token_twap=10 * SOL,
+            historical_oracle_data=HistoricalOracleData(
+                last_oracle_price=100 * PRICE, last_oracle_delay=10, last_oracle_price_twap=100 * PRICE,
+                last_oracle_price_twap_5min=100 * PRICE,
+            ),
+        ),
+    }
+    oracle_map = OracleMap(slot=6)
+    oracle_map.publish(MarketType.Spot, 0, PRICE, 0)
+    oracle_map.publish(MarketType.Spot, 1, 100 * PRICE, 0)
+    with pytest.raises(InsufficientCollateral, match="maker"):
+        fill_spot_order(
+            1, State(default_spot_auction_duration=1), taker, UserStats(), spot_markets, {}, oracle_map,
+            None, None, {maker.key: (maker, UserStats())}, 0, 6, [],
+        )
