@@ -10,6 +10,7 @@ balances after every instruction.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 
@@ -17,6 +18,7 @@ from ballast.drift.constants import ONE_HOUR
 from ballast.drift.errors import (
     InsufficientCollateral,
     InvalidAmount,
+    InvalidFeeStructure,
     InvalidOrderBaseQuoteAsset,
     InvalidOrderIOC,
     InvalidOrderPostOnly,
@@ -34,6 +36,7 @@ from ballast.drift.exchange import Exchange
 from ballast.drift.instructions.spot import SwapReduceOnly
 from ballast.drift.presets import GENESIS_TS, fund_user
 from ballast.drift.state.order_params import OrderParams, PostOnlyParam
+from ballast.drift.state.state import FeeTier, spot_default_fee_structure
 from ballast.drift.state.user import MarketType, OrderType, PositionDirection
 
 USDC = 10**6
@@ -389,3 +392,51 @@ def test_state_digest_covers_the_spot_trading_fields():
     ex.update_user_margin_trading_enabled("taker", 0, True)
     assert ex.state_digest() != before
 
+
+
+# --- admin ------------------------------------------------------------------------------------
+
+
+def test_spot_fee_structure_update_takes_effect_on_the_next_fill():
+    ex = _exchange()
+    tiers = (FeeTier(fee_numerator=50, maker_rebate_numerator=10),) + (FeeTier(),) * 9
+    # a flat filler fee below half the open-order margin, as validation asks (see below)
+    ex.update_spot_fee_structure(replace(spot_default_fee_structure(), fee_tiers=tiers, flat_filler_fee=3333))
+    _ask(ex)
+    _tick(ex)
+    ex.place_and_take_spot_order("taker", 0, _limit(LONG, SOL, 101 * PRICE, ioc=True))
+    quote = 100 * USDC
+    assert ex.stats("taker").fees.total_fee_paid == quote * 50 // 100_000
+    assert ex.stats("maker").fees.total_fee_rebate == quote * 10 // 100_000
+
+
+@pytest.mark.parametrize(
+    "tier",
+    [
+        FeeTier(fee_numerator=301),  # above 30 bps
+        FeeTier(fee_numerator=100, maker_rebate_numerator=31),  # rebate above 3 bps
+        FeeTier(fee_numerator=10, maker_rebate_numerator=20),  # rebate above the fee
+        FeeTier(fee_numerator=5, fee_denominator=10_000),  # denominator below FEE_DENOMINATOR
+    ],
+)
+def test_invalid_spot_fee_structure_is_refused_unchanged(tier):
+    ex = _exchange()
+    with _unchanged(ex), pytest.raises(InvalidFeeStructure):
+        ex.update_spot_fee_structure(replace(spot_default_fee_structure(), fee_tiers=(tier,), flat_filler_fee=3333))
+
+
+def test_default_spot_fee_structure_validates_with_a_smaller_flat_filler_fee():
+    # validation/fee_structure/tests.rs::default_fee_structures: spot_default's flat filler fee
+    # ($0.01) is not below half the open-order margin ($0.005); with 3333 it validates
+    ex = _exchange()
+    with _unchanged(ex), pytest.raises(InvalidFeeStructure, match="flat filler fee 10000"):
+        ex.update_spot_fee_structure(spot_default_fee_structure())
+    ex.update_spot_fee_structure(replace(spot_default_fee_structure(), flat_filler_fee=3333))
+    assert ex.state.spot_fee_structure.flat_filler_fee == 3333
+
+
+def test_orders_cannot_be_enabled_without_step_and_tick_sizes():
+    ex = _exchange()
+    ex.initialize_spot_market(2, decimals=9, name="ETH", oracle_price=2000 * PRICE)
+    with _unchanged(ex), pytest.raises(SpotOrdersDisabled):
+        ex.update_spot_market_orders_enabled(2, True)

@@ -652,3 +652,7 @@ class SpotMarketReduceOnly(DriftError):
 
 class MarginOrdersOpen(DriftError):
     """ErrorCode::MarginOrdersOpen"""
+
+
+class InvalidFeeStructure(DriftError):
+    """ErrorCode::InvalidFeeStructure"""

@@ -77,7 +77,8 @@ from ballast.drift.state.order_params import OrderParams, PostOnlyParam
 from ballast.drift.state.spot_market import SpotBalanceType, SpotMarket, SpotMarketStatus
 from ballast.drift.state.state import FeeStructure
 from ballast.drift.state.user import OrderStatus, User, UserStats, UserStatus
-from ballast.fixed import U64_MAX, div_floor
+from ballast.drift.validation.fee_structure import validate_fee_structure
+from ballast.fixed import U32_MAX, U64_MAX, div_floor
 
 __all__ = ["SpotInstructions", "SwapReduceOnly"]
 
@@ -157,15 +158,11 @@ class SpotInstructions:
         if not isinstance(fee_structure, FeeStructure) or not fee_structure.fee_tiers:
             raise InvalidAmount(f"fee_structure must be a FeeStructure with tiers, got {fee_structure!r}")
         for tier in fee_structure.fee_tiers:
-            check_int("fee_numerator", tier.fee_numerator, minimum=0)
-            check_int("fee_denominator", tier.fee_denominator, minimum=1)
-            check_int("maker_rebate_numerator", tier.maker_rebate_numerator, minimum=0)
-            check_int("maker_rebate_denominator", tier.maker_rebate_denominator, minimum=1)
-            if tier.maker_rebate_numerator * tier.fee_denominator > tier.fee_numerator * tier.maker_rebate_denominator:
-                raise InvalidAmount(
-                    f"maker rebate {tier.maker_rebate_numerator}/{tier.maker_rebate_denominator} "
-                    f"exceeds the fee {tier.fee_numerator}/{tier.fee_denominator}"
-                )
+            for name in ("fee_numerator", "fee_denominator", "maker_rebate_numerator",
+                         "maker_rebate_denominator", "referrer_reward_numerator",
+                         "referrer_reward_denominator", "referee_fee_numerator", "referee_fee_denominator"):
+                check_int(name, getattr(tier, name), minimum=0, maximum=U32_MAX)
+        validate_fee_structure(fee_structure)
         self.state.spot_fee_structure = fee_structure
 
     def update_spot_fee_to_revenue_pool(self, enabled: bool) -> None:
@@ -369,7 +366,7 @@ class SpotInstructions:
             )
             return self._end_swap(user, stats, in_market, out_market, amount_out, limit_price, reduce_only)
 
-        return self._atomic((user, stats, in_market, out_market, self.perp_markets), action)
+        return self._atomic((user, stats, in_market, out_market), action)
 
     def _begin_swap(
         self, user: User, in_market: SpotMarket, out_market: SpotMarket, amount_in: int
