@@ -391,3 +391,50 @@ def test_fill_that_leaves_the_maker_short_of_margin_is_refused():
             1, State(default_spot_auction_duration=1), taker, UserStats(), spot_markets, {}, oracle_map,
             None, None, {maker.key: (maker, UserStats())}, 0, 6, [],
         )
+
+
+def test_fill_against_two_makers_of_one_authority():
+    # fulfill_spot_order::fulfill_users_with_multiple_maker_orders: the taker buys 2 SOL (auction
+    # complete at slot 6: limit $100) from two makers asking 1 SOL each at $100, the spot
+    # default fee schedule (10 bps taker, 2 bps maker rebate)
+    taker_order = _market_order(LONG, 2 * SOL, 100 * PRICE, 200 * PRICE)
+    taker_order.order_id, taker_order.price = 1, 100 * PRICE
+    taker = _user(taker_order, _quote(201 * SBP), _bid_position(2 * SOL))
+    makers = []
+    for name in ("maker", "second_maker"):
+        order = _maker_limit(SHORT, SOL, 100 * PRICE)
+        order.order_id = 1
+        maker = User(authority="My2", sub_account_id=len(makers), orders=[order],
+                     spot_positions=[_ask_position(SBP, SOL)])
+        makers.append(maker)
+    maker_stats = UserStats(authority="My2")
+    spot_markets = {
+        0: default_quote_market(deposit_balance=101 * SBP),
+        1: default_base_market(
+            deposit_balance=2 * SBP,
+            historical_oracle_data=HistoricalOracleData(
+                last_oracle_price=100 * PRICE, last_oracle_delay=10, last_oracle_price_twap=100 * PRICE,
+                last_oracle_price_twap_5min=100 * PRICE,
+            ),
+        ),
+    }
+    oracle_map = OracleMap(slot=6)
+    oracle_map.publish(MarketType.Spot, 0, PRICE, 0)
+    oracle_map.publish(MarketType.Spot, 1, 100 * PRICE, 0)
+    taker_stats = UserStats()
+    base = fill_spot_order(
+        1, State(default_spot_auction_duration=1), taker, taker_stats, spot_markets, {}, oracle_map,
+        None, None, {m.key: (m, maker_stats) for m in makers}, 0, 6, [],
+    )
+    assert base == 2 * SOL
+    quote, sol = _position(taker, 0), _position(taker, 1)
+    assert (quote.scaled_balance, quote.cumulative_deposits) == (800_000_000, -200_000_000)
+    assert (sol.scaled_balance, sol.cumulative_deposits, sol.open_bids, sol.open_orders) == (2 * SBP, 2 * SOL, 0, 0)
+    assert taker.cumulative_spot_fees == -200_000
+    assert taker_stats.fees.total_fee_paid == 200_000
+    for maker in makers:
+        quote, sol = _position(maker, 0), _position(maker, 1)
+        assert (quote.scaled_balance, quote.cumulative_deposits) == (100_020_000_000, 100_000_000)
+        assert (sol.scaled_balance, sol.cumulative_deposits, sol.open_asks, sol.open_orders) == (0, -SOL, 0, 0)
+        assert maker.cumulative_spot_fees == 20_000
+    assert maker_stats.fees.total_fee_rebate == 40_000
