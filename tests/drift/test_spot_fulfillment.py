@@ -401,7 +401,7 @@ def test_fill_against_two_makers_of_one_authority():
     taker_order.order_id, taker_order.price = 1, 100 * PRICE
     taker = _user(taker_order, _quote(201 * SBP), _bid_position(2 * SOL))
     makers = []
-    for name in ("maker", "second_maker"):
+    for _ in ("maker", "second_maker"):
         order = _maker_limit(SHORT, SOL, 100 * PRICE)
         order.order_id = 1
         maker = User(authority="My2", sub_account_id=len(makers), orders=[order],
