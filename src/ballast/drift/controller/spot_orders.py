@@ -23,6 +23,7 @@ from ballast.drift.constants import (
 )
 from ballast.drift.controller.orders import (
     _get_auction_params,
+    _order_index,
     _spot_order_action_record,
     _update_open_bids_and_asks,
     _update_order_after_fill,
@@ -48,6 +49,7 @@ from ballast.drift.controller.user import (
     validate_user_not_being_liquidated,
 )
 from ballast.drift.errors import (
+    CouldNotFindSpotPosition,
     DefaultError,
     InsufficientCollateral,
     InvalidOracle,
@@ -58,7 +60,6 @@ from ballast.drift.errors import (
     MarketBeingInitialized,
     MarketFillOrderPaused,
     MaxNumberOfOrders,
-    OrderDoesNotExist,
     OrderMustBeTriggeredFirst,
     OrderNotOpen,
     SpotOrdersDisabled,
@@ -340,14 +341,11 @@ def place_spot_order(
 # --- fill -----------------------------------------------------------------------------------
 
 
-def _order_index(user: User, order_id: int) -> int:
-    for index, order in enumerate(user.orders):
-        if order.order_id == order_id and order.status is OrderStatus.Open:
-            return index
-    raise OrderDoesNotExist(f"user {user.key} has no open order {order_id}")
-
-
 def _should_cancel_reduce_only(user: User, order_index: int, spot_market: SpotMarket) -> bool:
+    """A reduce-only order with less than a step left to reduce (signed token amount).
+
+    Source: programs/drift/src/controller/orders.rs::fill_spot_order (should_cancel_reduce_only)
+    """
     order = user.orders[order_index]
     if not order.reduce_only:
         return False
@@ -555,6 +553,10 @@ def _get_spot_maker_orders_info(
 
 
 def _signed_amounts(user: User, base_market: SpotMarket, quote_market: SpotMarket) -> tuple[int, int]:
+    """(base, quote) signed token amounts of the user.
+
+    Source: programs/drift/src/controller/orders.rs::fulfill_spot_order (token amounts before/after)
+    """
     return (
         get_signed_spot_token_amount(user.get_spot_position(base_market.market_index), base_market),
         get_signed_spot_token_amount(user.get_spot_position(QUOTE_SPOT_MARKET_INDEX), quote_market),
@@ -571,7 +573,10 @@ def _spot_fill_margin_type(
     after: tuple[int, int],
 ) -> tuple[MarginRequirementType, bool]:
     """A buy sells quote for base, a sell base for quote: select_margin_type_for_swap with the
-    sold token as `in`. `before`/`after` are (base, quote) signed token amounts."""
+    sold token as `in`. `before`/`after` are (base, quote) signed token amounts.
+
+    Source: programs/drift/src/controller/orders.rs::fulfill_spot_order
+    """
     if direction is PositionDirection.Long:
         return select_margin_type_for_swap(
             quote_market, base_market, strict_quote_price, strict_base_price,
@@ -693,6 +698,10 @@ def _fulfill_spot_order(
 
 
 def _max_base_for_quote(max_quote: int, base_market: SpotMarket, maker_price: int) -> int:
+    """The base a quote budget buys at the maker's price, floored to the step.
+
+    Source: programs/drift/src/controller/orders.rs::fulfill_spot_order_with_match (implied max base)
+    """
     return standardize_base_asset_amount(
         div_floor(max_quote * 10**base_market.decimals, maker_price), base_market.order_step_size
     )
@@ -742,7 +751,7 @@ def fulfill_spot_order_with_match(
         return 0, 0
     taker_position = taker.get_spot_position(market_index)
     if taker_position is None:
-        raise OrderDoesNotExist(f"taker {taker_key} has no spot position {market_index}")
+        raise CouldNotFindSpotPosition(f"taker {taker_key} has no spot position {market_index}")
     taker_base_asset_amount = get_standardized_base_asset_amount_unfilled(
         taker_order,
         get_signed_spot_token_amount(taker_position, base_market),
@@ -753,7 +762,7 @@ def fulfill_spot_order_with_match(
     maker_direction = maker_order.direction
     maker_position = maker.get_spot_position(market_index)
     if maker_position is None:
-        raise OrderDoesNotExist(f"maker {maker_key} has no spot position {market_index}")
+        raise CouldNotFindSpotPosition(f"maker {maker_key} has no spot position {market_index}")
     maker_base_asset_amount = get_standardized_base_asset_amount_unfilled(
         maker_order,
         get_signed_spot_token_amount(maker_position, base_market),

@@ -107,6 +107,7 @@ def get_spot_position_update_direction(order: Order, asset_type: AssetType) -> S
 
 
 def _get_max_fill_amounts_for_market(user: User, market: SpotMarket, is_leaving_drift: bool) -> int:
+    """Source: programs/drift/src/math/orders.rs::get_max_fill_amounts_for_market"""
     token_amount = get_signed_spot_token_amount(user.get_spot_position(market.market_index), market)
     return get_max_withdraw_for_market_with_token_amount(market, token_amount, is_leaving_drift)
 

@@ -52,6 +52,10 @@ def get_spot_margin_ratio(spot_market: SpotMarket, margin_type: MarginRequiremen
 def _free_collateral_contribution(
     market: SpotMarket, strict_oracle_price: StrictOraclePrice, token_amount: int
 ) -> int:
+    """Strict value times the initial asset (or liability) weight, truncated (quote 1e6).
+
+    Source: programs/drift/src/math/spot_swap.rs::select_margin_type_for_swap (calculate_free_collateral_contribution)
+    """
     token_value = get_strict_token_value(token_amount, market.decimals, strict_oracle_price)
     if token_amount >= 0:
         weight = get_asset_weight(
