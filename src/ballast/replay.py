@@ -507,7 +507,8 @@ class _Replayer:
         indices = {
             row.parameters.get("market_index", 0)
             for row in self.rows
-            if "market_index" in EVENT_PARAMETERS[row.event_name] and row.event_name not in _SPOT_EVENTS
+            if "market_index" in EVENT_PARAMETERS[row.event_name]
+            and row.event_name not in _SPOT_EVENTS and row.event_name not in _NOT_REPLAYED
         }
         indices |= {market for _, market, _ in self.oracle}
         if not indices:
