@@ -162,42 +162,42 @@ def _out_of_range(value: int, name: str) -> MathError:
 
 
 def cast_u32(value: int) -> int:
-    """Checked cast to u32. Source: math/casting.rs::Cast"""
+    """Checked cast to u32. Source: programs/drift/src/math/casting.rs::Cast"""
     if 0 <= value <= U32_MAX:
         return value
     raise _out_of_range(value, "u32")
 
 
 def cast_i32(value: int) -> int:
-    """Checked cast to i32. Source: math/casting.rs::Cast"""
+    """Checked cast to i32. Source: programs/drift/src/math/casting.rs::Cast"""
     if I32_MIN <= value <= I32_MAX:
         return value
     raise _out_of_range(value, "i32")
 
 
 def cast_u64(value: int) -> int:
-    """Checked cast to u64. Source: math/casting.rs::Cast"""
+    """Checked cast to u64. Source: programs/drift/src/math/casting.rs::Cast"""
     if 0 <= value <= U64_MAX:
         return value
     raise _out_of_range(value, "u64")
 
 
 def cast_i64(value: int) -> int:
-    """Checked cast to i64. Source: math/casting.rs::Cast"""
+    """Checked cast to i64. Source: programs/drift/src/math/casting.rs::Cast"""
     if I64_MIN <= value <= I64_MAX:
         return value
     raise _out_of_range(value, "i64")
 
 
 def cast_u128(value: int) -> int:
-    """Checked cast to u128. Source: math/casting.rs::Cast"""
+    """Checked cast to u128. Source: programs/drift/src/math/casting.rs::Cast"""
     if 0 <= value <= U128_MAX:
         return value
     raise _out_of_range(value, "u128")
 
 
 def cast_i128(value: int) -> int:
-    """Checked cast to i128. Source: math/casting.rs::Cast"""
+    """Checked cast to i128. Source: programs/drift/src/math/casting.rs::Cast"""
     if I128_MIN <= value <= I128_MAX:
         return value
     raise _out_of_range(value, "i128")

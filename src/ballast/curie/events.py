@@ -18,7 +18,7 @@ from dataclasses import dataclass
 class PositionChanged:
     """A taker trade or a realized maker position (removeLiquidity / cancelExcessOrders).
 
-    Source: IClearingHouse.sol::PositionChanged
+    Source: contracts/interface/IClearingHouse.sol::PositionChanged
     """
 
     ts: int
@@ -37,7 +37,7 @@ class LiquidityChanged:
     """Liquidity added (positive amounts) or removed (negative). `quote_fee` is the maker fee
     realized by the change.
 
-    Source: IClearingHouse.sol::LiquidityChanged
+    Source: contracts/interface/IClearingHouse.sol::LiquidityChanged
     """
 
     ts: int
@@ -55,7 +55,7 @@ class LiquidityChanged:
 class FundingUpdated:
     """Global funding settled at a new timestamp: market TWAP and index TWAP (18 dec).
 
-    Source: IExchange.sol::FundingUpdated
+    Source: contracts/interface/IExchange.sol::FundingUpdated
     """
 
     ts: int
@@ -68,7 +68,7 @@ class FundingUpdated:
 class FundingPaymentSettled:
     """A trader's funding payment in a market (18 dec, positive = the trader paid).
 
-    Source: IClearingHouse.sol::FundingPaymentSettled
+    Source: contracts/interface/IClearingHouse.sol::FundingPaymentSettled
     """
 
     ts: int
@@ -79,7 +79,7 @@ class FundingPaymentSettled:
 
 @dataclass(slots=True, frozen=True)
 class Deposited:
-    """USDC (6 dec) credited to a trader's vault balance. Source: IVault.sol::Deposited"""
+    """USDC (6 dec) credited to a trader's vault balance. Source: contracts/interface/IVault.sol::Deposited"""
 
     ts: int
     collateral_token: str
@@ -89,7 +89,7 @@ class Deposited:
 
 @dataclass(slots=True, frozen=True)
 class Withdrawn:
-    """USDC (6 dec) paid out of a trader's vault balance. Source: IVault.sol::Withdrawn"""
+    """USDC (6 dec) paid out of a trader's vault balance. Source: contracts/interface/IVault.sol::Withdrawn"""
 
     ts: int
     collateral_token: str
@@ -101,7 +101,7 @@ class Withdrawn:
 class PositionLiquidated:
     """A liquidation (emitted by the liquidation module, not by this market model).
 
-    Source: IClearingHouse.sol::PositionLiquidated
+    Source: contracts/interface/IClearingHouse.sol::PositionLiquidated
     """
 
     ts: int
@@ -116,7 +116,7 @@ class PositionLiquidated:
 @dataclass(slots=True, frozen=True)
 class BadDebtSettled:
     """A bankrupt trader's negative settlement value (USDC 6 dec, > 0) moved onto the insurance
-    fund's vault balance. Source: IVault.sol::BadDebtSettled"""
+    fund's vault balance. Source: contracts/interface/IVault.sol::BadDebtSettled"""
 
     ts: int
     trader: str
@@ -127,7 +127,7 @@ class BadDebtSettled:
 class InsuranceFundRepaid:
     """USDC (6 dec) moved from the insurance fund's wallet into its vault balance.
 
-    Source: IInsuranceFund.sol::Repaid
+    Source: contracts/interface/IInsuranceFund.sol::Repaid
     """
 
     ts: int

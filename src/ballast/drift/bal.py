@@ -221,7 +221,7 @@ def lp_margin_for_shares(exchange: Exchange, market_index: int, n_shares: int) -
     no shares. For display: `lp_shares_for_margin` is its inverse.
 
     Source: programs/drift/src/math/margin.rs::calculate_perp_position_value_and_pnl (section 11)
-    replayed after controller/lp.rs::mint_lp_shares
+    replayed after programs/drift/src/controller/lp.rs::mint_lp_shares
     """
     if not isinstance(n_shares, int) or isinstance(n_shares, bool) or n_shares < 0:
         raise InvalidAmount(f"n_shares must be a non-negative integer, got {n_shares!r}")

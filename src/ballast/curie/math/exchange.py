@@ -221,7 +221,7 @@ def is_reducing_position(taker_position_size: int, is_base_to_quote: bool) -> bo
     """A trade reduces (or reverses) a position iff the position is non-zero and the trade is
     in the opposite direction: (size < 0) != isBaseToQuote.
 
-    Source: contracts/Exchange.sol::_openPosition / ClearingHouse.sol::_openPosition
+    Source: contracts/Exchange.sol::_openPosition / contracts/ClearingHouse.sol::_openPosition
     """
     return taker_position_size != 0 and (taker_position_size < 0) != is_base_to_quote
 

@@ -471,7 +471,7 @@ def initialize(pool: UniswapV3Pool, sqrt_price_x96: int, now: int) -> None:
     Raises AlreadyInitialized ("AI") on a priced pool, SqrtRatioOutOfRange ("R") for a price
     outside [MIN_SQRT_RATIO, MAX_SQRT_RATIO).
 
-    Source: contracts/UniswapV3Pool.sol::initialize, Oracle.sol::initialize
+    Source: contracts/UniswapV3Pool.sol::initialize, contracts/libraries/Oracle.sol::initialize
     """
     if pool.sqrt_price_x96 != 0:
         raise AlreadyInitialized(f"pool already initialized at sqrt price {pool.sqrt_price_x96}")
@@ -491,7 +491,7 @@ def increase_observation_cardinality_next(
     (new slots are written as the ring wraps). No-op when not larger than the current target.
     Raises Locked ("LOK") before initialize.
 
-    Source: contracts/UniswapV3Pool.sol::increaseObservationCardinalityNext, Oracle.sol::grow
+    Source: contracts/UniswapV3Pool.sol::increaseObservationCardinalityNext, contracts/libraries/Oracle.sol::grow
     """
     _require_unlocked(pool)
     current = pool.observation_cardinality_next

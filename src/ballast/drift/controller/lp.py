@@ -143,7 +143,7 @@ def update_terminal_reserves_and_bid_ask_bounds(market: PerpMarket) -> None:
     the name joins the two functions it calls.
 
     Source: programs/drift/src/controller/orders.rs::fulfill_perp_order_with_amm (the
-    `user_lp_shares > 0` block: math/amm.rs::calculate_terminal_reserves,
+    `user_lp_shares > 0` block: programs/drift/src/math/amm.rs::calculate_terminal_reserves,
     calculate_bid_ask_bounds)
     """
     amm = market.amm

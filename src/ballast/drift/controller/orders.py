@@ -178,7 +178,7 @@ class FillMode(Enum):
 
 
 def _update_open_bids_and_asks(order: Order) -> bool:
-    """Source: state/user.rs::Order::update_open_bids_and_asks"""
+    """Source: programs/drift/src/state/user.rs::Order::update_open_bids_and_asks"""
     return not must_be_triggered(order) or triggered(order)
 
 
@@ -188,7 +188,7 @@ def _update_volume_30d(volume: int, last_ts: int, quote_asset_amount: int, now: 
 
 
 def update_taker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now: int) -> None:
-    """Rolling 30-day taker volume (1e6). Source: state/user.rs::UserStats::update_taker_volume_30d"""
+    """Rolling 30-day taker volume (1e6). Source: programs/drift/src/state/user.rs::UserStats::update_taker_volume_30d"""
     user_stats.taker_volume_30d = _update_volume_30d(
         user_stats.taker_volume_30d, user_stats.last_taker_volume_30d_ts, quote_asset_amount, now
     )
@@ -196,7 +196,7 @@ def update_taker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now:
 
 
 def update_maker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now: int) -> None:
-    """Rolling 30-day maker volume (1e6). Source: state/user.rs::UserStats::update_maker_volume_30d"""
+    """Rolling 30-day maker volume (1e6). Source: programs/drift/src/state/user.rs::UserStats::update_maker_volume_30d"""
     user_stats.maker_volume_30d = _update_volume_30d(
         user_stats.maker_volume_30d, user_stats.last_maker_volume_30d_ts, quote_asset_amount, now
     )
@@ -204,7 +204,7 @@ def update_maker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now:
 
 
 def update_filler_volume(user_stats: UserStats, quote_asset_amount: int, now: int) -> None:
-    """Rolling 30-day filler volume (1e6). Source: state/user.rs::UserStats::update_filler_volume"""
+    """Rolling 30-day filler volume (1e6). Source: programs/drift/src/state/user.rs::UserStats::update_filler_volume"""
     user_stats.filler_volume_30d = _update_volume_30d(
         user_stats.filler_volume_30d, user_stats.last_filler_volume_30d_ts, quote_asset_amount, now
     )

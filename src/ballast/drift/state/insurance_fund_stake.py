@@ -17,7 +17,7 @@ __all__ = ["InsuranceFundStake"]
 
 @dataclass(slots=True)
 class InsuranceFundStake:
-    """Source: state/insurance_fund_stake.rs::InsuranceFundStake
+    """Source: programs/drift/src/state/insurance_fund_stake.rs::InsuranceFundStake
 
     `last_withdraw_request_value` is in the token's decimals (u64); `cost_basis` is the net token
     amount staked (i64, may go negative after withdrawing gains); timestamps in seconds.
