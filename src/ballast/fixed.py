@@ -56,7 +56,7 @@ I128_MIN = -(1 << 127)
 def div_trunc(a: int, b: int) -> int:
     """``a / b`` rounded toward zero (Rust signed integer division).
 
-    Source: Rust `i128::checked_div` semantics (math/safe_math.rs::safe_div).
+    Source: programs/drift/src/math/safe_math.rs::SafeMath::safe_div (Rust's i128 division)
     """
     try:
         q = a // b
@@ -70,7 +70,7 @@ def div_trunc(a: int, b: int) -> int:
 def div_floor(a: int, b: int) -> int:
     """``a / b`` rounded toward negative infinity.
 
-    Source: programs/drift/src/math/floor_div.rs::checked_floor_div
+    Source: programs/drift/src/math/floor_div.rs::CheckedFloorDiv::checked_floor_div
     """
     try:
         return a // b
@@ -96,7 +96,7 @@ def div_ceil(a: int, b: int) -> int:
 def mul_div_floor(a: int, b: int, d: int) -> int:
     """``floor(a * b / d)`` with an exact intermediate.
 
-    Source: Uniswap v3-core FullMath.mulDiv (non-negative operands).
+    Source: contracts/libraries/FullMath.sol::mulDiv (non-negative operands)
     """
     if d == 0:
         raise MathError(f"division by zero: {a} * {b} / 0")
@@ -106,7 +106,7 @@ def mul_div_floor(a: int, b: int, d: int) -> int:
 def mul_div_ceil(a: int, b: int, d: int) -> int:
     """``ceil(a * b / d)`` with an exact intermediate.
 
-    Source: Uniswap v3-core FullMath.mulDivRoundingUp (non-negative operands).
+    Source: contracts/libraries/FullMath.sol::mulDivRoundingUp (non-negative operands)
     """
     if d == 0:
         raise MathError(f"division by zero: {a} * {b} / 0")

@@ -425,7 +425,8 @@ class ClearingHouse:
         insurance fund's share `insurance_fund_fee_ratio` (1e6). Records the initial price as
         the first index price.
 
-        Source: contracts/MarketRegistry.sol::addPool, UniswapV3Factory.createPool, Pool.initialize
+        Source: contracts/MarketRegistry.sol::addPool; contracts/UniswapV3Factory.sol::createPool;
+        contracts/UniswapV3Pool.sol::initialize
         """
         _check_name("market", market)
         _check_int("fee", fee)
@@ -580,7 +581,7 @@ class ClearingHouse:
         taker slices, then realize the sum once (one PositionChanged) -> (base, quote, fee).
 
         Source: contracts/ClearingHouse.sol::removeLiquidity, _cancelExcessOrders;
-        contracts/OrderBook.sol::removeLiquidityByIds
+        contracts/OrderBook.sol::removeLiquidity
         """
         total_base = total_quote = total_fee = taker_base = taker_quote = 0
         rewards = self._roll_rewards(state)
@@ -642,7 +643,7 @@ class ClearingHouse:
     def collect_pending_fee(self, maker: str, market: str) -> int:
         """Realize every order's pending fee in `market` (removeLiquidity of 0 on each) -> fee.
 
-        Source: contracts/ClearingHouse.sol::removeLiquidity with liquidity 0
+        Source: contracts/ClearingHouse.sol::removeLiquidity (with liquidity 0)
         """
         state = self.market(market)
         n = len(self.accounts)
@@ -889,7 +890,7 @@ class ClearingHouse:
         instruction, as a keeper's separate transactions: a failing step raises and leaves the
         earlier ones applied.
 
-        Source: docs "More on LPing" (2-stage liquidation), contracts/ClearingHouse.sol
+        Source: contracts/ClearingHouse.sol::cancelAllExcessOrders, liquidate (docs "More on LPing": 2-stage liquidation)
         """
         _check_int("max_liquidations", max_liquidations, minimum=1)
         account = self.accounts.get(trader)

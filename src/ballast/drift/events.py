@@ -255,9 +255,13 @@ class SettlePnlRecord:
 
 @dataclass(slots=True, frozen=True)
 class LiquidationRecord:
-    """Source: programs/drift/src/state/events.rs::LiquidationRecord with its LiquidatePerpRecord, LiquidateSpotRecord,
-    LiquidateBorrowForPerpPnlRecord, LiquidatePerpPnlForDepositRecord, PerpBankruptcyRecord and
-    SpotBankruptcyRecord flattened (unused fields stay 0)."""
+    """A liquidation: the LiquidationRecord with its per-type records flattened into it (unused
+    fields stay 0).
+
+    Source: programs/drift/src/state/events.rs::LiquidationRecord, LiquidatePerpRecord,
+    LiquidateSpotRecord, LiquidateBorrowForPerpPnlRecord, LiquidatePerpPnlForDepositRecord,
+    PerpBankruptcyRecord, SpotBankruptcyRecord
+    """
 
     ts: int
     liquidation_type: LiquidationType

@@ -43,7 +43,7 @@ def get_maker_balance_and_pending_fee(
     (18 dec; the fee is 0 when fetching base). Base: the impermanent position; quote: the
     maker's quote balance.
 
-    Source: contracts/OrderBook.sol::_getMakerQuoteBalanceAndPendingFee / getTotalTokenAmountInPool
+    Source: contracts/OrderBook.sol::_getMakerQuoteBalanceAndPendingFee / getTotalTokenAmountInPoolAndPendingFee
     """
     orders = account.orders.get(market.base_token, ())
     pool = market.pool

@@ -68,7 +68,7 @@ def format_x10_18_to_x96(value: int) -> int:
 def format_sqrt_price_x96_to_price_x10_18(sqrt_price_x96: int) -> int:
     """Price (quote per base, 18 decimals) of a sqrt price, both steps floored.
 
-    Source: contracts/lib/PerpMath.sol::formatSqrtPriceX96ToPriceX96 then formatX96ToX10_18
+    Source: contracts/lib/PerpMath.sol::formatSqrtPriceX96ToPriceX96, formatX96ToX10_18 (in that order)
     """
     return format_x96_to_x10_18(format_sqrt_price_x96_to_price_x96(sqrt_price_x96))
 

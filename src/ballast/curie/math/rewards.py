@@ -56,7 +56,7 @@ def get_volume_growth_inside_x96(
     outside(upper) if tick < upper else global - outside(upper); inside = global - below - above
     (plain integers, never wrapping).
 
-    Source: technique of v3-core Tick.getFeeGrowthInside
+    Source: Ballast (the technique of contracts/libraries/Tick.sol::getFeeGrowthInside)
     """
     lower = outside.get(lower_tick, 0)
     upper = outside.get(upper_tick, 0)
@@ -71,7 +71,7 @@ def get_pending_maker_volume_x96(
     """Σ over the maker's orders of L·(inside now - inside at last checkpoint), X96 quote wei:
     volume facilitated since the last checkpoint, not yet booked to an epoch.
 
-    Source: technique of Uniswap's fee accounting (Position.update)
+    Source: Ballast (the technique of Uniswap's fee accounting, contracts/libraries/Position.sol::update)
     """
     total = 0
     last = rewards.last_volume_growth_inside_x96

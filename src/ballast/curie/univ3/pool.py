@@ -138,7 +138,7 @@ class UniswapV3Pool:
     positions keyed ``(owner, tick_lower, tick_upper)``, the observation ring buffer, and the
     pool's token balances ``balance0``/``balance1`` (wei).
 
-    Source: contracts/UniswapV3Pool.sol (state variables), UniswapV3PoolDeployer (fee, spacing)
+    Source: contracts/UniswapV3Pool.sol (state variables), contracts/UniswapV3PoolDeployer.sol::deploy (fee, spacing)
     """
 
     fee: int = 0
@@ -712,7 +712,7 @@ def swap(
     ends exactly on tick T the tick is T - 1. The oracle records the pre-swap tick when the tick
     changed. Raises AmountSpecified ("AS"), Locked ("LOK"), SqrtPriceLimit ("SPL").
 
-    Source: contracts/UniswapV3Pool.sol::swap, Tick.sol::cross
+    Source: contracts/UniswapV3Pool.sol::swap, contracts/libraries/Tick.sol::cross
     """
     amount0, amount1, sqrt_price, tick, liquidity, fee_growth, crossings = _swap_loop(
         pool, zero_for_one, amount_specified, sqrt_price_limit_x96, pool.fee, None
@@ -762,7 +762,7 @@ def simulate_swap(
     pool fee for the steps (Curie's replay of a quote-to-base swap charges its own fee ratio);
     by default the pool fee is used and the result equals what ``swap`` would return.
 
-    Source: contracts/UniswapV3Pool.sol::swap; perp-curie-contract OrderBook.replaySwap
+    Source: contracts/UniswapV3Pool.sol::swap; contracts/OrderBook.sol::replaySwap
     """
     steps: list[SwapStep] = []
     amount0, amount1, *_ = _swap_loop(

@@ -401,7 +401,7 @@ def burn_lp_shares_with_record(
     """`burn_lp_shares` and the LPRecord of the removal (`action`: RemoveLiquidity,
     RemoveLiquidityDerisk, ...; `now` in unix seconds stamps it). Same preconditions and errors.
 
-    Source: programs/drift/src/controller/lp.rs::burn_lp_shares, emit!(LPRecord) at its callers
+    Source: programs/drift/src/controller/lp.rs::burn_lp_shares (and the emit!(LPRecord) at its callers)
     """
     delta, pnl = burn_lp_shares(position, market, shares_to_burn, oracle_price)
     return _lp_record(now, user, action, shares_to_burn, market, delta, pnl)

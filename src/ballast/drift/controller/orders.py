@@ -633,7 +633,8 @@ def _amm_is_available(
     `min_perp_auction_duration` slots.
 
     Source: programs/drift/src/controller/orders.rs::fill_perp_order (AMM availability),
-    programs/drift/src/state/perp_market.rs::can_skip_auction_duration, has_too_much_drawdown
+    programs/drift/src/state/perp_market.rs::PerpMarket::can_skip_auction_duration,
+    PerpMarket::has_too_much_drawdown
     """
     min_duration = state.min_perp_auction_duration
     if market.is_operation_paused(PerpOperation.AmmFill) or market.status is MarketStatus.AmmPaused:

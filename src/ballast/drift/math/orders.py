@@ -542,7 +542,7 @@ def get_fallback_price(
     """Price (1e6) a limit-less taker is matched at: AMM quote ± 0.5%, or oracle ± 5% if the AMM is empty.
 
     Long: ask + floor(ask/200) (oracle + floor(oracle/20) without liquidity); Short mirrored.
-    Source: programs/drift/src/math/orders.rs::get_fallback_price
+    Source: programs/drift/src/state/perp_market.rs::AMM::get_fallback_price
     """
     oracle_price = abs(oracle_price)
     if direction is _LONG:

@@ -242,7 +242,11 @@ class MarginCalculation:
         self.num_perp_liabilities += 1
 
     def update_all_oracles_valid(self, valid: bool) -> None:
-        """Source: state/margin_calculation.rs::MarginCalculation::update_all_oracles_valid"""
+        """One flag for deposits and liabilities.
+
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::update_all_deposit_oracles_valid,
+        MarginCalculation::update_all_liability_oracles_valid
+        """
         self.all_oracles_valid = self.all_oracles_valid and valid
 
     def validate_num_spot_liabilities(self) -> None:

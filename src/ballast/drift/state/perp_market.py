@@ -91,7 +91,7 @@ class PerpOperation:
 class PoolBalance:
     """A deposit-type scaled balance held by a pool (SPOT_BALANCE_PRECISION units).
 
-    Source: state/spot_market.rs::PoolBalance
+    Source: programs/drift/src/state/perp_market.rs::PoolBalance
     """
 
     scaled_balance: int = 0

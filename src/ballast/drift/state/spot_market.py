@@ -59,9 +59,9 @@ class InsuranceFund:
 
 @dataclass(slots=True)
 class SpotMarket:
-    """Source: programs/drift/src/state/spot_market.rs::SpotMarket
+    """A spot market. `vault_amount` stands for the token balance of the market's vault account.
 
-    `vault_amount` stands for the token balance of the market's vault account.
+    Source: programs/drift/src/state/spot_market.rs::SpotMarket
     """
 
     market_index: int = 0
