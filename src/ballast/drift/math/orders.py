@@ -484,17 +484,6 @@ def is_new_order_risk_increasing(
     return abs(position_asks - order.base_asset_amount) > position_base_asset_amount
 
 
-def is_order_risk_decreasing(
-    order_direction: PositionDirection, order_base_asset_amount: int, position_base_asset_amount: int
-) -> bool:
-    """Opposite side and size < 2 * |position|. Source: programs/drift/src/math/orders.rs::is_order_risk_decreasing"""
-    if order_direction is _LONG and position_base_asset_amount < 0 or (
-        order_direction is _SHORT and position_base_asset_amount > 0
-    ):
-        return order_base_asset_amount < 2 * abs(position_base_asset_amount)
-    return False
-
-
 def is_order_position_reducing(
     order_direction: PositionDirection, order_base_asset_amount: int, position_base_asset_amount: int
 ) -> bool:
