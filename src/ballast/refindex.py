@@ -2,7 +2,8 @@
 against them, and the index from each cited reference function to the Ballast functions implementing it.
 
 Every function or class docstring in `src/ballast` that cites where its logic comes from ends with a
-`Source:` paragraph (wrapped lines are joined). Its grammar:
+`Source:` paragraph, on its own lines or after the last sentence of a one-line docstring (wrapped lines
+are joined). Its grammar:
 
     source    := "Source:" body
     body      := "Ballast" [note]                       our own logic (a parenthesised note may cite the
@@ -436,16 +437,19 @@ class Definition:
         return f"{self.path}:{self.line} {self.module}.{self.qualname}"
 
 
+_SOURCE_START = re.compile(r"(?:^|(?<=\n)|(?<=[.)] ))[ \t]*Source:")
+
+
 def _source_paragraph(docstring: str) -> str | None:
-    """The text of the docstring's last `Source:` paragraph to its end, wrapped lines joined.
+    """The text after the docstring's last `Source:` that starts a line or a sentence, to its end,
+    whitespace collapsed (a one-line docstring may end "Summary. Source: file::symbol").
 
     Source: Ballast
     """
-    lines = docstring.strip().splitlines()
-    starts = [i for i, line in enumerate(lines) if line.strip().startswith("Source:")]
+    starts = list(_SOURCE_START.finditer(docstring))
     if not starts:
         return None
-    return " ".join(line.strip() for line in lines[starts[-1]:])[len("Source:"):].strip()
+    return " ".join(docstring[starts[-1].end():].split())
 
 
 def definitions(package: Path = PACKAGE) -> list[Definition]:

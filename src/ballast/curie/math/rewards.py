@@ -39,7 +39,7 @@ def get_epoch_start(ts: int) -> int:
 
 
 def is_epoch_start(ts: int) -> bool:
-    """Whether `ts` (unix s) is a Monday 06:00 UTC boundary. Source: as get_epoch_start"""
+    """Whether `ts` (unix s) is a Monday 06:00 UTC boundary. Source: ballast.curie.math.rewards.get_epoch_start"""
     return (ts - EPOCH_ORIGIN) % WEEK == 0
 
 

@@ -76,7 +76,7 @@ class AMMLiquiditySplit(Enum):
 
 
 class PerpOperation:
-    """Bit flags of `PerpMarket.paused_operations`. Source: state/perp_market.rs::PerpOperation"""
+    """Bit flags of `PerpMarket.paused_operations`. Source: programs/drift/src/state/paused_operations.rs::PerpOperation"""
 
     UpdateFunding: Final = 0b0000_0001
     AmmFill: Final = 0b0000_0010
