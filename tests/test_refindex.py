@@ -34,17 +34,30 @@ def test_every_source_line_names_something_in_the_pinned_references():
     assert not wrong, "\n".join(wrong)
 
 
-def test_a_made_up_citation_in_the_package_fails_the_check(tmp_path):
+@pytest.mark.parametrize("text, qualname", [
+    ('def f():\n    """Doc.\n\n    Source: programs/drift/src/math/lp.rs::calculate_made_up_metrics\n    """\n', "f"),
+    ('class C:\n    def f(self):\n        """Doc. Source: programs/drift/src/math/lp.rs::calculate_made_up_metrics"""\n',
+     "C.f"),
+    ('"""A module.\n\nSource: programs/drift/src/math/lp.rs::calculate_made_up_metrics\n"""\n', ""),
+])
+def test_a_made_up_citation_in_the_package_fails_the_check(tmp_path, text, qualname):
     package = tmp_path / "ballast"
     package.mkdir()
-    (package / "made_up.py").write_text(
-        'def f():\n    """Doc.\n\n    Source: programs/drift/src/math/lp.rs::calculate_made_up_metrics\n    """\n')
+    (package / "made_up.py").write_text(text)
 
     (definition,) = definitions(package)
 
-    assert (definition.module, definition.qualname) == ("ballast.made_up", "f")
+    assert (definition.module, definition.qualname) == ("ballast.made_up", qualname)
     assert problems(definition.source, SYMBOLS) == [
         "programs/drift/src/math/lp.rs has no calculate_made_up_metrics"]
+
+
+def test_a_source_inside_a_sentence_is_not_a_source_line(tmp_path):
+    package = tmp_path / "ballast"
+    package.mkdir()
+    (package / "mentions.py").write_text('def f():\n    """Print the index, from the Source: lines."""\n')
+
+    assert definitions(package) == []
 
 
 @pytest.mark.parametrize("source, problem", [

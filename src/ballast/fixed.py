@@ -5,7 +5,8 @@ Every division in an engine goes through one of these helpers, whose name says h
 Checked casts raise :class:`MathError` past the reference's integer bounds, as the
 reference's ``safe_*`` / ``cast_to_*`` helpers do.
 
-Source: programs/drift/src/math/{safe_math.rs,ceil_div.rs,floor_div.rs,casting.rs,helpers.rs}
+Source: programs/drift/src/math/safe_math.rs, programs/drift/src/math/ceil_div.rs,
+programs/drift/src/math/floor_div.rs, programs/drift/src/math/casting.rs, programs/drift/src/math/helpers.rs
 """
 
 from __future__ import annotations

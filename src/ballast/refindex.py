@@ -1,7 +1,7 @@
 """The reference one hop away: the symbols of the pinned references, the check of every `Source:` line
 against them, and the index from each cited reference function to the Ballast functions implementing it.
 
-Every function or class docstring in `src/ballast` that cites where its logic comes from ends with a
+Every module, class or function docstring in `src/ballast` that cites where its logic comes from ends with a
 `Source:` paragraph, on its own lines or after the last sentence of a one-line docstring (wrapped lines
 are joined). Its grammar:
 
@@ -429,12 +429,20 @@ class Definition:
     source: str
 
     @property
-    def where(self) -> str:
-        """path:line module.qualname, for messages.
+    def name(self) -> str:
+        """module.qualname, or the module's name for its own docstring.
 
         Source: Ballast
         """
-        return f"{self.path}:{self.line} {self.module}.{self.qualname}"
+        return f"{self.module}.{self.qualname}" if self.qualname else self.module
+
+    @property
+    def where(self) -> str:
+        """path:line name, for messages.
+
+        Source: Ballast
+        """
+        return f"{self.path}:{self.line} {self.name}"
 
 
 _SOURCE_START = re.compile(r"(?:^|(?<=\n)|(?<=[.)] ))[ \t]*Source:")
@@ -452,8 +460,25 @@ def _source_paragraph(docstring: str) -> str | None:
     return " ".join(docstring[starts[-1].end():].split())
 
 
+def _documented(node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, module: str,
+                qualname: str, path: str, line: int) -> list[Definition]:
+    """The node and the classes and functions inside it whose docstrings have a Source: paragraph.
+
+    Source: Ballast
+    """
+    docstring = ast.get_docstring(node)
+    source = _source_paragraph(docstring) if docstring else None
+    found = [Definition(module, qualname, path, line, source)] if source is not None else []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            name = f"{qualname}.{child.name}" if qualname else child.name
+            found += _documented(child, module, name, path, child.lineno)
+    return found
+
+
 def definitions(package: Path = PACKAGE) -> list[Definition]:
-    """Every function and class of the package whose docstring has a Source: paragraph, in file order.
+    """Every module, class and function of the package whose docstring has a Source: paragraph, in
+    file order (a module's qualname is "").
 
     Source: Ballast
     """
@@ -461,19 +486,7 @@ def definitions(package: Path = PACKAGE) -> list[Definition]:
     for path in sorted(package.rglob("*.py")):
         parts = path.relative_to(package.parent).with_suffix("").parts
         module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-        def visit(node: ast.AST, scope: str, file: Path = path, module: str = module) -> None:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    qualname = f"{scope}{child.name}"
-                    docstring = ast.get_docstring(child)
-                    source = _source_paragraph(docstring) if docstring else None
-                    if source is not None:
-                        found.append(Definition(module, qualname, str(file.relative_to(package.parents[1])),
-                                                child.lineno, source))
-                    visit(child, qualname + ".")
-
-        visit(ast.parse(path.read_text()), "")
+        found += _documented(ast.parse(path.read_text()), module, "", str(path.relative_to(package.parents[1])), 1)
     return found
 
 
@@ -610,7 +623,7 @@ def render_index(symbols: Symbols | None = None, package: Path = PACKAGE) -> str
                       "| Reference | Ballast |", "|---|---|"]
             for symbol in sorted(cited, key=lambda s: (s.lower(), s)):
                 targets = sorted(cited[symbol], key=lambda d: (d.module, d.qualname))
-                links = ", ".join(f"[`{d.module}.{d.qualname}`](../../{d.path})" for d in targets)
+                links = ", ".join(f"[`{d.name}`](../../{d.path})" for d in targets)
                 test_only = " (compiled for tests only)" if symbol in symbols.test_only[file] else ""
                 lines.append(f"| `{symbol or '(the file)'}`{test_only} | {links} |")
             lines.append("")

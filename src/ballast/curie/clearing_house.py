@@ -22,8 +22,8 @@ bad debt and the insurance fund's wallet (`controller.liquidation`) and Pool Par
 (`controller.rewards`: every swap, mint and burn also updates the volume accumulators) are in
 the "liquidation, insurance fund and rewards" section.
 
-Source: contracts/ClearingHouse.sol, Exchange.sol, OrderBook.sol, AccountBalance.sol,
-Vault.sol, MarketRegistry.sol
+Source: contracts/ClearingHouse.sol, contracts/Exchange.sol, contracts/OrderBook.sol,
+contracts/AccountBalance.sol, contracts/Vault.sol, contracts/MarketRegistry.sol
 """
 
 from __future__ import annotations

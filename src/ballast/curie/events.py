@@ -5,8 +5,9 @@ virtual tokens 18 decimals (signed as in the reference), USDC 6 decimals, prices
 sqrt prices X96, Pool Party reward tokens in the budget's own units. Markets are named by their
 base token string, traders by their key.
 
-Source: contracts/interface/IClearingHouse.sol, IExchange.sol, IOrderBook.sol, IVault.sol,
-IInsuranceFund.sol (Repaid); the Pool Party events are Ballast's own
+Source: contracts/interface/IClearingHouse.sol, contracts/interface/IExchange.sol,
+contracts/interface/IOrderBook.sol, contracts/interface/IVault.sol,
+contracts/interface/IInsuranceFund.sol::Repaid (the Pool Party events are Ballast's own)
 """
 
 from __future__ import annotations

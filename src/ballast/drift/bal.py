@@ -13,9 +13,9 @@ copies of the one market and subaccount involved, so every answer is what the in
 do. Units: shares and base 1e9 (one share = 1e9 share units, as `sqrt_k`), quote 1e6, prices
 1e6, funding rates 1e9. Integers throughout; floats only in the reported percentages.
 
-Source: sdk/src/user.ts::getPerpPositionWithLPSettle (the view), programs/drift/src/state/
-user.rs::PerpPosition::simulate_settled_lp_position, programs/drift/src/instructions/user.rs::
-handle_add_perp_lp_shares (what the conversions replay)
+Source: sdk/src/user.ts::User::getPerpPositionWithLPSettle (the view),
+programs/drift/src/state/user.rs::PerpPosition::simulate_settled_lp_position,
+programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares (what the conversions replay)
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Units: prices 18 decimals, `*X96` values are price·2^96 (int256, never wrapping), timestamps
 unix seconds, payments 18-decimal quote (positive = the trader pays).
 
-Source: contracts/Exchange.sol (_getFundingGrowthGlobalAndTwaps, _getDeltaTwPremiumX96),
-contracts/lib/Funding.sol, contracts/lib/UniswapV3Broker.sol::getSqrtMarkTwapX96
+Source: contracts/Exchange.sol::_getFundingGrowthGlobalAndTwaps, _getDeltaTwapX96,
+contracts/lib/Funding.sol, contracts/lib/UniswapV3Broker.sol::getSqrtMarketTwapX96From
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ Distribution: the reference's formula is private ("Update to Calculation Method"
 in order to slow attempts to game the system"); Ballast implements the documented rule, rewards
 "proportional to the volume facilitated": floor(budget·makerVolume/totalVolume) per epoch.
 
-Source: docs "More on LPing" (Pool Party); technique of v3-core Tick.getFeeGrowthInside
+Source: Ballast (docs "More on LPing": Pool Party; the technique of
+contracts/libraries/Tick.sol::getFeeGrowthInside)
 """
 
 from __future__ import annotations

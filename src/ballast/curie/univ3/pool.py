@@ -12,7 +12,8 @@ Differences from the contract, none of which moves value:
 * ``Locked`` ("LOK") is raised only for a pool that was never initialized (no reentrancy here);
 * timestamps are plain non-negative ints (the contract keeps ``uint32(block.timestamp)``).
 
-Source: Uniswap/v3-core contracts/UniswapV3Pool.sol, libraries/{Tick,Position,Oracle}.sol (v1.0.0)
+Source: contracts/UniswapV3Pool.sol, contracts/libraries/Tick.sol, contracts/libraries/Position.sol,
+contracts/libraries/Oracle.sol (Uniswap/v3-core v1.0.0)
 """
 
 from __future__ import annotations

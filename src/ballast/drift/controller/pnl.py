@@ -6,7 +6,7 @@ pool (1% of a loss to the fee pool while the fee pool is below its target), afte
 fee pool against the pnl pool and the quote market's revenue pool.
 
 Source: programs/drift/src/controller/pnl.rs::settle_pnl,
-programs/drift/src/controller/amm.rs::{update_pool_balances, calculate_revenue_pool_transfer}
+programs/drift/src/controller/amm.rs::update_pool_balances, calculate_revenue_pool_transfer
 """
 
 from __future__ import annotations
