@@ -1,9 +1,9 @@
 """The reference one hop away: the symbols of the pinned references, the check of every `Source:` line
 against them, and the index from each cited reference function to the Ballast functions implementing it.
 
-Every module, class or function docstring in `src/ballast` that cites where its logic comes from ends with a
-`Source:` paragraph, on its own lines or after the last sentence of a one-line docstring (wrapped lines
-are joined). Its grammar:
+Every module, class or function docstring in `src/ballast` that cites where its logic comes from
+ends with a `Source:` paragraph, on its own lines or after the last sentence of a one-line docstring
+(wrapped lines are joined). Its grammar:
 
     source    := "Source:" body
     body      := "Ballast" [note]                       our own logic (a parenthesised note may cite the
@@ -23,18 +23,22 @@ are joined). Its grammar:
     note      := "(" free text ")"
 
 A Rust symbol is a free item (fn, struct, enum, trait, const, type) or `Type::name` for a member of
-`impl Type` / `impl Trait for Type` / `trait Type`; a Solidity symbol is any function, modifier, event,
-error, struct, enum or state variable of the file, bare or as `Contract.name`; a TypeScript symbol is
-`Class::method` or an exported function. Every `file::symbol` anywhere in the paragraph, notes included,
-must exist at the pinned commit (docs/reference/symbols.json); the entries outside notes are what the
-docstring's definition implements, and make the index (docs/reference/index.md).
+`impl Type` / `impl Trait for Type` / `trait Type`; test modules (`#[cfg(test)] mod`, their files) are
+left out, and `#[cfg(test)]` helpers outside them are listed apart as test-only. A Solidity symbol is
+any function, modifier, event, error, struct, enum or state variable of the file, bare or as
+`Contract.name`; a TypeScript symbol is `Class::method` or an exported function. Every file and
+`file::symbol` anywhere in the paragraph, notes included, must exist at the pinned commit
+(docs/reference/symbols.json); the entries outside notes are what the docstring's definition
+implements, and make the index (docs/reference/index.md).
 
-Commands (the generated files are committed; tests fail when they are stale or a citation is wrong):
+Commands:
 
     python -m ballast.refindex symbols MIRRORS > docs/reference/symbols.json
         MIRRORS holds one git directory per reference, MIRRORS/<owner>+<name>[/repo] (a bare clone is
-        enough); only the pinned commits are read, with `git show` / `git ls-tree`.
+        enough); only the pinned commits are read, with `git ls-tree` / `git show`. Rerun it when a pin
+        in REFERENCES changes (a test fails until the file names the pinned commits).
     ballast docs reference > docs/reference/index.md    (or python -m ballast.refindex index)
+        Rerun it after editing a Source: line (a test fails while the committed file differs).
 
 Source: Ballast
 """
@@ -606,8 +610,9 @@ def render_index(symbols: Symbols | None = None, package: Path = PACKAGE) -> str
         "Generated from the `Source:` lines of `src/ballast` (`ballast docs reference`; the grammar and the "
         "checks are in `src/ballast/refindex.py`). For each file of a pinned reference, each function, type or "
         "member a Ballast definition names as its source, and those definitions. Notes in a Source: line "
-        "(parenthesised) are not counted. Symbols are checked against `docs/reference/symbols.json` (Rust "
-        "members as `Type::name`, Solidity members as `Contract.name`).",
+        "(parenthesised) are not counted; a `(the file)` row lists the modules and definitions that cite the file "
+        "as a whole. Symbols are checked against `docs/reference/symbols.json` (Rust members as `Type::name`, "
+        "Solidity members as `Contract.name`).",
         "",
     ]
     for repo, reference in repos.items():
