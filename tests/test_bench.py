@@ -95,6 +95,27 @@ def test_curie_json_has_a_row_per_layer_and_crossing_count():
     assert all(r["swaps_per_second"] > 0 and r["microseconds_per_swap"] > 0 for r in rows)
 
 
+def test_curie_ranges_json_has_a_zero_crossing_row_per_range_count_and_the_ratio():
+    result = runner.invoke(app, ["bench", "curie", "--ranges", "4,12", "--positions", "4", "--runs", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    rows = document["rows"]
+    assert [(r["layer"], r["ticks_crossed"], r["ranges"]) for r in rows] == [
+        ("clearing_house", 0, 4), ("clearing_house", 0, 12),
+    ]
+    rates = [r["swaps_per_second"] for r in rows]
+    assert document["summary"]["ranges_max_over_min"] == pytest.approx(max(rates) / min(rates))
+    assert document["summary"]["ranges_max_over_min_cpu"] >= 1
+
+
+def test_bench_curie_builds_the_asked_number_of_maker_ranges():
+    from ballast.bench_curie import _ranges
+
+    assert _ranges(40)[0] == (-1200, -1140) and _ranges(40)[-1] == (1140, 1200)
+    assert len(_ranges(240)) == 240 and len(_ranges(7)) == 7
+    assert all(upper == lower + 60 for lower, upper in _ranges(7))
+
+
 def test_backtest_json_with_report_times_simulation_and_report_in_a_fresh_process(tmp_path):
     path = tmp_path / "tiny.toml"
     path.write_text('duration_days = 0.01\nstep_seconds = 60\n[[agents]]\nkind = "noise_taker"\nname = "n"\n')

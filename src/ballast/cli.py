@@ -77,13 +77,17 @@ def _parse_counts(text: str) -> list[int]:
 _JSON_HELP = "Print one JSON document (command, parameters, machine, rows) instead of the table."
 
 
-def _print_bench_json(command: str, parameters: dict, rows: list[dict]) -> None:
-    """`--json`: the benchmark's one JSON document on stdout (ballast.bench.bench_document)."""
+def _print_bench_json(command: str, parameters: dict, rows: list[dict], summary: dict | None = None) -> None:
+    """`--json`: the benchmark's one JSON document on stdout (ballast.bench.bench_document),
+    with `summary` (figures across rows) when given."""
     import json
 
     from ballast.bench import bench_document
 
-    typer.echo(json.dumps(bench_document(command, parameters, rows), indent=2))
+    document = bench_document(command, parameters, rows)
+    if summary:
+        document["summary"] = summary
+    typer.echo(json.dumps(document, indent=2))
 
 
 @bench_app.command("fills")
@@ -223,37 +227,83 @@ def bench_curie_command(
     swaps: int = typer.Option(20_000, min=1, help="Pool swaps per run."),
     positions: int = typer.Option(2_000, min=1, help="ClearingHouse.open_position calls per run."),
     runs: int = typer.Option(3, min=1, help="Runs per row; the best (lowest wall time) is reported."),
+    ranges: str | None = typer.Option(
+        None,
+        help="Comma-separated numbers of maker ranges in the market (e.g. 40,240): time only "
+        "open_position crossing 0 ticks at each count (runs interleaved) and report max/min.",
+    ),
     json_output: bool = typer.Option(False, "--json", help=_JSON_HELP),
 ) -> None:
     """Curie swaps per second crossing 0, 1 and 10 initialized ticks: the virtual Uniswap v3
-    pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards)."""
+    pool alone, then ClearingHouse.open_position (funding, replay, margin, rewards); with
+    --ranges, open_position at each number of maker ranges."""
     from ballast.bench import machine_info
-    from ballast.bench_curie import CROSSINGS, bench_curie
+    from ballast.bench_curie import (
+        CROSSINGS,
+        MAX_RANGES,
+        RANGES,
+        bench_curie,
+        bench_curie_ranges,
+        ranges_ratio,
+    )
 
-    results = [
-        min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.wall_seconds)
-        for layer, count in (("pool", swaps), ("clearing_house", positions))
-        for ticks_crossed in CROSSINGS
-    ]
+    summary: dict[str, float] = {}
+    if ranges is not None:
+        range_counts = _parse_counts(ranges)
+        if any(count > MAX_RANGES for count in range_counts):
+            raise typer.BadParameter(f"at most {MAX_RANGES} ranges, got {ranges}")
+        results = bench_curie_ranges(range_counts, positions, runs)
+        summary = {
+            "ranges_max_over_min": ranges_ratio(results),
+            "ranges_max_over_min_cpu": ranges_ratio(results, cpu=True),
+        }
+    else:
+        results = [
+            min((bench_curie(layer, ticks_crossed, count) for _ in range(runs)), key=lambda r: r.wall_seconds)
+            for layer, count in (("pool", swaps), ("clearing_house", positions))
+            for ticks_crossed in CROSSINGS
+        ]
     if json_output:
-        parameters = {"swaps": swaps, "positions": positions, "runs": runs}
-        _print_bench_json("bench curie", parameters, [r.row() for r in results])
+        parameters = {"swaps": swaps, "positions": positions, "runs": runs, "ranges": ranges}
+        _print_bench_json("bench curie", parameters, [r.row() for r in results], summary)
         return
-    table = Table(title=f"bench curie: best of {runs} runs, alternating direction")
-    for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap", "wall s", "cpu s"):
-        table.add_column(column, justify="right")
-    for best in results:
-        table.add_row(
-            best.layer,
-            str(best.ticks_crossed),
-            str(best.swaps),
-            f"{best.swaps_per_second:,.0f}",
-            f"{best.microseconds_per_swap:,.1f}",
-            f"{best.wall_seconds:,.3f}",
-            f"{best.cpu_seconds:,.3f}",
-        )
     console = Console()
-    console.print(table)
+    if summary:
+        table = Table(
+            title=f"bench curie --ranges: open_position crossing 0 ticks, best of {runs} interleaved runs"
+        )
+        for column in ("maker ranges", "positions", "positions/s", "us/position", "wall s", "cpu s", "per cpu s"):
+            table.add_column(column, justify="right")
+        for best in results:
+            table.add_row(
+                str(best.ranges),
+                str(best.swaps),
+                f"{best.swaps_per_second:,.0f}",
+                f"{best.microseconds_per_swap:,.1f}",
+                f"{best.wall_seconds:,.3f}",
+                f"{best.cpu_seconds:,.3f}",
+                f"{best.swaps_per_cpu_second:,.0f}",
+            )
+        console.print(table)
+        console.print(
+            f"positions/s max/min across {ranges} ranges: {summary['ranges_max_over_min']:.2f} "
+            f"(per CPU second: {summary['ranges_max_over_min_cpu']:.2f})"
+        )
+    else:
+        table = Table(title=f"bench curie: best of {runs} runs, alternating direction, {RANGES} maker ranges")
+        for column in ("layer", "ticks crossed", "swaps", "swaps/s", "us/swap", "wall s", "cpu s"):
+            table.add_column(column, justify="right")
+        for best in results:
+            table.add_row(
+                best.layer,
+                str(best.ticks_crossed),
+                str(best.swaps),
+                f"{best.swaps_per_second:,.0f}",
+                f"{best.microseconds_per_swap:,.1f}",
+                f"{best.wall_seconds:,.3f}",
+                f"{best.cpu_seconds:,.3f}",
+            )
+        console.print(table)
     console.print(f"machine: {machine_info().describe()}")
 
 
@@ -261,7 +311,7 @@ def bench_curie_command(
 def backtest_command(
     scenario: str = typer.Argument(..., help="A scenario TOML file (see examples/)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives runs/<run_id>/."),
-    seed: int | None = typer.Option(None, "--seed", min=0, help="Override the scenario's seed (>= 0, as in TOML)."),
+    seed: int | None = typer.Option(None, "--seed", help="Override the scenario's seed (the values TOML's seed takes)."),
     check: bool = typer.Option(False, "--check", help="Run the engine's audit() every step."),
 ) -> None:
     """Run a backtest: simulate the scenario, write its run folder and report, print a summary."""
@@ -272,6 +322,8 @@ def backtest_command(
     from ballast.sim import AuditFailure, Backtest, ScenarioError, load_scenario
     from ballast.sim.budget import estimate_run
 
+    if seed is not None:
+        _check_scenario_value("seed", seed, "--seed")
     try:
         Path(out).mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -281,7 +333,7 @@ def backtest_command(
         loaded = load_scenario(scenario)
         for warning in estimate_run(loaded).warnings():
             typer.echo(f"warning: {warning}", err=True)
-        result = Backtest(loaded, seed=seed, check=check).run()
+        result = _off_the_main_thread(Backtest(loaded, seed=seed, check=check).run)
     except (ScenarioError, AuditFailure, FileNotFoundError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -293,6 +345,9 @@ def backtest_command(
     except OSError as error:
         typer.echo(f"error: cannot write the run folder under {out!r}: {error.strerror or error}", err=True)
         raise typer.Exit(code=2) from None
+    except KeyboardInterrupt:
+        typer.echo(_INTERRUPTED, err=True)
+        raise typer.Exit(code=130) from None
     console = Console()
     _print_summary(console, f"backtest {scenario}", result.summary)
     _print_bad_debt(console, result.summary)
@@ -300,6 +355,59 @@ def backtest_command(
         console.print(f"[yellow]warning[/yellow] {warning['venue']} {warning['market']} {warning['kind']}: {warning['detail']}")
     console.print(f"run: {report_path.parent}")
     console.print(f"report: {report_path}")
+
+
+_INTERRUPTED = "error: interrupted (Ctrl-C): no run folder was written"
+
+
+def _check_scenario_value(key: str, value: object, option: str) -> None:
+    """Refuse a command-line value the scenario file's `key` would refuse (same model, same
+    bounds): one line naming the option and the value, exit code 2."""
+    from typing import Annotated
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from ballast.sim.scenario import Scenario
+
+    field = Scenario.model_fields[key]
+    annotation = Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation
+    try:
+        TypeAdapter(annotation).validate_python(value)
+    except ValidationError as error:
+        typer.echo(f"error: {option} {value}: {error.errors()[0]['msg']} (as the scenario's {key})", err=True)
+        raise typer.Exit(code=2) from None
+
+
+def _off_the_main_thread(work):
+    """`work()` run in a worker thread while the main thread waits, so that Ctrl-C is handled in
+    the main thread and never lands inside the compiled engine (a KeyboardInterrupt raised within
+    one of its integer operations makes mypyc's runtime abort with "fatal: out of memory"). On
+    Ctrl-C: one line and exit code 130 at once (the worker is abandoned; nothing was written)."""
+    import os
+    import sys
+    import threading
+
+    outcome: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread as it is
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="ballast-work", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        typer.echo(_INTERRUPTED, err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["result"]
 
 
 def _summary_table(title: str, summary: dict) -> Table:
@@ -339,47 +447,56 @@ def _run_facts(summary: dict) -> str:
     return ", ".join(f"{name} {format_value(name, summary[name])}" for name in RUN_FACTS if name in summary)
 
 
-def _provider_table(summary: dict) -> Table | None:
-    """Each liquidity provider's figures (metrics.PROVIDER_COLUMNS) from summary.json, every venue."""
+def _provider_table(summary: dict, columns: tuple[str, ...] | None = None,
+                    title: str = "providers (over each one's active window; docs/metrics.md)") -> Table | None:
+    """Each liquidity provider's figures (`columns`, default metrics.PROVIDER_COLUMNS) from
+    summary.json, every venue."""
     from ballast.report.metrics import PROVIDER_COLUMNS, format_value, summary_providers
 
     providers = summary_providers(summary, summary.get("venues") or ())
     if not providers:
         return None
-    table = Table(title="providers (over each one's active window; docs/metrics.md)")
+    table = Table(title=title)
     table.add_column("figure")
     for venue, agent, _figures in providers:
         table.add_column(f"{venue} {agent}", justify="right")
-    for name in PROVIDER_COLUMNS:
+    for name in columns or PROVIDER_COLUMNS:
         table.add_row(name, *(format_value(name, figures.get(name)) for _v, _a, figures in providers))
     return table
 
 
 def _print_summary(console: Console, title: str, summary: dict) -> None:
-    """What `ballast backtest` prints about a run: the summary table, the provider table and each
-    venue's state digest."""
+    """What `ballast backtest` prints about a run: the summary table, the provider tables (outcomes,
+    de-risk and liquidation) and each venue's state digest."""
+    from ballast.report.metrics import PROVIDER_RISK_COLUMNS
+
     console.print(_run_facts(summary), soft_wrap=True)
     console.print(_summary_table(title, summary))
-    providers = _provider_table(summary)
-    if providers is not None:
-        console.print(providers)
+    for table in (_provider_table(summary),
+                  _provider_table(summary, PROVIDER_RISK_COLUMNS, "providers: de-risk and liquidation (docs/metrics.md)")):
+        if table is not None:
+            console.print(table)
     for venue, stats in (summary.get("venues") or {}).items():
         if stats.get("state_digest"):
             console.print(f"state_digest {venue}: {stats['state_digest']}", soft_wrap=True)
 
 
 def _print_bad_debt(console: Console, summary: dict) -> None:
-    """Each Drift venue's bad debt and where it went (ballast.sim.waterfall), when there was any."""
-    for venue, stats in summary["venues"].items():
-        ledger = stats.get("bad_debt")
-        if not ledger or not (ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"]):
-            continue
-        table = Table(title=f"bad debt on {venue} (USD)")
-        for column in ("bad debt", "insurance fund", "fee pool", "socialised", "pnl deficit (IF)"):
-            table.add_column(column, justify="right")
-        table.add_row(*(f"{ledger[k]:,.2f}" for k in (
-            "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd", "pnl_deficit_insurance_usd")))
-        console.print(table)
+    """Each Drift venue's loss waterfall (ballast.sim.waterfall; metrics.py defines each figure),
+    formatted as the report shows it, when any venue had bad debt or a pnl deficit."""
+    from ballast.report.metrics import BAD_DEBT_FIGURES, format_value
+
+    ledgers = {venue: stats["bad_debt"] for venue, stats in (summary.get("venues") or {}).items()
+               if isinstance(stats.get("bad_debt"), dict)}
+    if not any(ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"] for ledger in ledgers.values()):
+        return
+    table = Table(title="bad debt and the loss waterfall (USD; docs/metrics.md)")
+    table.add_column("figure")
+    for venue in ledgers:
+        table.add_column(venue, justify="right")
+    for name in BAD_DEBT_FIGURES:
+        table.add_row(name, *(format_value(name, ledger.get(name)) for ledger in ledgers.values()))
+    console.print(table)
 
 
 @docs_app.command("scenario")
@@ -420,7 +537,8 @@ def report_command(
 
     folder = Path(run_dir)
     if not folder.is_dir():
-        raise typer.BadParameter(f"no run folder at {run_dir!r}", param_hint="RUN_DIR")
+        typer.echo(f"error: no run folder at {run_dir!r}", err=True)
+        raise typer.Exit(code=2)
     try:
         path = build_report(folder, csv=csv)
     except IncompleteRun as error:
@@ -431,7 +549,9 @@ def report_command(
 
 @app.command("replay")
 def replay_command(
-    events: str = typer.Argument(..., help="A drift-sim events.csv (event_name,timestamp,parameters)."),
+    events: str = typer.Argument(
+        ..., help="A drift-sim experiment folder or its events.csv (event_name,timestamp,parameters)."
+    ),
     oracle: str | None = typer.Option(None, "--oracle", help="Oracle CSV (blockchainTimestamp,oraclePrice)."),
     out: str = typer.Option("runs", "--out", help="Folder that receives the run folder."),
     base_liquidity: int = typer.Option(100_000, min=1, help="Each market's vAMM depth (base units of sqrt_k)."),
@@ -440,13 +560,15 @@ def replay_command(
     ),
 ) -> None:
     """Replay a drift-sim event file on the Drift engine into a run folder with its report."""
-    from ballast.replay import ReplayError, replay
+    from ballast.replay import ReplayError, replay, replay_outcome_lines
 
     try:
         folder = replay(events, oracle, out, base_liquidity=base_liquidity, initial_price=price)
-    except (ReplayError, FileNotFoundError) as error:
+    except (ReplayError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
+    for line in replay_outcome_lines(folder):
+        typer.echo(line)
     typer.echo(f"run: {folder}")
     typer.echo(f"report: {folder / 'report.html'}")
 

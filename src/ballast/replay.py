@@ -5,28 +5,43 @@ The format, as drift-sim writes it (`sim/events.py::Event.serialize_to_row`, fil
 timestamp is in seconds (drift-sim writes ints or floats such as `142.0`); `parameters` is a
 JSON object of the event dataclass's fields. Events and their parameters (drift-sim names):
 
-==================  =====================================================================
-deposit_collateral  user_index, deposit_amount (USDC 1e6), username (optional)
-mid_sim_deposit     user_index, deposit_amount (1e6), spot_market_index (0 only),
-                    reduce_only (optional)
-oracle_price        market_index, price (dollars, decimal), conf (dollars, optional), slot
-                    (ignored: Ballast derives slots from time)
-open_position       user_index, direction ("long" / "short"), quote_amount (1e6), market_index
-close_position      user_index, market_index
-add_liquidity       user_index, market_index, token_amount (LP shares, 1e9)
-remove_liquidity    user_index, market_index, lp_token_amount (1e9; -1 = all)
-settle_lp           user_index, market_index
-settle_pnl          user_index, market_index
-null                (nothing; drift-sim's NullEvent)
-==================  =====================================================================
+===========================  ============================================================
+deposit_collateral           user_index, deposit_amount (token decimals), spot_market_index
+                             (default 0), mint_amount (tokens minted to the wallet), username
+_mid_sim_deposit_collateral  as deposit_collateral, plus reduce_only (also read under its
+                             earlier name mid_sim_deposit)
+withdraw_collateral          user_index, spot_market_index, withdraw_amount, reduce_only, username
+oracle_price,                market_index, price (dollars, decimal), conf (dollars, optional),
+perp_oracle_price            slot (ignored: Ballast derives slots from time)
+spot_oracle_price            the same, for a spot market
+open_position                user_index, direction ("long" / "short"), quote_amount (1e6),
+                             market_index
+close_position               user_index, market_index
+add_liquidity                user_index, market_index, token_amount (LP shares, 1e9)
+remove_liquidity             user_index, market_index, lp_token_amount (1e9; -1 = all)
+settle_lp / settle_pnl       user_index, market_index
+init_if_stake                user_index, market_index (spot)
+add_if_stake                 user_index, market_index (spot), amount (token decimals)
+remove_if_stake              user_index, market_index (spot), amount (ignored, as drift-sim
+                             does: the whole stake is removed)
+update_k, repeg, liquidate   read, not executed (noted as skipped with the reason)
+null                         (nothing; drift-sim's NullEvent)
+===========================  ============================================================
 
 Mapping to `Exchange` instructions (as drift-sim's `backtest/main.py` drives the program):
 
 * deposit_collateral: `initialize_user` (authority `user<index>`, name = username) on first
-  sight, then `deposit`; drift-sim sets every user up before the loop, so all deposit_collateral
-  rows run first, at the start time, in file order. mid_sim_deposit: `deposit` in place.
-* oracle_price: `update_clock` to the row's time and `update_oracle_price` (price rounded half
-  even to 1e6).
+  sight, then `deposit` into the row's spot market (none for a deposit of 0); drift-sim sets
+  every user up before the loop, so all deposit_collateral rows run first, at the start time,
+  in file order. `mint_amount` only fills the wallet, which Ballast does not model (an
+  insurance-fund stake is paid from it, unlimited). _mid_sim_deposit_collateral: `deposit` in
+  place. withdraw_collateral: `withdraw` (reduce_only as given).
+* oracle_price / perp_oracle_price / spot_oracle_price: `update_clock` to the row's time and
+  `update_oracle_price` of the perp or spot market (price rounded half even to 1e6).
+* init_if_stake / add_if_stake: `initialize_insurance_fund_stake` / `add_insurance_fund_stake`.
+  remove_if_stake: `request_remove_insurance_fund_stake` of the whole stake's value
+  (`vault x shares / total shares`, as drift-sim computes it), then
+  `remove_insurance_fund_stake` (drift-sim's unstaking period is 0).
 * open_position: a market order placed and taken at once (`place_and_take_perp_order`) of
   `quote_amount x 1e9 / reserve price` base (drift-sim's conversion), capped at half the base
   reserve and floored to the order step; a zero size is skipped (as drift-sim does).
@@ -48,15 +63,23 @@ event file they are shifted so that the oracle file's first row is time 0. Each 
 published when the replay's clock reaches it (before the row at that time).
 
 The oracle holds: whenever the clock moves, every market's latest price is republished at the
-new slot (a continuous feed, as drift-sim refreshes stale oracles), and the keeper
-`update_funding_rate` runs for every market (a no-op until due).
+new slot (a continuous feed, as drift-sim refreshes stale oracles).
 
-Markets: every market index the file names gets a perp market (the presets' SOL-PERP shape:
-`base_liquidity` base of reserves at the peg, 10x/20x margins) pegged at its first known price
-(first oracle_price row, else the oracle file, else `initial_price`); a market with no price at
-all is a ReplayError. (drift-sim takes its markets from a separate markets_json.csv, which is
-not read.)
-The LP cooldown is 0, as in drift-sim's backtest.
+Markets, as drift-sim's experiment sets them up (backtest/main.py::run_trial, backtest/setup.py)
+when the experiment's `markets_json.csv` is given (`replay` reads it, and
+`spot_markets_json.csv`, from the events file's folder): perp market i from entry i, reserves
+`int(int(base_asset_reserve) / 1e13 * 1e9)` (drift-sim's own float conversion), peg and
+oracle `peg_multiplier`, margin ratios 2000/1800 (its 5x initial leverage less 200), funding
+period 1 s, order step 1e5 and tick 1, contract tier A, 100M USDC insurance and revenue caps;
+no funding keeper runs (drift-sim's backtest never updates funding). Spot market i + 1 from
+`spot_markets_json.csv` entry i: oracle `init_price`, 6 decimals, asset weights 0.8/0.9,
+liability weights 1.2/1.1, optimal utilisation 5,000 (1e6) at 20 % and 50 % max borrow rate.
+Without the JSON files, every perp market index the events name gets a perp market of the
+presets' SOL-PERP shape (`base_liquidity` base of reserves at the peg, 10x/20x margins) pegged
+at its first known price (first oracle row, else the oracle file, else `initial_price`; none at
+all is a ReplayError), and the keeper `update_funding_rate` runs whenever the clock moves.
+In both cases: the LP cooldown and every spot market's unstaking period are 0 and withdraw
+guard thresholds are at their maximum, as drift-sim sets them.
 
 Errors: a malformed file (missing column, unknown event name, parameters that are not a JSON
 object, a missing or mistyped parameter, a bad timestamp) raises ReplayError naming the row
@@ -94,11 +117,12 @@ from ballast.drift.events import FundingPaymentRecord, LiquidationRecord
 from ballast.drift.exchange import Exchange
 from ballast.drift.math.amm import bid_ask_price, reserve_price
 from ballast.drift.math.spot_balance import get_token_amount
-from ballast.drift.presets import GENESIS_TS, new_exchange
+from ballast.drift.presets import GENESIS_TS
 from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.perp_market import ContractTier
 from ballast.drift.state.spot_market import SpotBalanceType
-from ballast.drift.state.user import OrderType, PositionDirection
+from ballast.drift.state.user import MarketType, OrderType, PositionDirection
+from ballast.fixed import U64_MAX
 
 __all__ = [
     "EVENT_PARAMETERS",
@@ -107,28 +131,41 @@ __all__ = [
     "ReplayResult",
     "ReplayRow",
     "read_events",
+    "read_markets",
     "read_oracle",
+    "read_spot_markets",
     "replay",
+    "replay_outcome_lines",
     "run_replay",
 ]
 
 VENUE = "drift"
 ABSOLUTE_TS_THRESHOLD = 1_000_000_000
 
+# oracle updates of a perp market (oracle_price, perp_oracle_price) or a spot market
+_ORACLE = {
+    "market_index": ("int", False), "price": ("number", True), "conf": ("number", False),
+    "slot": ("int", False),
+}
+
 # name -> {parameter: (kind, required)}; kinds: "int", "number", "str", "bool", "direction"
 EVENT_PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
     "deposit_collateral": {
-        "user_index": ("int", True), "deposit_amount": ("int", True), "username": ("str", False),
-    },
-    "mid_sim_deposit": {
         "user_index": ("int", True), "deposit_amount": ("int", True),
-        "spot_market_index": ("int", False), "reduce_only": ("bool", False),
-        "username": ("str", False),
+        "spot_market_index": ("int", False), "mint_amount": ("int", False), "username": ("str", False),
     },
-    "oracle_price": {
-        "market_index": ("int", False), "price": ("number", True), "conf": ("number", False),
-        "slot": ("int", False),
+    "_mid_sim_deposit_collateral": {
+        "user_index": ("int", True), "deposit_amount": ("int", True),
+        "spot_market_index": ("int", False), "mint_amount": ("int", False),
+        "reduce_only": ("bool", False), "username": ("str", False),
     },
+    "withdraw_collateral": {
+        "user_index": ("int", True), "spot_market_index": ("int", True),
+        "withdraw_amount": ("int", True), "reduce_only": ("bool", True), "username": ("str", False),
+    },
+    "oracle_price": _ORACLE,
+    "perp_oracle_price": _ORACLE,
+    "spot_oracle_price": _ORACLE,
     "open_position": {
         "user_index": ("int", True), "direction": ("direction", True),
         "quote_amount": ("int", True), "market_index": ("int", True),
@@ -143,7 +180,23 @@ EVENT_PARAMETERS: dict[str, dict[str, tuple[str, bool]]] = {
     },
     "settle_lp": {"user_index": ("int", True), "market_index": ("int", True)},
     "settle_pnl": {"user_index": ("int", True), "market_index": ("int", True)},
+    "init_if_stake": {"user_index": ("int", True), "market_index": ("int", True)},
+    "add_if_stake": {"user_index": ("int", True), "market_index": ("int", True), "amount": ("int", True)},
+    "remove_if_stake": {"user_index": ("int", True), "market_index": ("int", True), "amount": ("int", True)},
+    "update_k": {"sqrt_k": ("int", True), "market_index": ("int", True)},
+    "repeg": {"peg": ("int", True), "market_index": ("int", True)},
+    "liquidate": {"user_index": ("int", True)},
     "null": {},
+}
+# the earlier name of _mid_sim_deposit_collateral, still accepted
+EVENT_PARAMETERS["mid_sim_deposit"] = EVENT_PARAMETERS["_mid_sim_deposit_collateral"]
+# events whose market_index names a spot market (the others name a perp market)
+_SPOT_EVENTS = frozenset({"spot_oracle_price", "init_if_stake", "add_if_stake", "remove_if_stake"})
+# drift-sim events Ballast reads but does not execute, and why
+_NOT_REPLAYED = {
+    "update_k": "the admin's update_k is not an instruction of Ballast's Drift engine",
+    "repeg": "the admin's repeg_amm_curve is not an instruction of Ballast's Drift engine",
+    "liquidate": "drift-sim's liquidator bot loop is not replayed (Ballast's backtests have their own keepers)",
 }
 
 
@@ -327,6 +380,60 @@ def read_oracle(path: str | Path) -> list[tuple[int, int, int]]:
 # --- execution --------------------------------------------------------------------------------
 
 
+# drift-sim's experiment set-up (backtest/setup.py::setup_market, setup_spot_market; main.py::run_trial)
+DRIFT_SIM_MARGIN_RATIO_INITIAL = 2_000  # MARGIN_PRECISION // perp_market_init_leverage (5)
+DRIFT_SIM_MARGIN_RATIO_MAINTENANCE = 1_800  # initial less 200
+DRIFT_SIM_ORDER_STEP = AMM_RESERVE_PRECISION // 10_000
+DRIFT_SIM_MAX_IMBALANCE = 100_000_000 * QUOTE_PRECISION  # quote_max_insurance, max revenue withdraw
+MARKETS_FILE = "markets_json.csv"
+SPOT_MARKETS_FILE = "spot_markets_json.csv"
+
+
+def _json_list(path: Path) -> list:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8") or "[]")
+    except json.JSONDecodeError as error:
+        raise ReplayError(f"{path.name}: not valid JSON ({error.msg})") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ReplayError(f"{path.name}: expected a JSON list of objects")
+    return entries
+
+
+def read_markets(path: str | Path) -> list[tuple[int, int]]:
+    """drift-sim's markets_json.csv (a JSON list of perp market accounts) as (base reserves
+    1e9, peg 1e6) per market, converted as drift-sim's setup_market does: reserves
+    `int(int(base_asset_reserve) / 1e13 * 1e9)` (its float arithmetic, kept as it is)."""
+    path = Path(path)
+    markets = []
+    for number, entry in enumerate(_json_list(path)):
+        try:
+            reserves = int(int(entry["base_asset_reserve"]) / 1e13 * AMM_RESERVE_PRECISION)
+            peg = int(entry["peg_multiplier"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ReplayError(
+                f"{path.name} market {number}: needs integer base_asset_reserve and peg_multiplier ({error!r})"
+            ) from None
+        if reserves <= 0 or peg <= 0:
+            raise ReplayError(f"{path.name} market {number}: reserves {reserves} and peg {peg} must be positive")
+        markets.append((reserves, peg))
+    return markets
+
+
+def read_spot_markets(path: str | Path) -> list[int]:
+    """drift-sim's spot_markets_json.csv (a JSON list of {"init_price": dollars}) as the
+    opening oracle price (1e6) of spot markets 1, 2, ..."""
+    path = Path(path)
+    prices = []
+    for number, entry in enumerate(_json_list(path)):
+        if "init_price" not in entry:
+            raise ReplayError(f"{path.name} spot market {number + 1}: needs init_price")
+        price = _price_to_int(entry["init_price"], f"{path.name} spot market {number + 1}")
+        if price <= 0:
+            raise ReplayError(f"{path.name} spot market {number + 1}: init_price must be positive")
+        prices.append(price)
+    return prices
+
+
 def _authority(user_index: int) -> str:
     return f"user{user_index}"
 
@@ -339,9 +446,13 @@ class _Replayer:
         start_ts: int,
         base_liquidity: int,
         initial_price: int | None = None,
+        markets: Sequence[tuple[int, int]] | None = None,
+        spot_prices: Sequence[int] = (),
     ) -> None:
         self.rows = rows
         self.initial_price = initial_price
+        self.markets = markets
+        self.spot_prices = spot_prices
         absolute = bool(rows) and rows[0].timestamp >= ABSOLUTE_TS_THRESHOLD
         self.base_ts = 0 if absolute else start_ts
         shift = 0
@@ -350,10 +461,13 @@ class _Replayer:
         self.oracle = [(ts - shift, market, price) for ts, market, price in oracle]
         self.oracle_pos = 0
         self.base_liquidity = base_liquidity
-        self.exchange = new_exchange(self._time_of(rows[0]) if rows else start_ts)
+        self.exchange = Exchange()
+        self.exchange.update_clock(self._time_of(rows[0]) if rows else start_ts)
+        self.exchange.initialize_spot_market(unstaking_period=0, withdraw_guard_threshold=U64_MAX)
         self.exchange.update_lp_cooldown_time(0)
         self.notes: list[tuple[int, ReplayNote]] = []  # (position in exchange.events, note)
         self.last_price: dict[int, int] = {}
+        self.last_spot_price: dict[int, int] = {}
         self.kinds: dict[str, str] = {}
         self.bal = BalPerformance()
         self.ts_rows: dict[int, list[dict]] = {}
@@ -368,17 +482,39 @@ class _Replayer:
     # markets ------------------------------------------------------------------------------
 
     def setup_markets(self) -> None:
+        for number, price in enumerate(self.spot_prices, start=1):
+            self.exchange.initialize_spot_market(
+                number, decimals=6, name=f"SPOT-{number}", oracle_price=price,
+                initial_asset_weight=8_000, maintenance_asset_weight=9_000,
+                initial_liability_weight=12_000, maintenance_liability_weight=11_000,
+                optimal_utilization=5_000, optimal_borrow_rate=200_000, max_borrow_rate=500_000,
+                unstaking_period=0, withdraw_guard_threshold=U64_MAX,
+            )
+            self.last_spot_price[number] = price
+        if self.markets is not None:
+            for index, (reserves, peg) in enumerate(self.markets):
+                self.exchange.initialize_perp_market(
+                    market_index=index, amm_base_asset_reserve=reserves, amm_quote_asset_reserve=reserves,
+                    amm_periodicity=1, amm_peg_multiplier=peg, oracle_price=peg,
+                    margin_ratio_initial=DRIFT_SIM_MARGIN_RATIO_INITIAL,
+                    margin_ratio_maintenance=DRIFT_SIM_MARGIN_RATIO_MAINTENANCE,
+                    order_step_size=DRIFT_SIM_ORDER_STEP, order_tick_size=1, min_order_size=DRIFT_SIM_ORDER_STEP,
+                    contract_tier=ContractTier.A, quote_max_insurance=DRIFT_SIM_MAX_IMBALANCE,
+                    max_revenue_withdraw_per_period=DRIFT_SIM_MAX_IMBALANCE, name=f"PERP-{index}",
+                )
+                self.last_price[index] = peg
+            return
         indices = {
             row.parameters.get("market_index", 0)
             for row in self.rows
-            if "market_index" in EVENT_PARAMETERS[row.event_name]
+            if "market_index" in EVENT_PARAMETERS[row.event_name] and row.event_name not in _SPOT_EVENTS
         }
         indices |= {market for _, market, _ in self.oracle}
         if not indices:
             return
         first_price: dict[int, int] = {}
         for row in self.rows:
-            if row.event_name == "oracle_price":
+            if row.event_name in ("oracle_price", "perp_oracle_price"):
                 market = row.parameters.get("market_index", 0)
                 first_price.setdefault(market, _price_to_int(row.parameters["price"], f"row {row.row}"))
         for _, market, price in self.oracle:
@@ -445,12 +581,19 @@ class _Replayer:
         exchange.update_clock(now)
         for market, price in sorted(self.last_price.items()):
             exchange.update_oracle_price(market, price)
-        for market in sorted(exchange.perp_markets):
-            self._attempt(None, "update_funding_rate", lambda m=market: exchange.update_funding_rate(m))
+        for market, price in sorted(self.last_spot_price.items()):
+            exchange.update_oracle_price(market, price, market_type=MarketType.Spot)
+        if self.markets is None:  # drift-sim's own markets never update funding
+            for market in sorted(exchange.perp_markets):
+                self._attempt(None, "update_funding_rate", lambda m=market: exchange.update_funding_rate(m))
 
     def _publish(self, market: int, price: int, confidence: int = 0) -> None:
         self.exchange.update_oracle_price(market, price, confidence)
         self.last_price[market] = price
+
+    def _publish_spot(self, market: int, price: int, confidence: int = 0) -> None:
+        self.exchange.update_oracle_price(market, price, confidence, market_type=MarketType.Spot)
+        self.last_spot_price[market] = price
 
     # rows ------------------------------------------------------------------------------
 
@@ -475,10 +618,7 @@ class _Replayer:
         self.setup_markets()
         deposits = [row for row in self.rows if row.event_name == "deposit_collateral"]
         for row in deposits:
-            p = row.parameters
-            self._ensure_user(p["user_index"], p.get("username", "u"))
-            self._attempt(row, row.event_name, lambda p=p: self.exchange.deposit(
-                _authority(p["user_index"]), 0, 0, p["deposit_amount"]))
+            self._deposit(row)
         self.sample()
         for row in self.rows:
             if row.event_name == "deposit_collateral":
@@ -496,23 +636,25 @@ class _Replayer:
         name = row.event_name
         if name == "null":
             return
-        if name == "oracle_price":
-            market = p.get("market_index", 0)
-            if market not in ex.perp_markets:
-                self._note(row, name, "skipped", f"no perp market {market}")
-                return
-            price = _price_to_int(p["price"], _where(row.row, row.line, name))
-            conf = abs(_price_to_int(p.get("conf", 0), _where(row.row, row.line, name)))
-            self._attempt(row, name, lambda: self._publish(market, price, conf))
+        if name in _NOT_REPLAYED:
+            self._note(row, name, "skipped", _NOT_REPLAYED[name])
+            return
+        if name in ("oracle_price", "perp_oracle_price", "spot_oracle_price"):
+            self._oracle(row)
             return
         authority = _authority(p["user_index"])
         market = p.get("market_index", 0)
-        if name == "mid_sim_deposit":
-            if p.get("spot_market_index", 0) != 0:
-                self._note(row, name, "skipped", "only USDC (spot market 0) deposits are replayed")
-                return
-            self._ensure_user(p["user_index"], p.get("username", "u"))
-            self._attempt(row, name, lambda: ex.deposit(authority, 0, 0, p["deposit_amount"]))
+        if name in ("_mid_sim_deposit_collateral", "mid_sim_deposit"):
+            self._deposit(row)
+        elif name == "withdraw_collateral":
+            self._attempt(row, name, lambda: ex.withdraw(
+                authority, 0, p["spot_market_index"], p["withdraw_amount"], p["reduce_only"]))
+        elif name == "init_if_stake":
+            self._attempt(row, name, lambda: ex.initialize_insurance_fund_stake(authority, market))
+        elif name == "add_if_stake":
+            self._attempt(row, name, lambda: ex.add_insurance_fund_stake(authority, market, p["amount"]))
+        elif name == "remove_if_stake":
+            self._remove_if_stake(row, authority, market)
         elif name == "open_position":
             self._open(row, authority, market, p["direction"], p["quote_amount"])
         elif name == "close_position":
@@ -542,6 +684,47 @@ class _Replayer:
             self._attempt(row, name, lambda: ex.settle_pnl(authority, 0, market, SettlePnlMode.TrySettle))
         else:  # pragma: no cover - read_events admits only known names
             raise ReplayError(f"{_where(row.row, row.line)}: unknown event name {name!r}")
+
+    def _deposit(self, row: ReplayRow) -> None:
+        p = row.parameters
+        self._ensure_user(p["user_index"], p.get("username", "u"))
+        if p["deposit_amount"] == 0:  # only minted to the wallet
+            return
+        self._attempt(row, row.event_name, lambda: self.exchange.deposit(
+            _authority(p["user_index"]), 0, p.get("spot_market_index", 0), p["deposit_amount"]))
+
+    def _oracle(self, row: ReplayRow) -> None:
+        p = row.parameters
+        name = row.event_name
+        market = p.get("market_index", 0)
+        spot = name == "spot_oracle_price"
+        if market not in (self.exchange.spot_markets if spot else self.exchange.perp_markets):
+            self._note(row, name, "skipped", f"no {'spot' if spot else 'perp'} market {market}")
+            return
+        price = _price_to_int(p["price"], _where(row.row, row.line, name))
+        conf = abs(_price_to_int(p.get("conf", 0), _where(row.row, row.line, name)))
+        if spot:
+            self._attempt(row, name, lambda: self._publish_spot(market, price, conf))
+        else:
+            self._attempt(row, name, lambda: self._publish(market, price, conf))
+
+    def _remove_if_stake(self, row: ReplayRow, authority: str, market: int) -> None:
+        """drift-sim's RemoveIfStakeEvent: unstake the whole stake's value
+        (vault x shares / total shares, floored), then remove it; nothing when that is 0."""
+        ex = self.exchange
+        stake = ex.insurance_fund_stakes.get(f"{authority}/{market}")
+        if market not in ex.spot_markets or stake is None:
+            self._note(row, row.event_name, "failed", f"{authority} has no insurance-fund stake in spot market {market}")
+            return
+        fund = ex.spot_market(market).insurance_fund
+        amount = fund.vault_amount * stake.if_shares // fund.total_shares if fund.total_shares else 0
+        if amount == 0:
+            self._note(row, row.event_name, "skipped", "the stake is worth 0")
+            return
+        self._attempt(row, row.event_name, lambda: ex.request_remove_insurance_fund_stake(authority, market, amount))
+        if stake.last_withdraw_request_shares == 0:  # the request was refused (noted)
+            return
+        self._attempt(row, row.event_name, lambda: ex.remove_insurance_fund_stake(authority, market))
 
     def _dust_fee_estimate(self, authority: str, market: int) -> int:
         """The residual-burn fee a removal charges, `floor(|r| x oracle / 1e9) + 1` on the
@@ -737,11 +920,14 @@ def run_replay(
     scenario: dict[str, Any] | None = None,
     data_digest: str = "",
     initial_price: float | str | Decimal | None = None,
+    markets: Sequence[tuple[int, int]] | None = None,
+    spot_prices: Sequence[int] = (),
 ) -> ReplayResult:
     """Execute validated rows on a fresh Drift exchange; return the result for the store.
-    `initial_price` (dollars) pegs markets the rows and oracle give no price for."""
+    `initial_price` (dollars) pegs markets the rows and oracle give no price for; `markets`
+    and `spot_prices` (read_markets, read_spot_markets) set the markets up as drift-sim does."""
     peg = None if initial_price is None else _price_to_int(initial_price, "initial price")
-    replayer = _Replayer(rows, oracle, start_ts, base_liquidity, peg)
+    replayer = _Replayer(rows, oracle, start_ts, base_liquidity, peg, markets, spot_prices)
     replayer.run()
     from ballast.report.stats import nav_stats, provider_rows
 
@@ -801,20 +987,32 @@ def replay(
     initial_price: float | str | Decimal | None = None,
     report: bool = True,
 ) -> Path:
-    """Replay a drift-sim events.csv (and optional oracle CSV) into a run folder under
-    `out_dir`; return the folder. Raises ReplayError for a malformed file."""
+    """Replay a drift-sim experiment into a run folder under `out_dir`; return the folder.
+    `events_path` is its events.csv or its folder; the experiment's markets_json.csv and
+    spot_markets_json.csv, when beside it and not empty, set the markets up; an optional oracle
+    CSV. Raises ReplayError for a missing or malformed file."""
     from ballast.report import build_report
     from ballast.store.run_folder import data_digest_of_files, write_run
 
     events_path = Path(events_path)
+    if events_path.is_dir():
+        events_path = events_path / "events.csv"
+    if not events_path.is_file():
+        raise ReplayError(f"no events file {str(events_path)!r}")
     rows = read_events(events_path)
     oracle = read_oracle(oracle_path) if oracle_path is not None else []
+    markets_path, spot_path = events_path.parent / MARKETS_FILE, events_path.parent / SPOT_MARKETS_FILE
+    markets = read_markets(markets_path) if markets_path.is_file() else []
+    spot_prices = read_spot_markets(spot_path) if spot_path.is_file() else []
     files = [events_path] + ([Path(oracle_path)] if oracle_path is not None else [])
+    files += [path for path, used in ((markets_path, markets), (spot_path, spot_prices)) if used]
     digest = data_digest_of_files(files)
     scenario = {
         "kind": "replay",
         "format": "drift-sim events.csv",
         "events_file": events_path.name,
+        "markets_file": MARKETS_FILE if markets else None,
+        "spot_markets_file": SPOT_MARKETS_FILE if spot_prices else None,
         "oracle_file": Path(oracle_path).name if oracle_path is not None else None,
         "start_ts": start_ts,
         "base_liquidity": base_liquidity,
@@ -823,7 +1021,7 @@ def replay(
     }
     result = run_replay(
         rows, oracle, start_ts=start_ts, base_liquidity=base_liquidity, scenario=scenario,
-        data_digest=digest, initial_price=initial_price,
+        data_digest=digest, initial_price=initial_price, markets=markets or None, spot_prices=spot_prices,
     )
     result.manifest_extra = {
         "replay": {
@@ -835,3 +1033,27 @@ def replay(
         }
     }
     return write_run(result, out_dir, finish=build_report if report else None)
+
+
+def replay_outcome_lines(folder: str | Path, limit: int = 10) -> list[str]:
+    """What a replay's terminal says of its rows: the counts of rows, failed and skipped
+    ones, then the first `limit` failed rows (row number, event, the engine's refusal)."""
+    from ballast.store.run_folder import load_run
+
+    run = load_run(folder)
+    summary = run.summary
+    lines = [
+        f"rows: {summary['rows_count']:,}, failed: {summary['failed_events_count']:,}, "
+        f"skipped: {summary['skipped_events_count']:,}"
+    ]
+    events = run.events
+    failed = [
+        json.loads(fields)
+        for kind, fields in zip(events.column("type").to_pylist(), events.column("fields").to_pylist(), strict=True)
+        if kind == "ReplayNote" and json.loads(fields).get("outcome") == "failed"
+    ] if events.num_rows else []
+    for note in failed[:limit]:
+        lines.append(f"  failed: row {note['row']} {note['event_name']}: {note['message']}")
+    if len(failed) > limit:
+        lines.append(f"  ... and {len(failed) - limit:,} more failed rows (events.parquet, type ReplayNote)")
+    return lines

@@ -4,7 +4,7 @@ Expectations are derived by hand from the spec formulas (docs/spec perp_curie.md
 2.4, 2.6, 2.7) unless a Curie test file is cited.
 """
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballast.curie.math import account_balance as ab
@@ -199,3 +199,25 @@ def test_total_debt_value_counts_negative_base_and_net_negative_quote():
     account, markets = _taker_market(-2 * E18, 300 * E18)
     # base -2 at 100 -> -200; quote +300 is not debt
     assert ab.get_total_debt_value(account, markets, {"ETH": 100 * E18}) == 200 * E18
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(1, 400), min_size=1, max_size=12), st.lists(st.integers(0, 4000), min_size=1, max_size=5))
+def test_market_twaps_in_one_observe_equal_each_twap_alone(waits, intervals):
+    from ballast.curie.clearing_house import ClearingHouse
+    from ballast.curie.math.funding import get_sqrt_market_twap_x96, get_sqrt_market_twaps_x96
+    from ballast.curie.univ3 import tick_math
+
+    ch = ClearingHouse()
+    ch.update_clock(1_000_000)
+    ch.add_pool("ETH", tick_math.get_sqrt_ratio_at_tick(46000), 3000)
+    ch.deposit("maker", 10**12)
+    ch.deposit("taker", 10**12)
+    ch.add_liquidity("maker", "ETH", 10**21, 10**23, 42000, 50040)
+    for i, wait in enumerate(waits):
+        ch.update_clock(ch.now + wait)
+        ch.open_position("taker", "ETH", i % 2 == 0, True, 10**18 * (1 + wait % 7))
+    pool = ch.markets["ETH"].pool
+    assert get_sqrt_market_twaps_x96(pool, ch.now, intervals) == [
+        get_sqrt_market_twap_x96(pool, ch.now, interval) for interval in intervals
+    ]

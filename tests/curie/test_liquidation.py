@@ -185,6 +185,20 @@ def test_liquidation_beyond_insurance_fund_capacity_reverts():
     assert ch.state_digest() == digest
 
 
+def test_liquidation_beyond_capacity_after_settling_funding_reverts_the_market_too():
+    ch = _maker_house()
+    ch.insurance_fund_state.wallet = 0
+    ch.cancel_all_excess_orders("alice", "ETH")
+    ch.update_clock(ch.now + 600)  # the liquidation settles funding (market fields) before it fails
+    market = ch.markets["ETH"]
+    last_settled = market.last_settled_timestamp
+    digest = ch.state_digest()
+    with pytest.raises(InsufficientInsuranceFundCapacity):
+        ch.liquidate("davis", "alice", "ETH")
+    assert ch.state_digest() == digest
+    assert market.last_settled_timestamp == last_settled < ch.now
+
+
 # --- taker liquidation, hand-derived --------------------------------------------------------
 
 

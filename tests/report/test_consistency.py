@@ -1,6 +1,7 @@
 """No figure disagrees: for every example scenario (shortened to 2 days), every scalar figure of
 summary.json appears with the same value, formatted the same way (metrics.format_value), in the
-report's Summary and Provider outcomes tables and in the terminal's tables, venue by venue."""
+report's Summary, Provider outcomes, De-risk and liquidation and loss waterfall tables and in the
+terminal's tables, venue by venue."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ballast.cli import _print_summary
+from ballast.cli import _print_bad_debt, _print_summary
 from ballast.report import save_run
-from ballast.report.metrics import PROVIDER_COLUMNS, RUN_FACTS, format_value, summary_providers
+from ballast.report.metrics import (
+    BAD_DEBT_FIGURES,
+    PROVIDER_COLUMNS,
+    PROVIDER_RISK_COLUMNS,
+    RUN_FACTS,
+    format_value,
+    summary_providers,
+)
 from ballast.sim import Backtest, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +93,7 @@ def runs(tmp_path_factory):
         report = save_run(result, out)
         console = Console(record=True, width=400, color_system=None)
         _print_summary(console, f"backtest {path.name}", result.summary)
+        _print_bad_debt(console, result.summary)
         made[path.stem] = (
             json.loads((report.parent / "summary.json").read_text()),
             report.read_text(encoding="utf-8"),
@@ -145,6 +154,44 @@ def test_summary_json_report_and_terminal_show_the_same_figures(runs, example):
             shown = format_value(name, own.get(name))
             assert report_providers[(venue, agent)][column] == shown, f"report {venue} {agent} {name}"
             assert terminal_columns[name][index] == shown, f"terminal {venue} {agent} {name}"
+
+
+@pytest.mark.parametrize("example", [p.stem for p in EXAMPLES])
+def test_de_risk_liquidation_and_waterfall_figures_agree(runs, example):
+    summary, page, terminal, venues = runs[example]
+    terminal_tables = _terminal_tables(terminal)
+
+    # per provider: the report's De-risk and liquidation table and the terminal's third table
+    providers = summary_providers(summary, venues)
+    report_rows = _section_tables(page, "De-risk and liquidation")[0]
+    assert report_rows[0] == ["venue", "provider", *PROVIDER_RISK_COLUMNS]
+    report_providers = {(row[0], row[1]): row[2:] for row in report_rows[1:]}
+    terminal_risk = terminal_tables[2]
+    assert terminal_risk[0][1:] == [f"{v} {a}" for v, a, _ in providers]
+    terminal_columns = _by_label(terminal_risk[1:])
+    for index, (venue, agent, own) in enumerate(providers):
+        for column, name in enumerate(PROVIDER_RISK_COLUMNS):
+            shown = format_value(name, own.get(name))
+            assert report_providers[(venue, agent)][column] == shown, f"report {venue} {agent} {name}"
+            assert terminal_columns[name][index] == shown, f"terminal {venue} {agent} {name}"
+
+    # the loss waterfall of every Drift venue; the terminal prints it when there was bad debt
+    ledgers = {v: summary["venues"][v]["bad_debt"] for v in venues if "bad_debt" in summary["venues"][v]}
+    if not ledgers:
+        assert "No Drift venue in this run." in page
+        return
+    waterfall = _section_tables(page, "Bad debt and the loss waterfall")[0]
+    assert waterfall[0][1:-1] == [f"{v} (USD / count)" for v in ledgers]
+    report_figures = _by_label(waterfall[1:])
+    printed = [t for t in terminal_tables if len(t) > 1 and t[1][0] == "bad_debt_usd"]
+    assert bool(printed) == any(ledger["bad_debt_usd"] or ledger["pnl_deficit_insurance_usd"]
+                                for ledger in ledgers.values())
+    for column, ledger in enumerate(ledgers.values()):
+        for name in BAD_DEBT_FIGURES:
+            shown = format_value(name, ledger[name])
+            assert report_figures[name][column] == shown, f"report {name}"
+            if printed:
+                assert _by_label(printed[0][1:])[name][column] == shown, f"terminal {name}"
 
 
 def test_short_runs_show_window_figures_as_not_available(runs):

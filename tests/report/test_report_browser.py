@@ -78,8 +78,8 @@ def test_every_chart_is_drawn_by_echarts(opened, report):
 
     charts = _charts(page)
 
-    assert set(charts) >= {"price and mark", "provider NAV and drawdown", "PnL decomposition", "BAL performance",
-                           "funding rates", "pools and insurance fund"}
+    assert set(charts) >= {"price and mark", "de-risk and liquidation prices", "provider NAV and drawdown",
+                           "PnL decomposition", "BAL performance", "funding rates", "pools and insurance fund"}
     for label, chart in charts.items():
         assert chart.query_selector("canvas") is not None, label
         size = chart.evaluate("el => { const c = echarts.getInstanceByDom(el); return [c.getWidth(), c.getHeight()]; }")
@@ -101,6 +101,17 @@ def test_hovering_a_chart_shows_the_values_there(opened):
     assert re.search(r"bid/ask: [\d,.]+ to [\d,.]+", price)
     assert re.search(r"drift lp: [\d,]+", nav) and "drawdown (% of peak)" in nav
     assert re.search(r"fees\s+[-\d,.]+", bars)
+
+
+def test_the_risk_chart_shows_the_prices_beside_the_oracle_on_a_log_axis(opened):
+    page, _requests, _errors = opened
+    chart = _charts(page)["de-risk and liquidation prices"]
+
+    axis = chart.evaluate("el => echarts.getInstanceByDom(el).getOption().yAxis[0].type")
+    tip = _hover(page, chart)
+
+    assert axis == "log"
+    assert re.search(r"oracle: [\d,]+\.\d+", tip) and re.search(r"liquidation above: [\d,]+\.\d+", tip)
 
 
 def test_clicking_a_legend_entry_toggles_its_series(opened):

@@ -12,6 +12,7 @@ import pytest
 
 from ballast.drift.events import LiquidationRecord, LiquidationType
 from ballast.report import save_run
+from ballast.report.metrics import format_value
 from ballast.sim import AuditFailure, Backtest, load_scenario, parse_scenario
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "gap_crash.toml"
@@ -73,7 +74,10 @@ def test_gap_crash_report_shows_the_waterfall_stages(gap_crash, tmp_path):
     section = html[html.index("Bad debt and the loss waterfall</h2>"):]
     ledger = gap_crash.summary["venues"]["drift"]["bad_debt"]
     for key in ("bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd"):
-        assert f"{ledger[key]:,.4f}" in section
+        assert f">{format_value(key, ledger[key])}<" in section
+    assert ledger["waterfall"], "the gap leaves bankruptcies"
+    for row in ledger["waterfall"]:  # one table row per resolution, its four amounts
+        assert all(f">{format_value(k, row[k])}<" in section for k in ("bad_debt_usd", "socialised_usd"))
 
 
 def test_a_luna_like_slide_keeps_the_market_running_and_resolves_every_loss():

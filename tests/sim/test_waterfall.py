@@ -3,7 +3,7 @@ mismatches."""
 
 from __future__ import annotations
 
-from ballast.sim.waterfall import BadDebtLedger, Resolution, Unresolved
+from ballast.sim.waterfall import BadDebtLedger, Resolution, Unresolved, depleted_ts
 
 
 def _resolution(kind="perp", bad_debt=100, insurance_fund=60, fee_pool=30, socialised=10, user="u"):
@@ -151,3 +151,19 @@ def test_mismatches_lists_only_resolutions_whose_stages_do_not_sum_to_the_bad_de
     mismatched = ledger.mismatches()
 
     assert mismatched == [short, over]
+
+
+def test_the_fund_ran_dry_the_first_time_it_held_under_a_dollar_after_holding_one():
+    assert depleted_ts([10, 20, 30, 40], [5_000.0, 1.0, 0.000001, 0.0]) == 30
+
+
+def test_a_fund_that_never_held_a_dollar_never_ran_dry():
+    assert depleted_ts([10, 20], [0.0, 0.5]) is None
+    assert depleted_ts([10, 20], [0.0, 2.0]) is None
+
+
+def test_a_resolution_row_is_in_dollars():
+    row = Resolution(ts=5, user="u", kind="perp", market="SOL-PERP", bad_debt=3_000_000, insurance_fund=1_000_000,
+                     fee_pool=500_000, socialised=1_500_000).usd()
+    assert row == {"ts": 5, "user": "u", "kind": "perp", "market": "SOL-PERP", "bad_debt_usd": 3.0,
+                   "insurance_fund_usd": 1.0, "fee_pool_usd": 0.5, "socialised_usd": 1.5}

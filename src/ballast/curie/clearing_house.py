@@ -96,6 +96,7 @@ from ballast.curie.state import (
 )
 from ballast.curie.state.insurance_fund import InsuranceFundState
 from ballast.curie.state.rewards import MarketRewards, RewardsState
+from ballast.curie.undo import UndoLog, restore_records, snapshot_records
 from ballast.curie.univ3 import pool as univ3_pool
 from ballast.curie.univ3 import tick_math
 
@@ -196,10 +197,25 @@ class ClearingHouse:
     def __post_init__(self) -> None:
         self.account(self.insurance_fund)
 
-    def _atomic(self, touched: Iterable[Any], action: Callable[[], T], accounts_before: int | None = None) -> T:
+    def _atomic(
+        self,
+        touched: Iterable[Any],
+        action: Callable[[], T],
+        accounts_before: int | None = None,
+        records: Iterable[Any] = (),
+        undo: UndoLog | None = None,
+    ) -> T:
         """Run `action`; on any error restore the touched objects, drop accounts and markets
-        created since `accounts_before` (default: now) and the events appended, and re-raise."""
+        created since `accounts_before` (default: now) and the events appended, and re-raise.
+
+        `touched` are snapshotted whole (`ballast.atomic.snapshot`: everything reachable);
+        `records` only through their scalar records (`ballast.curie.undo.snapshot_records`:
+        a market's own fields, its ledger, info and pool scalars, not its tick collections),
+        for an action whose writers log every collection entry they write into `undo`
+        (rolled back first on error). The cost of a taker instruction then follows what it
+        writes, not the number of ticks and orders in the market."""
         snapshots = [snapshot(obj) for obj in touched]
+        record_snapshots = [snapshot_records(obj) for obj in records]
         if accounts_before is None:
             accounts_before = len(self.accounts)
         markets_before = len(self.markets)
@@ -207,8 +223,12 @@ class ClearingHouse:
         try:
             return action()
         except BaseException:
+            if undo is not None:
+                undo.rollback()
             for snap in snapshots:
                 restore(snap)
+            for entries in record_snapshots:
+                restore_records(entries)
             for key in list(self.accounts)[accounts_before:]:
                 del self.accounts[key]
             for key in list(self.markets)[markets_before:]:
@@ -233,7 +253,8 @@ class ClearingHouse:
         return state
 
     def _if_account(self) -> Account:
-        return self.account(self.insurance_fund)
+        account = self.accounts.get(self.insurance_fund)
+        return account if account is not None else self.account(self.insurance_fund)
 
     def _touched(self, account: Account, *markets: MarketState) -> list[Any]:
         touched: list[Any] = [account, self._if_account(), self.vault, self.insurance_fund_state]
@@ -242,6 +263,16 @@ class ClearingHouse:
             touched.append(self._market_rewards(market.base_token))
         return touched
 
+    def _taker_touched(self, accounts: Iterable[Account], market: MarketState) -> tuple[list[Any], list[Any]]:
+        """(touched, records) for `_atomic` of a taker instruction in `market`: the accounts,
+        the insurance fund's account, the vault and the fund's state whole; the market and its
+        Pool Party records through their scalar records only. Sound for an instruction whose
+        writes to the market's and Pool Party's collections all go through an undo log (the
+        swap's writers and the epoch roll in open/close position) or that writes none of
+        them (liquidate: funding settlement and realization write only scalars and ledger)."""
+        touched: list[Any] = [*accounts, self._if_account(), self.vault, self.insurance_fund_state]
+        return touched, [market, self._market_rewards(market.base_token)]
+
     def _market_rewards(self, market: str) -> MarketRewards:
         rewards = self.rewards.markets.get(market)
         if rewards is None:
@@ -249,11 +280,13 @@ class ClearingHouse:
             self.rewards.markets[market] = rewards
         return rewards
 
-    def _roll_rewards(self, state: MarketState) -> MarketRewards:
+    def _roll_rewards(self, state: MarketState, undo: UndoLog | None = None) -> MarketRewards:
         """The market's Pool Party records, rolled to the epoch of `now` (checkpointing every
-        order of the market when a new epoch starts)."""
+        order of the market when a new epoch starts; logged into `undo` when given)."""
         rewards = self._market_rewards(state.base_token)
-        rewards_controller.roll_epoch(rewards, state.base_token, self.accounts.values(), state.pool.tick, self.now)
+        rewards_controller.roll_epoch(
+            rewards, state.base_token, self.accounts.values(), state.pool.tick, self.now, undo
+        )
         return rewards
 
     # --- clock, index and mark prices -------------------------------------------------
@@ -346,11 +379,19 @@ class ClearingHouse:
         if market in self.mark_prices:
             return self.mark_prices[market]
         config = self.config
-        short = self._market_twap(state, MARK_PRICE_SHORT_TWAP_INTERVAL)
-        long = self._market_twap(state, config.mark_price_market_twap_interval)
-        premium = self._market_twap(state, config.mark_price_premium_interval) - self._index_twap(
-            market, config.mark_price_premium_interval
+        short, long, premium_twap = (
+            format_sqrt_price_x96_to_price_x10_18(sqrt_twap)
+            for sqrt_twap in funding_math.get_sqrt_market_twaps_x96(
+                state.pool,
+                self.now,
+                (
+                    MARK_PRICE_SHORT_TWAP_INTERVAL,
+                    config.mark_price_market_twap_interval,
+                    config.mark_price_premium_interval,
+                ),
+            )
         )
+        premium = premium_twap - self._index_twap(market, config.mark_price_premium_interval)
         with_premium = self._index_twap(market, 0) + premium
         return sorted((short, long, with_premium))[1]
 
@@ -377,8 +418,23 @@ class ClearingHouse:
         )
         return growth, format_sqrt_price_x96_to_price_x10_18(sqrt_twap), index_twap
 
+    def _funding_growth(self, market: MarketState) -> FundingGrowth:
+        """`_funding_growth_and_twaps(market)[0]`: once the growth is stored at `now` it is the
+        stored value, which calc_funding_growth_global returns without reading the TWAPs, so
+        they are not computed again (the margin check after a settlement at `now`; the TWAPs
+        read at that settlement could not fail and cannot now).
+
+        Source: contracts/Exchange.sol::_getFundingGrowthGlobalAndTwaps
+        """
+        if market.last_settled_timestamp == self.now:
+            return market.funding_growth_global
+        return self._funding_growth_and_twaps(market)[0]
+
     def _settle_funding(self, account: Account, market: MarketState) -> FundingGrowth:
-        growth, market_twap, index_twap = self._funding_growth_and_twaps(market)
+        if market.last_settled_timestamp == self.now:  # stored at now: nothing to store again
+            growth, market_twap, index_twap = market.funding_growth_global, 0, 0
+        else:
+            growth, market_twap, index_twap = self._funding_growth_and_twaps(market)
         payment, stored = funding_controller.settle_funding(account, market, growth, self.now)
         if stored:
             self.events.append(FundingUpdated(self.now, market.base_token, market_twap, index_twap))
@@ -389,7 +445,7 @@ class ClearingHouse:
     def _valuation(self, account: Account) -> tuple[dict[str, MarketState], dict[str, FundingGrowth], dict[str, int]]:
         """Markets, current funding growths and mark prices of the account's registered markets."""
         markets = {name: self.markets[name] for name in account.markets}
-        growths = {name: self._funding_growth_and_twaps(m)[0] for name, m in markets.items()}
+        growths = {name: self._funding_growth(m) for name, m in markets.items()}
         marks = {name: self.get_mark_price(name) for name in markets}
         return markets, growths, marks
 
@@ -508,7 +564,7 @@ class ClearingHouse:
             vault_controller.withdraw(self.vault, account, amount)
             self.events.append(Withdrawn(self.now, SETTLEMENT_TOKEN, trader, amount))
 
-        self._atomic([account, self.vault, *markets], action, n)
+        self._atomic([account, self.vault], action, n, markets)
 
     def _existing(self, trader: str) -> list[Account]:
         account = self.accounts.get(trader)
@@ -726,12 +782,22 @@ class ClearingHouse:
         n = len(self.accounts)
         account = self.account(trader)
 
+        undo = UndoLog()
+
         def action() -> tuple[int, int]:
             return self._open_position(
-                account, state, is_base_to_quote, is_exact_input, amount, opposite_amount_bound, sqrt_price_limit_x96
+                account,
+                state,
+                is_base_to_quote,
+                is_exact_input,
+                amount,
+                opposite_amount_bound,
+                sqrt_price_limit_x96,
+                undo,
             )
 
-        return self._atomic(self._touched(account, state), action, n)
+        touched, records = self._taker_touched((account,), state)
+        return self._atomic(touched, action, n, records, undo)
 
     def _open_position(
         self,
@@ -742,10 +808,13 @@ class ClearingHouse:
         amount: int,
         opposite_amount_bound: int,
         sqrt_price_limit_x96: int,
+        undo: UndoLog,
     ) -> tuple[int, int]:
+        """The body of open_position / close_position; the collection entries it writes in the
+        market go to `undo` (see `_atomic`)."""
         ab_controller.register_base_token(account, state.base_token, self.config.max_markets_per_account)
         growth = self._settle_funding(account, state)
-        rewards = self._roll_rewards(state)
+        rewards = self._roll_rewards(state, undo)
         pool = state.pool
         sqrt_before, tick_before, liquidity_before = pool.sqrt_price_x96, pool.tick, pool.liquidity
         result = ex_controller.open_position(
@@ -758,8 +827,9 @@ class ClearingHouse:
             sqrt_price_limit_x96,
             growth,
             self.now,
+            undo,
         )
-        rewards_controller.record_swap(rewards, pool, sqrt_before, tick_before, liquidity_before)
+        rewards_controller.record_swap(rewards, pool, sqrt_before, tick_before, liquidity_before, undo)
         self.events.append(
             PositionChanged(
                 self.now,
@@ -812,10 +882,12 @@ class ClearingHouse:
                 tick_math.MIN_SQRT_RATIO + 1 if is_base_to_quote else tick_math.MAX_SQRT_RATIO - 1
             )
             return self._open_position(
-                account, state, is_base_to_quote, is_base_to_quote, abs(size), opposite_amount_bound, limit
+                account, state, is_base_to_quote, is_base_to_quote, abs(size), opposite_amount_bound, limit, undo
             )
 
-        return self._atomic(self._touched(account, state), action, n)
+        undo = UndoLog()
+        touched, records = self._taker_touched((account,), state)
+        return self._atomic(touched, action, n, records, undo)
 
     # --- liquidation, insurance fund and rewards ----------------------------------------
 
@@ -877,8 +949,8 @@ class ClearingHouse:
                 self.events.append(BadDebtSettled(self.now, trader, result.bad_debt))
             return result
 
-        touched = [*self._touched(trader_account, state), liquidator_account]
-        return self._atomic(touched, action, n)
+        touched, records = self._taker_touched((trader_account, liquidator_account), state)
+        return self._atomic(touched, action, n, records)
 
     def liquidate_maker(self, keeper: str, trader: str, max_liquidations: int = 64) -> list:
         """Keeper helper for the two-stage maker liquidation -> the LiquidationResults.

@@ -88,7 +88,7 @@
           : { hideOverlap: true, showMaxLabel: !!hist, formatter: function (v) { return num(v); } },
       });
       yAxes.push({
-        type: "value", gridIndex: p, scale: !hist,
+        type: panel.log ? "log" : "value", gridIndex: p, scale: !hist,
         name: (panel.title ? panel.title + " \u00b7 " : "") + panel.y,
         nameLocation: panel.marks ? "middle" : "end", nameGap: panel.marks ? 40 : 12,
         nameTextStyle: { align: panel.marks ? "center" : "left", color: TEXT, fontWeight: "bold" },

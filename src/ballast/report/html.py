@@ -5,10 +5,13 @@ text names a few URLs in its licence header and as XML namespaces), the letters 
 appear: text that holds them is written with a character reference, which the browser shows
 unchanged.
 
-Sections: Summary (statistics with units), Provider outcomes (one row per provider: PnL, APR,
-drawdown, Sharpe and the PnL parts), Price and mark, Provider NAV and drawdown, PnL
-decomposition, BAL performance (7D / 30D), Funding rates, Liquidations, Pools and insurance
-fund, Side by side (when the run has several venues), Run (manifest and scenario).
+Sections: Summary (statistics with units), Market health warnings, Provider outcomes (one row
+per provider: PnL, APR, drawdown, Sharpe and the PnL parts), De-risk and liquidation (per
+provider: counts, closest distances, its events, and its de-risk / liquidation prices beside
+the oracle over time), Price and mark, Provider NAV and drawdown, PnL decomposition, BAL
+performance (7D / 30D), Funding rates, Liquidations, Bad debt and the loss waterfall (with the
+time the insurance fund ran dry), Pools and insurance fund, Side by side (when the run has
+several venues), Run (manifest and scenario).
 
 Columns are read by name; a section whose columns are missing says so instead of failing.
 """
@@ -18,13 +21,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ballast.report import charts, plots
 from ballast.report.metrics import (
+    BAD_DEBT_FIGURES,
     PROVIDER_COLUMNS,
+    PROVIDER_RISK_COLUMNS,
+    RISK_SERIES,
     RUN_FACTS,
     format_value,
     hover,
@@ -39,6 +47,7 @@ from ballast.report.stats import (
     nav_stats,
     pnl_decomposition,
     provider_rows,
+    ts_seconds,
 )
 from ballast.store.run_folder import RunData
 
@@ -46,13 +55,16 @@ __all__ = ["SECTION_TITLES", "render_report", "unit_of"]
 
 SECTION_TITLES = (
     "Summary",
+    "Market health warnings",
     "Provider outcomes",
+    "De-risk and liquidation",
     "Price and mark",
     "Provider NAV and drawdown",
     "PnL decomposition",
     "BAL performance (7D / 30D)",
     "Funding rates",
     "Liquidations",
+    "Bad debt and the loss waterfall",
     "Pools and insurance fund",
     "Side by side",
     "Run",
@@ -188,8 +200,14 @@ def _series(rows: Mapping[str, list], name: str) -> tuple[list, list] | None:
 
 
 def _span(run: RunData) -> tuple[int, int]:
-    ts = column(run.timeseries, "ts") or column(run.agents, "ts") or [0]
-    return min(ts), max(ts)
+    """The first and last time of the timeseries (else of the agents table), unix seconds."""
+    for table in (run.timeseries, run.agents):
+        if "ts" in table.column_names and table.num_rows:
+            ends = pc.min_max(table.column("ts")).as_py()
+            if ends["min"] is not None:
+                first, last = ts_seconds([ends["min"], ends["max"]])
+                return first, last
+    return 0, 0
 
 
 def _is_integer_column(table: pa.Table, name: str) -> bool:
@@ -237,23 +255,66 @@ def _warnings_section(run: RunData) -> str:
     return _table(("venue", "market_or_agent", "warning", "from_day", "to_day", "detail"), rows)
 
 
+def _when(ts: int, start: int) -> str:
+    """A time as "day D.DD (YYYY-MM-DD HH:MM UTC)" (days from the start of the run; the date
+    left out for a time outside the calendar)."""
+    day = f"day {(ts - start) / SECONDS_PER_DAY:,.2f}"
+    try:
+        return f"{day} ({datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M} UTC)"
+    except (OverflowError, OSError, ValueError):
+        return day
+
+
+_STAGES = {  # what each of the bad-debt ledger's figures is (metrics.BAD_DEBT_FIGURES: the waterfall's order)
+    "bad_debt_usd": "the loss to cover (= 1 + 2 + 3)",
+    "insurance_fund_usd": "1. paid by the insurance fund",
+    "fee_pool_usd": "2. paid by the perp market's fee pool",
+    "socialised_usd": "3. socialised: charged to open positions (perp) or depositors (spot)",
+    "perp_bad_debt_usd": "of which from perp bankruptcies",
+    "spot_bad_debt_usd": "of which from spot bankruptcies",
+    "pnl_deficit_insurance_usd": "insurance fund paid into a pnl pool without a bankruptcy (not in the waterfall)",
+    "resolutions": "bankruptcy resolutions",
+    "stages_mismatch": "resolutions whose stages do not sum (none expected)",
+}
+_WATERFALL_ROWS_SHOWN = 100
+
+
 def _bad_debt_section(run: RunData) -> str:
-    """Each Drift venue's bad debt and the stages that paid it (ballast.sim.waterfall)."""
-    rows = []
-    for venue, stats in (run.summary.get("venues") or {}).items():
-        ledger = stats.get("bad_debt")
-        if ledger:
-            rows.append((venue, ledger["bad_debt_usd"], ledger["insurance_fund_usd"], ledger["fee_pool_usd"],
-                         ledger["socialised_usd"], ledger["pnl_deficit_insurance_usd"], ledger["resolutions"]))
-    if not rows:
+    """Each Drift venue's loss waterfall (bad debt -> insurance fund -> fee pool -> socialised)
+    from summary.json's bad-debt ledger, the time the insurance fund ran dry, and one row per
+    bankruptcy resolution (ballast.sim.waterfall; metrics.py defines every figure)."""
+    venues = {name: stats for name, stats in summary_venues(run.summary, _venue_order(run)).items()
+              if isinstance(stats.get("bad_debt"), dict)}
+    if not venues:
         return '<p class="note">No Drift venue in this run.</p>'
-    note = ('<p class="note">Bad debt: the negative quote (perp) or borrow (spot) a bankruptcy clears. It is '
-            'paid by the insurance fund (up to the market\'s quote_max_insurance), then the perp fee pool, '
-            'and the rest is socialised on every open position (perp) or depositor (spot); the three sum '
-            'to the bad debt. The pnl deficit column is insurance money paid into a pnl pool without a '
-            'bankrupt user (resolve_perp_pnl_deficit).</p>')
-    return _table(("venue", "bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd",
-                   "pnl_deficit_insurance_usd", "resolutions_count"), rows) + note
+    start, _end = _span(run)
+    header = (("figure", "hover over a figure's name for its definition (docs/metrics.md)"),
+              *((f"{venue} (USD / count)", "") for venue in venues), ("stage", ""))
+    rows = [(name, *(stats["bad_debt"].get(name, _ABSENT) for stats in venues.values()), _STAGES[name])
+            for name in BAD_DEBT_FIGURES]
+    out = [_figure_table(header, rows, scope="bad_debt")]
+    for venue, stats in venues.items():
+        day = stats.get("insurance_fund_depleted_day")
+        dry = ("never ran dry" if day is None else
+               f"ran dry on {_when(start + round(day * SECONDS_PER_DAY), start)}")
+        out.append(f'<p><span title="{_esc(hover("insurance_fund_depleted_day"))}">{_esc(venue)}: the '
+                   f'insurance fund {_esc(dry)}</span>.</p>')
+    resolutions = [(venue, row) for venue, stats in venues.items() for row in stats["bad_debt"].get("waterfall") or ()]
+    if resolutions:
+        amounts = ("bad_debt_usd", "insurance_fund_usd", "fee_pool_usd", "socialised_usd")
+        table_rows = [(venue, _when(int(r["ts"]), start), r["user"], r["kind"], r["market"],
+                       *(r[name] for name in amounts)) for venue, r in resolutions[:_WATERFALL_ROWS_SHOWN]]
+        head = (("venue", ""), ("when", ""), ("user", ""), ("kind", ""), ("market", ""),
+                *((name, hover(name, "bad_debt")) for name in amounts))
+        out.append("<h3>Each bankruptcy resolution</h3>"
+                   + _figure_table(head, table_rows, scope="provider", labels=5))
+        if len(resolutions) > _WATERFALL_ROWS_SHOWN:
+            out.append(f'<p class="note">The first {_WATERFALL_ROWS_SHOWN} of {len(resolutions):,} resolutions; '
+                       "summary.json lists them all (venues.&lt;venue&gt;.bad_debt.waterfall).</p>")
+    out.append('<p class="note">Every dollar of bad debt is paid, in this order, by the insurance fund (up to '
+               "the market's quote_max_insurance), then the perp fee pool, and the rest is socialised; the "
+               "three stages sum to the bad debt.</p>")
+    return "".join(out)
 
 
 def _figure_table(header: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]], scope: str = "venue",
@@ -269,10 +330,10 @@ def _figure_table(header: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any
         cells = []
         for i, value in enumerate(row):
             if i < labels:
-                tip = hover(str(value), scope) if scope == "venue" else ""
+                tip = hover(str(value), scope) if scope in ("venue", "bad_debt") else ""
                 cells.append(f'<td title="{_esc(tip)}">{_esc(value)}</td>' if tip else f"<td>{_esc(value)}</td>")
                 continue
-            name = str(row[0]) if scope == "venue" else header[i][0]
+            name = str(row[0]) if scope in ("venue", "bad_debt") else header[i][0]
             if value is _ABSENT:
                 cells.append("<td></td>")
             elif isinstance(value, (int, float)) and not isinstance(value, bool) or value is None:
@@ -361,6 +422,95 @@ def _providers_section(run: RunData) -> str:
     return _figure_table(header, rows, scope="provider", labels=2) + note
 
 
+_EVENT_ROWS_SHOWN = 200
+
+
+def _provider_events(run: RunData, providers: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The de-risk (LPRecord RemoveLiquidityDerisk) and liquidation (LiquidationRecord) events of
+    the providers (venue, agent), in the order of the run, with their amounts in USD and base
+    units; a de-risk's oracle is the agents table's at its time (a liquidity change is sampled)."""
+    wanted = set(providers)
+    out = []
+    records = sorted(run.event_records("LPRecord") + run.event_records("LiquidationRecord"),
+                     key=lambda r: int(r.get("ts") or 0))  # stable: the run's order within a time
+    for record in records:
+        key = (record["venue"], str(record.get("user") or "").rsplit("/", 1)[0])
+        if key not in wanted:
+            continue
+        ts = int(record.get("ts") or 0)
+        if record["type"] == "LPRecord":
+            if record.get("action") != "RemoveLiquidityDerisk":
+                continue
+            out.append({"key": key, "ts": ts, "event": "de-risk: BAL shares burned",
+                        "shares": record["n_shares"] / 1e9, "base": record["delta_base_asset_amount"] / 1e9,
+                        "quote_usd": record["delta_quote_asset_amount"] / 1e6, "oracle_usd": None,
+                        "detail": f"burn pnl {record['pnl'] / 1e6:,.2f} USD (the dust fee, negative = paid)"})
+        else:
+            out.append({"key": key, "ts": ts, "event": f"liquidation: {record.get('liquidation_type')}",
+                        "shares": (record.get("lp_shares") or 0) / 1e9, "base": (record.get("base_asset_amount") or 0) / 1e9,
+                        "quote_usd": (record.get("quote_asset_amount") or 0) / 1e6,
+                        "oracle_usd": (record.get("oracle_price") or 0) / 1e6 or None,
+                        "detail": f"margin requirement {record['margin_requirement'] / 1e6:,.2f} USD, total "
+                                  f"collateral {record['total_collateral'] / 1e6:,.2f} USD, liquidator fee "
+                                  f"{(record.get('liquidator_fee') or 0) / 1e6:,.2f} USD"
+                                  + (", left bankrupt" if record.get("bankrupt") else "")})
+    times = [e["ts"] for e in out if e["oracle_usd"] is None]
+    if times and "oracle_price_usd" in run.agents.column_names:
+        agents = run.agents.filter(pc.is_in(run.agents.column("ts"), pa.array(times, run.agents.schema.field("ts").type)))
+        sampled = {(v, a, t): price for v, a, t, price in zip(
+            *(agents.column(n).to_pylist() for n in ("venue", "agent", "ts", "oracle_price_usd")), strict=True)}
+        for e in out:
+            if e["oracle_usd"] is None:
+                e["oracle_usd"] = sampled.get((*e["key"], e["ts"]))
+    return out
+
+
+def _risk_section(run: RunData, providers: Mapping[tuple[str, str], Mapping[str, list]]) -> str:
+    """Per provider: its de-risk and liquidation counts and closest distances (summary.json), its
+    events, and its de-risk / liquidation prices over time beside the oracle (the agents table's
+    risk columns, ballast.sim.liquidation_price)."""
+    figures = _provider_figures(run)
+    if not figures:
+        return _missing(["agents: ts, nav_usd"])
+    start, _end = _span(run)
+    header = (("venue", ""), ("provider", ""), *((name, hover(name, "provider")) for name in PROVIDER_RISK_COLUMNS))
+    out = [_figure_table(header, [(venue, agent, *(f.get(name) for name in PROVIDER_RISK_COLUMNS))
+                                  for venue, agent, f in figures], scope="provider", labels=2)]
+    events = _provider_events(run, [(venue, agent) for venue, agent, _f in figures])
+    if events:
+        rows = [(*e["key"], _when(e["ts"], start), e["event"], f"{e['shares']:,.4f}", f"{e['base']:,.4f}",
+                 f"{e['quote_usd']:,.2f}", "" if e["oracle_usd"] is None else f"{e['oracle_usd']:,.2f}", e["detail"])
+                for e in events[:_EVENT_ROWS_SHOWN]]
+        out.append(_table(("venue", "provider", "when", "event", "BAL shares", "base", "quote (USD)", "oracle (USD)",
+                           "detail"), rows))
+        if len(events) > _EVENT_ROWS_SHOWN:
+            out.append(f'<p class="note">The first {_EVENT_ROWS_SHOWN} of {len(events):,} events; events.parquet '
+                       "has them all.</p>")
+    else:
+        out.append('<p class="note">No provider was de-risked or liquidated.</p>')
+    missing = [name for name in RISK_SERIES if name not in run.agents.column_names]
+    if missing:
+        return "".join(out) + _missing(missing)
+    lines: dict[str, dict[str, tuple[list, list]]] = {}
+    labels = dict(zip(RISK_SERIES, ("oracle", "de-risk below", "de-risk above", "liquidation below",
+                                    "liquidation above"), strict=True))
+    for (venue, agent), rows_of in providers.items():
+        drawn = {labels[name]: series for name in RISK_SERIES if (series := _series(rows_of, name)) is not None}
+        if len(drawn) > 1:  # more than the oracle
+            lines[f"{venue} {agent}".strip()] = drawn
+    marks: dict[str, list[tuple[int, str]]] = {}
+    for e in events:
+        marks.setdefault(" ".join(e["key"]).strip(), []).append((e["ts"], e["event"].split(":")[0]))
+    note = ('<p class="note">The oracle price at which each provider\'s subaccount, as it stood at each sample, would '
+            "be de-risked (its BAL shares burned at the next pnl settlement) or liquidated, below and above the "
+            "oracle: the engine's own margin calculation solved for the price (docs/metrics.md defines them and "
+            "their tolerance). The distance from the oracle to the nearer line is the room the provider had. "
+            "Vertical lines: the provider's de-risk and liquidation events.</p>")
+    if not lines:
+        return "".join(out) + '<p class="note">No provider had a de-risk or liquidation price in range.</p>'
+    return "".join(out) + _chart(_plot(plots.risk_chart, lines, marks), "de-risk and liquidation prices") + note
+
+
 def _price_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> str:
     wanted = {"oracle": "oracle_price_usd", "mark": "mark_price_usd", "bid": "bid_price_usd", "ask": "ask_price_usd"}
     markets = {}
@@ -373,9 +523,9 @@ def _price_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> st
     return _chart(_plot(plots.price_mark_chart, markets), "price and mark")
 
 
-def _nav_section(run: RunData) -> str:
+def _nav_section(providers: Mapping[tuple[str, str], Mapping[str, list]]) -> str:
     navs, drawdowns = {}, {}
-    for (venue, agent), rows in provider_rows(run.agents).items():
+    for (venue, agent), rows in providers.items():
         series = _series(rows, "nav_usd")
         if series is None:
             continue
@@ -498,15 +648,21 @@ def _pools_section(run: RunData, markets_rows: dict[str, dict[str, list]]) -> st
                 quote.setdefault(f"{venue} {owner}".strip(), series)
     if not perp and not quote:
         return _missing((*_PERP_POOLS, *_QUOTE_POOLS))
-    panels = {"perp market pools": perp, "quote (USDC) insurance fund and revenue pool": quote}
+    quote_title = "quote (USDC) insurance fund and revenue pool"
+    panels = {"perp market pools": perp, quote_title: quote}
+    start, _end = _span(run)
+    dry = [(start + round(day * SECONDS_PER_DAY), f"{venue} insurance fund dry")
+           for venue, stats in summary_venues(run.summary, _venue_order(run)).items()
+           if (day := stats.get("insurance_fund_depleted_day")) is not None]
     note = (
         '<p class="note">Per perp market: its pnl pool (settled PnL owed to winners) and its AMM '
         "fee pool. Per venue: the insurance fund and the revenue pool belong to the USDC spot "
         "market (Drift spot market 0, the quote of every perp market) and are shared by the "
         "venue's markets; on a Perpetual Protocol venue, the insurance fund account's value "
-        "(USDC) and the makers' fees not yet realised as its fee pool. All in USD.</p>"
+        "(USDC) and the makers' fees not yet realised as its fee pool. All in USD. A vertical line marks the "
+        "time the insurance fund ran dry (insurance_fund_depleted_day).</p>"
     )
-    return _chart(_plot(plots.pools_chart, panels), "pools and insurance fund") + note
+    return _chart(_plot(plots.pools_chart, panels, {quote_title: dry}), "pools and insurance fund") + note
 
 
 def _side_by_side_section(run: RunData) -> str | None:
@@ -545,12 +701,14 @@ def _run_section(run: RunData) -> str:
 def render_report(run: RunData) -> str:
     """The whole page as a string."""
     markets_rows = _markets(run.timeseries)
+    providers = provider_rows(run.agents)  # every column of each provider's rows
     sections = [
         ("Summary", _summary_section(run)),
         ("Market health warnings", _warnings_section(run)),
         ("Provider outcomes", _providers_section(run)),
+        ("De-risk and liquidation", _risk_section(run, providers)),
         ("Price and mark", _price_section(run, markets_rows)),
-        ("Provider NAV and drawdown", _nav_section(run)),
+        ("Provider NAV and drawdown", _nav_section(providers)),
         ("PnL decomposition", _pnl_section(run)),
         ("BAL performance (7D / 30D)", _bal_section(run, markets_rows)),
         ("Funding rates", _funding_section(run, markets_rows)),

@@ -22,19 +22,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from ballast.sim.figures import MIN_7D_DAYS, MIN_30D_DAYS, MIN_ANNUALISE_DAYS, capital_weighted
+from ballast.sim.liquidation_price import MAX_MULTIPLE, TOLERANCE_BPS
+from ballast.sim.waterfall import EMPTY_FUND_USD
 
 __all__ = [
+    "BAD_DEBT_FIGURES",
     "METRICS",
     "MIN_30D_DAYS",
     "MIN_7D_DAYS",
     "MIN_ANNUALISE_DAYS",
     "PROVIDER_COLUMNS",
+    "PROVIDER_RISK_COLUMNS",
+    "RISK_SERIES",
     "RUN_FACTS",
     "VENUE_FIGURES",
     "Metric",
     "capital_weighted",
     "format_value",
     "hover",
+    "metric",
     "is_provider",
     "render",
     "summary_providers",
@@ -51,7 +57,8 @@ class Metric:
     window: str
     aggregation: str
     na_when: str = "never"
-    scope: str = "venue"  # run | venue | provider
+    scope: str = "venue"  # run | venue | provider | bad_debt | series
+    none_text: str = "n/a"  # what a figure that has no value shows
 
 
 _RUN = "the whole run"
@@ -75,6 +82,10 @@ _ALL: tuple[Metric, ...] = (
     Metric("liquidations", "count", "Liquidations the venue's keepers carried out.", _RUN, _PER_VENUE),
     Metric("insurance_fund_end_usd", "USD", "The insurance fund at the end of the run (Drift: the USDC spot "
            "market's insurance fund vault; Curie: the insurance fund account's value).", "the last step", _PER_VENUE),
+    Metric("insurance_fund_depleted_day", "days", "When the insurance fund ran dry: the first step at which the "
+           f"USDC spot market's insurance fund vault held under ${EMPTY_FUND_USD:,.2f} after holding that much or "
+           "more, in days from the start (the reference pays out at most the vault less $0.000001).", _RUN,
+           _PER_VENUE, f"the fund never ran dry (shown as never); {_BAL_ONLY}", none_text="never"),
     Metric("pnl_pool_end_usd", "USD", "The first perp market's pnl pool at the end (settled PnL owed to "
            "winners). 0 on a Curie venue, which has none.", "the last step", _PER_VENUE),
     Metric("fee_pool_end_usd", "USD", "The first perp market's AMM fee pool at the end (Curie: makers' fees "
@@ -126,14 +137,88 @@ _ALL: tuple[Metric, ...] = (
            _ACTIVE, _PER_PROVIDER, scope="provider"),
     Metric("residual_usd", "USD", "pnl_usd minus (fees + funding + inventory - removal fees): what the parts "
            "do not explain.", _ACTIVE, _PER_PROVIDER, scope="provider"),
+    Metric("derisks", "count", "Times settle_pnl de-risked the provider: BAL shares burned because the subaccount "
+           "failed the initial margin check with the liquidation buffer (LPRecord RemoveLiquidityDerisk).", _RUN,
+           _PER_PROVIDER, "a Perpetual Protocol (Curie) venue, which has no de-risking", scope="provider"),
+    Metric("min_derisk_distance_pct", "%", "The closest the oracle came to a de-risk price: the smallest "
+           "distance, over the agents table's samples, from the oracle to the nearer of derisk_price_below_usd "
+           "and derisk_price_above_usd, in % of the oracle (0: a sample already past it).", _RUN, _PER_PROVIDER,
+           f"no sample had a de-risk price within range (no BAL shares, or none from $0.000001 to {MAX_MULTIPLE} "
+           "times the oracle); agents other than BAL providers", scope="provider"),
+    Metric("min_liquidation_distance_pct", "%", "As min_derisk_distance_pct for the liquidation prices "
+           "(liquidation_price_below_usd, liquidation_price_above_usd).", _RUN, _PER_PROVIDER,
+           f"no sample had a liquidation price within range (from $0.000001 to {MAX_MULTIPLE} times the oracle); "
+           "agents other than BAL providers", scope="provider"),
+)
+
+_PER_RESOLUTION = ("summed over the venue's bankruptcy resolutions; a waterfall row: that one resolution")
+# summary.json venues.<venue>.bad_debt (the bad-debt ledger, ballast.sim.waterfall); a waterfall row
+# (bad_debt.waterfall[i]: ts, user, kind, market) has the four amounts of one resolution
+_BAD_DEBT: tuple[Metric, ...] = (
+    Metric("bad_debt_usd", "USD", "Bad debt: the negative quote a perp bankruptcy clears from the bankrupt "
+           "user's position (resolve_perp_bankruptcy) or the USDC borrow a spot bankruptcy clears "
+           "(resolve_spot_bankruptcy).", _RUN, _PER_RESOLUTION, scope="bad_debt"),
+    Metric("insurance_fund_usd", "USD", "The waterfall's first stage: what the insurance fund paid of the bad "
+           "debt (if_payment; capped by the market's quote_max_insurance less what it already paid, and by the "
+           "fund's vault less $0.000001).", _RUN, _PER_RESOLUTION, scope="bad_debt"),
+    Metric("fee_pool_usd", "USD", "The second stage: what the perp market's fee pool gave up (its balance before "
+           "minus after).", _RUN, _PER_RESOLUTION, scope="bad_debt"),
+    Metric("socialised_usd", "USD", "The last stage: the rest, charged to every open position through the "
+           "cumulative funding rates (perp) or to every depositor through the deposit interest (spot). The "
+           "three stages sum to bad_debt_usd.", _RUN, _PER_RESOLUTION, scope="bad_debt"),
+    Metric("perp_bad_debt_usd", "USD", "bad_debt_usd of perp bankruptcies.", _RUN, _PER_RESOLUTION,
+           scope="bad_debt"),
+    Metric("spot_bad_debt_usd", "USD", "bad_debt_usd of spot bankruptcies.", _RUN, _PER_RESOLUTION,
+           scope="bad_debt"),
+    Metric("pnl_deficit_insurance_usd", "USD", "Insurance money paid into a pnl pool when users are net winners "
+           "beyond it, without a bankrupt user (resolve_perp_pnl_deficit); not part of the waterfall.", _RUN,
+           "summed over the run", scope="bad_debt"),
+    Metric("resolutions", "count", "Bankruptcy resolutions (rows of the waterfall).", _RUN, "one per venue",
+           scope="bad_debt"),
+    Metric("stages_mismatch", "count", "Resolutions whose three stages do not sum to their bad debt (none is "
+           "expected).", _RUN, "one per venue", scope="bad_debt"),
+)
+_SAMPLE = "each row of the agents table (every 15 simulated minutes by default, and at every liquidity change)"
+# the agents table's (agents.parquet) provider risk columns (ballast.sim.liquidation_price)
+_RISK_SERIES: tuple[Metric, ...] = (
+    Metric("oracle_price_usd", "USD", "The oracle price of the provider's market at the sample.", _SAMPLE,
+           _PER_PROVIDER, "agents other than BAL providers on a Drift venue", scope="series"),
+    Metric("derisk_price_below_usd", "USD", "The highest oracle price at or below the oracle at which the "
+           "provider's subaccount, as it stands, would fail the check settle_pnl de-risks on (initial margin "
+           "with the liquidation buffer), found with the engine's own margin calculation; within "
+           f"{TOLERANCE_BPS} bp of the oracle (the price shown fails, one that much nearer the oracle passes).",
+           _SAMPLE, _PER_PROVIDER, "no price from $0.000001 up to the oracle fails; no BAL shares; an advanced "
+           "LP (opted out); agents other than BAL providers on a Drift venue", scope="series"),
+    Metric("derisk_price_above_usd", "USD", "As derisk_price_below_usd: the lowest oracle price at or above "
+           "the oracle that fails the de-risk check.", _SAMPLE, _PER_PROVIDER,
+           f"no price from the oracle up to {MAX_MULTIPLE} times it fails; as derisk_price_below_usd",
+           scope="series"),
+    Metric("liquidation_price_below_usd", "USD", "The highest oracle price at or below the oracle at which the "
+           "provider's subaccount, as it stands, would fall below its maintenance margin requirement (the "
+           f"liquidation keeper's check), within {TOLERANCE_BPS} bp of the oracle.", _SAMPLE, _PER_PROVIDER,
+           "no price from $0.000001 up to the oracle fails; nothing in the market (no base, BAL shares or "
+           "orders); agents other than BAL providers on a Drift venue", scope="series"),
+    Metric("liquidation_price_above_usd", "USD", "As liquidation_price_below_usd: the lowest oracle price at or "
+           "above the oracle that fails the maintenance check.", _SAMPLE, _PER_PROVIDER,
+           f"no price from the oracle up to {MAX_MULTIPLE} times it fails; as liquidation_price_below_usd",
+           scope="series"),
 )
 
 METRICS: dict[str, Metric] = {m.name: m for m in _ALL}
-# the provider's own max drawdown (the venue's figure is the worst of them): same name, one meaning per scope
+# the provider's own max drawdown and liquidations (the venue's figures are the worst and the sum):
+# same name, one meaning per scope
 PROVIDER_DRAWDOWN = Metric(
     "max_drawdown_pct", "%", "Largest fall of the provider's NAV from a running peak, in % of that peak.",
     _ACTIVE, _PER_PROVIDER, scope="provider",
 )
+PROVIDER_LIQUIDATIONS = Metric(
+    "liquidations", "count", "Liquidations of the agent's subaccount (LiquidationRecord of any type naming it).",
+    _RUN, _PER_PROVIDER, scope="provider",
+)
+_PROVIDER_OWN = {m.name: m for m in (PROVIDER_DRAWDOWN, PROVIDER_LIQUIDATIONS)}
+_OTHER_SCOPES = {"bad_debt": {m.name: m for m in _BAD_DEBT}, "series": {m.name: m for m in _RISK_SERIES}}
+BAD_DEBT_FIGURES = tuple(m.name for m in _BAD_DEBT)
+RISK_SERIES = tuple(m.name for m in _RISK_SERIES)
 
 RUN_FACTS = tuple(m.name for m in _ALL if m.scope == "run")
 VENUE_FIGURES = tuple(m.name for m in _ALL if m.scope == "venue")
@@ -142,14 +227,19 @@ PROVIDER_COLUMNS = (
     "capital_usd", "active_days", "nav_end_usd", "pnl_usd", "return_pct", "apr_pct", "max_drawdown_pct",
     "sharpe_ratio", "fees_usd", "funding_usd", "inventory_pnl_usd", "removal_fees_usd", "residual_usd",
 )
+# the de-risk and liquidation table of the report and the terminal, in this order
+PROVIDER_RISK_COLUMNS = ("derisks", "liquidations", "min_derisk_distance_pct", "min_liquidation_distance_pct")
 
 _DECIMALS = {"USD": 2, "%": 2, "ratio": 2, "days": 2, "s": 0}
 
 
 def metric(name: str, scope: str = "venue") -> Metric | None:
-    """The definition of a figure; `scope` "provider" for a provider's own figures."""
-    if scope == "provider" and name == "max_drawdown_pct":
-        return PROVIDER_DRAWDOWN
+    """The definition of a figure; `scope` "provider" for a provider's own figures, "bad_debt"
+    for the bad-debt ledger's, "series" for the agents table's risk columns."""
+    if scope in _OTHER_SCOPES:
+        return _OTHER_SCOPES[scope].get(name)
+    if scope == "provider" and name in _PROVIDER_OWN:
+        return _PROVIDER_OWN[name]
     return METRICS.get(name)
 
 
@@ -165,10 +255,11 @@ def hover(name: str, scope: str = "venue") -> str:
 
 
 def format_value(name: str, value: Any) -> str:
-    """A figure as the report and the terminal both show it: None as n/a, USD to cents, % and
-    ratios to 2 places, counts with thousands separators."""
+    """A figure as the report and the terminal both show it: None as n/a (or the figure's
+    none_text), USD to cents, % and ratios to 2 places, counts with thousands separators."""
     if value is None:
-        return "n/a"
+        m = METRICS.get(name)
+        return m.none_text if m else "n/a"
     if isinstance(value, bool) or isinstance(value, str):
         return str(value)
     if isinstance(value, int):
@@ -242,14 +333,20 @@ def render() -> str:
         ("The run", "run", "summary.json top level"),
         ("Per venue", "venue", "`venues.<venue>` (the first venue's also at the top level)"),
         ("Per agent", "provider", "`venues.<venue>.agents.<agent>`; the report's and the terminal's provider tables"),
+        ("Bad debt and the loss waterfall", "bad_debt", "`venues.<venue>.bad_debt` of a Drift venue (the bad-debt "
+         "ledger, ballast/sim/waterfall.py); its `waterfall` list has one row per bankruptcy resolution (ts, "
+         "user, kind, market and the four amounts)"),
+        ("De-risk and liquidation prices over time", "series", "columns of `agents.parquet`, one value per row of "
+         "a BAL provider (ballast/sim/liquidation_price.py); the report draws them beside the oracle"),
     )
     for title, scope, where in sections:
         lines += ["", f"## {title}", "", f"Where: {where}.", "",
                   "| figure | unit | definition | window | aggregation | n/a when |",
                   "|---|---|---|---|---|---|"]
-        shown = [m for m in _ALL if m.scope == scope]
+        shown = [m for m in (*_ALL, *_BAD_DEBT, *_RISK_SERIES) if m.scope == scope]
         if scope == "provider":
             shown.insert(6, PROVIDER_DRAWDOWN)
+            shown.insert(13, PROVIDER_LIQUIDATIONS)
         for m in shown:
             lines.append(f"| `{m.name}` | {m.unit} | {m.definition} | {m.window} | {m.aggregation} | {m.na_when} |")
     return "\n".join(lines) + "\n"

@@ -9,8 +9,8 @@ A "lines" spec: {"kind": "lines", "x": X, "panels": [PANEL, ...], "height": px p
 panels stacked with one x axis zoom. X is {"type": "time", "t0": seconds, "name": ...} (each
 series' x are seconds after t0, shown as UTC times) or {"type": "value", "name": ...} (x as
 given: days from the start when times lie outside the calendar). A PANEL is {"title", "y" (the
-y axis label with its unit), "zero" (draw y = 0), "series": [SERIES, ...], "marks": [{"x",
-"name", "color", "dash"}]}; a SERIES is {"name", "x", "y"} with optional "step" (a step line,
+y axis label with its unit), "zero" (draw y = 0), "log" (a logarithmic y axis), "series":
+[SERIES, ...], "marks": [{"x", "name", "color", "dash"}]}; a SERIES is {"name", "x", "y"} with optional "step" (a step line,
 each value held until the next), "symbol", "color", "width", "dash"; or a band {"name", "band":
 true, "x", "lo", "hi"}; or {"scatter": true} or {"hist": true, "width": bin width} points.
 
@@ -44,6 +44,7 @@ __all__ = [
     "pnl_decomposition_chart",
     "pools_chart",
     "price_mark_chart",
+    "risk_chart",
     "time_axis",
 ]
 
@@ -113,7 +114,7 @@ def band_series(
 
 
 def panel(y: str, series: Iterable[dict[str, Any] | None], title: str = "", zero: bool = False,
-          marks: Sequence[dict[str, Any]] = ()) -> dict[str, Any] | None:
+          marks: Sequence[dict[str, Any]] = (), log: bool = False) -> dict[str, Any] | None:
     """A panel of the series that are not None; None when there is none."""
     drawn = [s for s in series if s is not None]
     if not drawn:
@@ -121,6 +122,8 @@ def panel(y: str, series: Iterable[dict[str, Any] | None], title: str = "", zero
     out: dict[str, Any] = {"title": title, "y": y, "zero": zero, "series": drawn}
     if marks:
         out["marks"] = list(marks)
+    if log:
+        out["log"] = True
     return out
 
 
@@ -236,16 +239,47 @@ def liquidations_chart(times: Mapping[str, Sequence[int]], span: tuple[int, int]
     return lines_chart(x, [panel("liquidations (cumulative count)", series)], height=220)
 
 
-def pools_chart(panels: Mapping[str, Mapping[str, Series]]) -> dict[str, Any] | None:
-    """One panel per group of pools ({panel title: {line label: series}}), in USD (steps)."""
+def pools_chart(panels: Mapping[str, Mapping[str, Series]],
+                marks: Mapping[str, Sequence[tuple[int, str]]] | None = None) -> dict[str, Any] | None:
+    """One panel per group of pools ({panel title: {line label: series}}), in USD (steps);
+    `marks` {panel title: [(ts, label)]} draws a labelled vertical line at each time."""
     panels = {title: lines for title, lines in panels.items() if lines}
     if not panels:
         return None
     x, at = time_axis(_all_ts(lines.values() for lines in panels.values()))
+    marks = marks or {}
     return lines_chart(
         x,
         [panel("USD", [line_series(label, at(ts), values, step=True) for label, (ts, values) in lines.items()],
-               title=title)
+               title=title, marks=[{"x": at([t])[0], "name": name, "color": "#c0392b", "dash": True}
+                                   for t, name in marks.get(title, ())])
          for title, lines in panels.items()],
         height=220,
     )
+
+
+# the de-risk and liquidation lines of risk_chart: (label, colour, dashed)
+_RISK_LINES = (
+    ("oracle", "#222222", False),
+    ("de-risk below", "#e67e22", True), ("de-risk above", "#e67e22", True),
+    ("liquidation below", "#c0392b", False), ("liquidation above", "#c0392b", False),
+)
+
+
+def risk_chart(providers: Mapping[str, Mapping[str, Series]],
+               events: Mapping[str, Sequence[tuple[int, str]]]) -> dict[str, Any] | None:
+    """One panel per provider: the oracle and the de-risk / liquidation prices below and above
+    it (USD, logarithmic axis: a price 30 times the oracle and one near zero both stay readable;
+    samples without a price in range are left out of its line), and a vertical line at each of its
+    events ({provider: [(ts, label)]})."""
+    providers = {name: lines for name, lines in providers.items() if lines}
+    if not providers:
+        return None
+    x, at = time_axis(_all_ts(lines.values() for lines in providers.values()))
+    panels = []
+    for name, lines in providers.items():
+        series = [line_series(label, at(lines[label][0]), lines[label][1], color=color, dash=dash or None)
+                  for label, color, dash in _RISK_LINES if label in lines]
+        marks = [{"x": at([t])[0], "name": label, "color": "#7f8c8d", "dash": True} for t, label in events.get(name, ())]
+        panels.append(panel("price (USD, log scale)", series, title=name, marks=marks, log=True))
+    return lines_chart(x, panels, height=240)

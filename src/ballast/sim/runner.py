@@ -9,10 +9,12 @@ see the same price path and the same exogenous taker flow. The venue kind picks 
 and the providers that run on it (Scenario.agents_on: BAL providers and insurance stakers on
 Drift, Curie makers on Curie; takers everywhere).
 
-Recorded: `timeseries` one row per (step, venue, market), every step; `agents` one row per
+Recorded: `timeseries` one row per (step, venue, market), every step, held as Arrow chunks
+while the run goes (ballast.sim.columns); `agents` one row per
 (venue, agent) at step 0 before anyone acts (NAV = the starting capital, every PnL part 0) and
 then every `outputs.agents_every_steps` steps (default every 15 simulated minutes), at every
-step with a milestone (Venue.take_milestone) and at the last step; `events` the engine's
+step with a milestone (Venue.take_milestone) and at the last step, with a BAL provider's oracle
+and de-risk / liquidation prices (ballast.sim.liquidation_price); `events` the engine's
 typed records paired with their venue. Money in dollars (floats) at this edge only.
 """
 
@@ -36,6 +38,7 @@ from ballast.sim.agents import (
     make_agent,
     resolve_agent_classes,
 )
+from ballast.sim.columns import ColumnChunks
 from ballast.sim.figures import MIN_7D_DAYS, MIN_30D_DAYS, MIN_ANNUALISE_DAYS, capital_weighted
 from ballast.sim.health import (
     HealthWarning,
@@ -46,11 +49,12 @@ from ballast.sim.health import (
     unfilled_order_warnings,
 )
 from ballast.sim.keepers import Keepers
+from ballast.sim.liquidation_price import RISK_COLUMNS, closest_distances, provider_risk
 from ballast.sim.paths import PathError, gbm_path, load_price_csv, prices_at
 from ballast.sim.scenario import CsvOracle, Scenario, ScenarioError
 from ballast.sim.venues import make_venue
 from ballast.sim.venues.curie import CurieKeepers, CurieVenue
-from ballast.sim.waterfall import BadDebtLedger
+from ballast.sim.waterfall import BadDebtLedger, depleted_ts
 
 __all__ = ["Backtest", "BacktestResult", "AuditFailure", "ROLE_ORDER", "SimEvent", "price_paths"]
 
@@ -128,9 +132,11 @@ _TS_COLUMNS = (
     "bal_index_quote", "bal_share_value_quote", "funding_rate", "cumulative_funding_rate_long",
     "pnl_pool_usd", "fee_pool_usd", "revenue_pool_usd", "insurance_fund_usd",
 )
+# what the summary and the health checks read of the market table
+_SUMMARY_TS_COLUMNS = ("venue", "market", "ts", "oracle_price_usd", "mark_price_usd", "insurance_fund_usd")
 _AGENT_COLUMNS = (
     "step", "ts", "venue", "agent", "kind", "nav_usd", "fees_usd", "funding_usd", "inventory_pnl_usd",
-    "removal_fees_usd", "base_position", "lp_shares",
+    "removal_fees_usd", "base_position", "lp_shares", *RISK_COLUMNS,
 )
 
 
@@ -154,7 +160,8 @@ class Backtest:
     def run(self) -> BacktestResult:
         scenario = self.scenario
         paths = price_paths(scenario)
-        ts_cols: dict[str, list] = {name: [] for name in _TS_COLUMNS}
+        market_table = ColumnChunks(_TS_COLUMNS)
+        ts_cols = market_table.columns  # the open chunk, appended to every step
         ag_cols: dict[str, list] = {name: [] for name in _AGENT_COLUMNS}
         events: list[SimEvent] = []
         per_venue: dict[str, dict[str, Any]] = {}
@@ -191,6 +198,7 @@ class Backtest:
                     if error is not None:
                         raise AuditFailure(f"check failed at step {step} (ts {ts}) on venue {venue.name!r}: {error}")
                 self._record_markets(ts_cols, venue, step, ts)
+                market_table.flush_if_full()
                 milestone = venue.take_milestone()  # taken every step, so it marks this step only
                 if step > 0 and (step % every == 0 or step == n or milestone):
                     self._record_agents(ag_cols, venue, agents, step, ts)
@@ -201,9 +209,10 @@ class Backtest:
             per_venue[venue.name] = {"venue": venue, "agents": agents, "keepers": keepers}
         if bar is not None:
             bar.close()
-        timeseries = pa.table(ts_cols)
+        timeseries = market_table.table()
         agents_table = pa.table(ag_cols)
-        summary = _summary(scenario, per_venue, ts_cols, ag_cols, digests)
+        summary_cols = {name: timeseries.column(name).to_pylist() for name in _SUMMARY_TS_COLUMNS}
+        summary = _summary(scenario, per_venue, summary_cols, ag_cols, digests)
         return BacktestResult(scenario, scenario.seed, timeseries, agents_table, events, summary, digests)
 
     @staticmethod
@@ -259,6 +268,8 @@ class Backtest:
             base = 0 if isinstance(agent, InsuranceStaker) else venue.base_position(agent.name, agent.market)
             cols["base_position"].append(base / _B)
             cols["lp_shares"].append(parts["lp_shares"] / _B)
+            for name, value in zip(RISK_COLUMNS, provider_risk(venue, agent), strict=True):
+                cols[name].append(value)
 
 
 def _ledger_error(keepers) -> str | None:
@@ -373,6 +384,7 @@ def _bad_debt_summary(ledger: BadDebtLedger) -> dict[str, Any]:
     out["stages_mismatch"] = len(ledger.mismatches())
     out["unresolved_users"] = sorted(ledger.unresolved)
     out["overdue"] = [{"user": u, "from_ts": a, "to_ts": b, "rounds": n} for u, a, b, n in ledger.overdue]
+    out["waterfall"] = [r.usd() for r in ledger.resolutions]
     return out
 
 
@@ -399,6 +411,10 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
             stats["total_fees_usd"] = sum(m.amm.total_exchange_fee for m in ex.perp_markets.values()) / _Q
             stats["liquidations"] = venue.liquidations
             stats["insurance_fund_end_usd"] = ex.spot_markets[0].insurance_fund.vault_amount / _Q
+            fund_rows = [i for i, (v, m) in enumerate(zip(ts_cols["venue"], ts_cols["market"], strict=True))
+                    if v == venue_name and m == venue.market_names[first_market]]
+            dry = depleted_ts([ts_cols["ts"][i] for i in fund_rows], [ts_cols["insurance_fund_usd"][i] for i in fund_rows])
+            stats["insurance_fund_depleted_day"] = None if dry is None else (dry - scenario.start_ts) / 86_400
             stats["pnl_pool_end_usd"], stats["fee_pool_end_usd"], stats["revenue_pool_end_usd"], _f = (
                 v / _Q for v in venue.pools(first_market)
             )
@@ -433,6 +449,8 @@ def _summary(scenario, per_venue, ts_cols, ag_cols, digests) -> dict[str, Any]:
                 inventory_pnl_usd=ag_cols["inventory_pnl_usd"][last],
                 removal_fees_usd=ag_cols["removal_fees_usd"][last],
                 liquidations=venue.books[agent.name].liquidated,
+                derisks=getattr(venue.books[agent.name], "derisked", None),  # Curie has no de-risking
+                **closest_distances(ag_cols, rows["i"]),
                 **agent.order_stats.summary(),
                 instructions_rejected=venue.books[agent.name].rejected,
                 kind=agent.role,

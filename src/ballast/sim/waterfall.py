@@ -18,6 +18,10 @@ Definitions (quote 1e6; the summary shows dollars):
 * **pnl pool deficit**: `resolve_perp_pnl_deficit` payments from the insurance fund into a
   market's pnl pool when users are net winners beyond the pool (no single bankrupt user).
 
+The insurance fund **ran dry** at the first time it held under EMPTY_FUND_USD after holding that
+much or more (`depleted_ts`; the reference pays at most the vault less 1e-6, so a fund that pays
+out all it can ends under a dollar).
+
 A negative-equity user is **unresolved** while no keeper round clears it; `unresolved` keeps,
 per user, the first time it was seen and the number of consecutive liquidation rounds since.
 Source: programs/drift/src/controller/liquidation.rs::resolve_perp_bankruptcy, resolve_spot_bankruptcy
@@ -27,7 +31,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["BadDebtLedger", "Resolution", "Unresolved"]
+__all__ = ["EMPTY_FUND_USD", "BadDebtLedger", "Resolution", "Unresolved", "depleted_ts"]
+
+EMPTY_FUND_USD = 1.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,12 @@ class Resolution:
     insurance_fund: int
     fee_pool: int
     socialised: int
+
+    def usd(self) -> dict[str, object]:
+        """The resolution as a row of summary.json's waterfall (amounts in USD)."""
+        return {"ts": self.ts, "user": self.user, "kind": self.kind, "market": self.market,
+                **{f"{name}_usd": getattr(self, name) / 1e6
+                   for name in ("bad_debt", "insurance_fund", "fee_pool", "socialised")}}
 
 
 @dataclass
@@ -96,3 +108,14 @@ class BadDebtLedger:
             out["fee_pool"] += r.fee_pool
             out["socialised"] += r.socialised
         return out
+
+
+def depleted_ts(ts: list[int], balances_usd: list[float]) -> int | None:
+    """The first of `ts` at which the fund held under EMPTY_FUND_USD after holding that much or
+    more at an earlier (or the same) sample; None when it never ran dry."""
+    held = False
+    for t, balance in zip(ts, balances_usd, strict=True):
+        held = held or balance >= EMPTY_FUND_USD
+        if held and balance < EMPTY_FUND_USD:
+            return t
+    return None

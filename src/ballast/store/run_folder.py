@@ -18,8 +18,9 @@ Files (every one deterministic for equal inputs: no wall clock anywhere):
 * `report.html` — written by `ballast.report.build_report` (see there).
 
 A run folder is written whole or not at all: every file goes into a hidden sibling folder
-(`.<run_id>.partial`) that is renamed into place once complete, so an interrupted run leaves
-no `<run_id>/` behind. `load_run` accepts only complete folders: a manifest naming every data
+(`.<run_id>.partial`) that is renamed into place once complete and removed when writing fails
+or is interrupted, so an interrupted run leaves no `<run_id>/` behind (only a kill -9 can leave
+a `.partial` folder, which nothing reads). `load_run` accepts only complete folders: a manifest naming every data
 file, each present with the SHA-256 the manifest records (IncompleteRun otherwise).
 """
 
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import tomli_w
 
@@ -298,7 +300,22 @@ def write_run(
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    try:
+        _write_files(folder, result, scenario, timeseries, agents, identifier, data_digest, version, finish,
+                     manifest_extra)
+    except BaseException:  # Ctrl-C or a failure half-way: leave nothing behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    if final.exists():
+        shutil.rmtree(final)
+    folder.rename(final)
+    return final
 
+
+def _write_files(folder: Path, result: Any, scenario: dict[str, Any], timeseries: pa.Table, agents: pa.Table,
+                 identifier: str, data_digest: str, version: str, finish: Callable[[Path], Any] | None,
+                 manifest_extra: Mapping[str, Any] | None) -> None:
+    """Every file of a run folder into `folder` (write_run's hidden .partial folder), then `finish`."""
     (folder / SCENARIO_FILE).write_text(tomli_w.dumps(_tomlable(scenario)), encoding="utf-8")
     _write_parquet(timeseries, folder / TIMESERIES_FILE)
     _write_parquet(agents, folder / AGENTS_FILE)
@@ -329,10 +346,6 @@ def write_run(
 
     if finish is not None:
         finish(folder)
-    if final.exists():
-        shutil.rmtree(final)
-    folder.rename(final)
-    return final
 
 
 @dataclass
@@ -350,18 +363,19 @@ class RunData:
 
     def event_records(self, type_name: str | None = None) -> list[dict[str, Any]]:
         """Events as dicts (venue, type, ts and the record's fields), optionally of one type."""
-        rows = []
-        if self.events.num_rows == 0:
+        rows: list[dict[str, Any]] = []
+        events = self.events
+        if type_name is not None and events.num_rows:
+            events = events.filter(pc.equal(events.column("type"), type_name))
+        if events.num_rows == 0:
             return rows
         for venue, kind, ts, fields_json in zip(
-            self.events.column("venue").to_pylist(),
-            self.events.column("type").to_pylist(),
-            self.events.column("ts").to_pylist(),
-            self.events.column("fields").to_pylist(),
+            events.column("venue").to_pylist(),
+            events.column("type").to_pylist(),
+            events.column("ts").to_pylist(),
+            events.column("fields").to_pylist(),
             strict=True,
         ):
-            if type_name is not None and kind != type_name:
-                continue
             row = json.loads(fields_json) if fields_json else {}
             row.update({"venue": venue, "type": kind, "ts": ts})
             rows.append(row)

@@ -11,8 +11,8 @@ whose definitions are in ballast.sim.runner and docs/metrics):
   total_fees_usd, liquidations, insurance_fund_end_usd, pnl_pool_end_usd, fee_pool_end_usd,
   revenue_pool_end_usd, lp_apr_pct, lp_pnl_usd, lp_fees_usd, max_drawdown_pct,
   bad_debt_usd, bad_debt_insurance_fund_usd, bad_debt_fee_pool_usd, socialised_loss_usd,
-  insurance_fund_min_usd (lowest sampled balance), insurance_fund_depleted_day (first sampled
-  time the fund held under $1 after holding more, in days from the start; null: never),
+  insurance_fund_min_usd (lowest sampled balance), insurance_fund_depleted_day (the run's: the
+  first step the fund held under $1 after holding more, in days from the start; null: never),
   warnings (count) and warning_kinds (sorted, comma-separated),
   agent.<name>.{return_pct, apr_pct, max_drawdown_pct, nav_end_usd, fees_usd, funding_usd,
   inventory_pnl_usd, removal_fees_usd, liquidations} for every agent,
@@ -57,7 +57,6 @@ def figure_columns(agent_names: list[str]) -> list[str]:
 
 
 _MARKET_SERIES = ("oracle_price_usd", "mark_price_usd", "insurance_fund_usd", "fee_pool_usd", "pnl_pool_usd")
-_EMPTY_FUND_USD = 1.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +111,7 @@ def _figures(summary: dict[str, Any]) -> dict[str, Any]:
     out["bad_debt_insurance_fund_usd"] = bad.get("insurance_fund_usd", 0.0)
     out["bad_debt_fee_pool_usd"] = bad.get("fee_pool_usd", 0.0)
     out["socialised_loss_usd"] = bad.get("socialised_usd", 0.0)
+    out["insurance_fund_depleted_day"] = summary.get("insurance_fund_depleted_day")
     warnings = summary.get("warnings") or []
     out["warnings"] = len(warnings)
     out["warning_kinds"] = ",".join(sorted({w.get("kind", "") for w in warnings}))
@@ -124,7 +124,7 @@ def _figures(summary: dict[str, Any]) -> dict[str, Any]:
 
 
 def _series(result: PointResult, task: PointTask, run: Any) -> None:
-    """The compact series and the insurance-fund figures drawn from them."""
+    """The compact series and the lowest sampled insurance-fund balance."""
     every = task.series_every_minutes * 60
     scenario = run.scenario
     first_venue = scenario.venues[0].name
@@ -136,27 +136,18 @@ def _series(result: PointResult, task: PointTask, run: Any) -> None:
         return (ts - start) % every == 0 or ts == end
 
     markets = run.timeseries.filter(_and_equal(run.timeseries, first_venue, "market", first_market)).to_pydict()
-    fund: list[tuple[int, float]] = []
+    balances: list[float] = []
     for i, ts in enumerate(markets["ts"]):
         if not keep(ts):
             continue
         for name in _MARKET_SERIES:
             _append(series, task.run_id, ts, name, markets[name][i])
-        fund.append((ts, markets["insurance_fund_usd"][i]))
+        balances.append(markets["insurance_fund_usd"][i])
     agents = run.agents.filter(_and_equal(run.agents, first_venue)).to_pydict()
     for i, ts in enumerate(agents["ts"]):
         if keep(ts):
             _append(series, task.run_id, ts, f"agent.{agents['agent'][i]}.nav_usd", agents["nav_usd"][i])
-    balances = [value for _ts, value in fund]
     result.row["insurance_fund_min_usd"] = min(balances) if balances else None
-    depleted = None
-    held = False
-    for ts, value in fund:
-        held = held or value >= _EMPTY_FUND_USD
-        if held and value < _EMPTY_FUND_USD:
-            depleted = (ts - start) / 86_400
-            break
-    result.row["insurance_fund_depleted_day"] = depleted
 
 
 def _and_equal(table: Any, venue: str, column: str | None = None, value: str | None = None) -> Any:

@@ -28,7 +28,10 @@ from ballast.curie.math.order_book import crossed_tick_info
 from ballast.curie.math.perp_math import EXACT_OUTPUT_DUST
 from ballast.curie.state.account import Account
 from ballast.curie.state.market import FundingGrowth, MarketState, TickInfo
+from ballast.curie.undo import UndoLog
 from ballast.curie.univ3 import pool as univ3_pool
+
+_NO_TICK_INFO = TickInfo()  # read only: the outside values of a tick Curie never crossed
 
 
 @dataclass(slots=True, frozen=True)
@@ -76,6 +79,7 @@ def swap(
     sqrt_price_limit_x96: int,
     funding_growth_global: FundingGrowth,
     now: int,
+    undo: UndoLog | None = None,
 ) -> SwapResponse:
     """Swap `amount` (18 dec) through the market's pool with Curie's fees.
 
@@ -87,6 +91,9 @@ def swap(
        ("UB_UOA") and report the pool amount; EX_TKMM unless the pool tick equals the replay's.
     4. Exchanged size / notional; `first_traded_timestamp` set on the first swap. The market
        ledger books what the pool kept (`pool_fee_*`) and the exact-output residue.
+
+    With `undo`, the tick records written (Curie's and the pool's) are logged before the write;
+    the market's, ledger's and pool's scalar fields are the caller's to snapshot.
 
     Source: contracts/Exchange.sol::_swap, contracts/OrderBook.sol::replaySwap,
     contracts/lib/UniswapV3Broker.sol::swap
@@ -106,16 +113,17 @@ def swap(
         info.uniswap_fee_ratio,
         info.insurance_fund_fee_ratio,
     )
+    tick_infos = market.tick_infos
     for tick, fee_growth in replay.crossed:
-        market.tick_infos[tick] = crossed_tick_info(
-            market.tick_infos.get(tick, TickInfo()), fee_growth, funding_growth_global
-        )
+        if undo is not None:
+            undo.set_key(tick_infos, tick)
+        tick_infos[tick] = crossed_tick_info(tick_infos.get(tick, _NO_TICK_INFO), fee_growth, funding_growth_global)
     market.fee_growth_global_x128 = replay.fee_growth_global_x128
     market.ledger.maker_fee_charged += replay.maker_fee
 
     limit = default_sqrt_price_limit_x96(is_base_to_quote, sqrt_price_limit_x96)
     amount0, amount1 = univ3_pool.swap(
-        pool, is_base_to_quote, pool_amount if is_exact_input else -pool_amount, limit, now
+        pool, is_base_to_quote, pool_amount if is_exact_input else -pool_amount, limit, now, undo
     )
     if not ((amount0 > 0 and amount1 < 0) or (amount0 < 0 and amount1 > 0)):
         raise ForbiddenZeroSwap(f"swap of {amount} exchanged ({amount0}, {amount1})")
@@ -165,6 +173,7 @@ def open_position(
     sqrt_price_limit_x96: int,
     funding_growth_global: FundingGrowth,
     now: int,
+    undo: UndoLog | None = None,
 ) -> OpenPositionResult:
     """Swap, realize pnl on the reduced part, and settle (funding is settled by the caller).
 
@@ -179,7 +188,7 @@ def open_position(
     info = account.markets.get(name)
     open_notional_before = info.taker_open_notional if info else 0
     response = swap(
-        market, is_base_to_quote, is_exact_input, amount, sqrt_price_limit_x96, funding_growth_global, now
+        market, is_base_to_quote, is_exact_input, amount, sqrt_price_limit_x96, funding_growth_global, now, undo
     )
     delta_base = response.exchanged_position_size
     delta_quote = response.exchanged_position_notional - response.fee

@@ -23,6 +23,7 @@ from ballast.curie.math.rewards import (
 )
 from ballast.curie.state.account import Account, OpenOrder
 from ballast.curie.state.rewards import MarketRewards, RewardsState
+from ballast.curie.undo import UndoLog
 from ballast.curie.univ3 import tick_bitmap, tick_math
 
 
@@ -36,33 +37,50 @@ def _inside(rewards: MarketRewards, order: OpenOrder, tick: int) -> int:
     )
 
 
-def checkpoint_order(rewards: MarketRewards, maker: str, order: OpenOrder, tick: int) -> None:
+def checkpoint_order(
+    rewards: MarketRewards, maker: str, order: OpenOrder, tick: int, undo: UndoLog | None = None
+) -> None:
     """Book L·(inside - last) of one order to the maker's volume in the running epoch and move
-    its snapshot to the current inside growth."""
+    its snapshot to the current inside growth (with `undo`, each entry is logged before it is
+    written)."""
     key = (maker, order.lower_tick, order.upper_tick)
     inside = _inside(rewards, order, tick)
-    last = rewards.last_volume_growth_inside_x96.get(key, inside)
+    last_inside = rewards.last_volume_growth_inside_x96
+    last = last_inside.get(key, inside)
     volume = order.liquidity * (inside - last)
     if volume:
-        by_epoch = rewards.maker_volume_x96.setdefault(maker, {})
+        makers = rewards.maker_volume_x96
+        if undo is not None:
+            undo.set_key(makers, maker)
+        by_epoch = makers.setdefault(maker, {})
+        if undo is not None:
+            undo.set_key(by_epoch, rewards.epoch_start)
         by_epoch[rewards.epoch_start] = by_epoch.get(rewards.epoch_start, 0) + volume
-    rewards.last_volume_growth_inside_x96[key] = inside
+    if undo is not None:
+        undo.set_key(last_inside, key)
+    last_inside[key] = inside
 
 
 def roll_epoch(
-    rewards: MarketRewards, market: str, accounts: Iterable[Account], tick: int, now: int
+    rewards: MarketRewards,
+    market: str,
+    accounts: Iterable[Account],
+    tick: int,
+    now: int,
+    undo: UndoLog | None = None,
 ) -> None:
     """When `now` is in a later epoch than the accumulators run for, checkpoint every order of
     the market (their volume since the last checkpoint belongs to the old epoch: any swap in
     a later epoch rolls first) and start counting for the new epoch. O(orders), once a week
-    per market."""
+    per market. With `undo`, every accumulator entry is logged before it is written (the
+    orders themselves are not written; `epoch_start` is the caller's to snapshot)."""
     current = get_epoch_start(now)
     if rewards.epoch_start == current:
         return
     if rewards.epoch_start >= 0:
         for account in accounts:
             for order in account.orders.get(market, ()):
-                checkpoint_order(rewards, account.trader, order, tick)
+                checkpoint_order(rewards, account.trader, order, tick, undo)
     rewards.epoch_start = current
 
 
@@ -98,7 +116,12 @@ def after_order_change(
 
 
 def record_swap(
-    rewards: MarketRewards, pool, sqrt_price_before: int, tick_before: int, liquidity_before: int
+    rewards: MarketRewards,
+    pool,
+    sqrt_price_before: int,
+    tick_before: int,
+    liquidity_before: int,
+    undo: UndoLog | None = None,
 ) -> int:
     """Accrue the volume of the swap that just moved the pool from (`sqrt_price_before`,
     `tick_before`, active liquidity `liquidity_before`) to its current state -> Σ L·dS (X96).
@@ -107,6 +130,8 @@ def record_swap(
     before < T <= after) through the bitmap, as the swap did: each segment adds dS to the
     global growth and L·dS to the epoch's total when L > 0; each crossed tick's outside
     becomes global - outside and L moves by its liquidityNet. Cost: O(words + ticks crossed).
+    With `undo`, each accumulator entry is logged before it is written (`volume_growth_global_x96`
+    is the caller's to snapshot).
     """
     sqrt_after, tick_after = pool.sqrt_price_x96, pool.tick
     if sqrt_after == sqrt_price_before and tick_after == tick_before:
@@ -133,6 +158,8 @@ def record_swap(
                 growth += delta
                 volume += liquidity * delta
             current = target
+            if undo is not None:
+                undo.set_key(outside, next_tick)
             outside[next_tick] = growth - outside.get(next_tick, 0)
             net = ticks[next_tick].liquidity_net
             liquidity += -net if zero_for_one else net
@@ -143,9 +170,10 @@ def record_swap(
         volume += liquidity * delta
     rewards.volume_growth_global_x96 = growth
     if volume:
-        rewards.total_volume_x96[rewards.epoch_start] = (
-            rewards.total_volume_x96.get(rewards.epoch_start, 0) + volume
-        )
+        totals = rewards.total_volume_x96
+        if undo is not None:
+            undo.set_key(totals, rewards.epoch_start)
+        totals[rewards.epoch_start] = totals.get(rewards.epoch_start, 0) + volume
     return volume
 
 

@@ -66,6 +66,28 @@ def get_sqrt_market_twap_x96(pool, now: int, twap_interval: int) -> int:
     return sqrt_price_from_tick_cumulatives(cumulatives[0], cumulatives[1], twap_interval)
 
 
+def get_sqrt_market_twaps_x96(pool, now: int, twap_intervals: Sequence[int]) -> list[int]:
+    """`get_sqrt_market_twap_x96` for each interval, equal value by value, with one oldest-
+    observation lookup and one `observe` of every interval's start (and of now) between them.
+
+    Source: contracts/lib/UniswapV3Broker.sol::getSqrtMarketTwapX96From (per interval)
+    """
+    age = now - univ3_pool.oldest_observation(pool).block_timestamp
+    intervals = [min(interval, age) for interval in twap_intervals]
+    observed = [interval for interval in intervals if interval >= MIN_TWAP_INTERVAL]
+    if not observed:
+        return [pool.sqrt_price_x96] * len(intervals)
+    cumulatives = univ3_pool.observe(pool, now, [*observed, 0])
+    end = cumulatives[-1]
+    starts = iter(cumulatives)
+    return [
+        sqrt_price_from_tick_cumulatives(next(starts), end, interval)
+        if interval >= MIN_TWAP_INTERVAL
+        else pool.sqrt_price_x96
+        for interval in intervals
+    ]
+
+
 def get_index_twap(history: Sequence[tuple[int, int]], now: int, interval: int) -> int:
     """Time-weighted mean (18 decimals, floored) of the index price over [now - interval, now].
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from ballast.curie.errors import (
     AlreadyInitialized,
@@ -38,6 +39,7 @@ from ballast.curie.errors import (
     TickUpperMax,
     ZeroMintAmount,
 )
+from ballast.curie.undo import UndoLog
 from ballast.curie.univ3.liquidity_math import add_delta
 from ballast.curie.univ3.sqrt_price_math import get_amount0_delta_signed, get_amount1_delta_signed
 from ballast.curie.univ3.swap_math import compute_swap_step
@@ -76,6 +78,14 @@ _MASK128 = (1 << 128) - 1
 _MASK32 = (1 << 32) - 1
 _MAX_INT128 = (1 << 127) - 1
 _MAX_INT256 = (1 << 255) - 1
+# the TickInfo fields a crossing writes (Tick.cross)
+_CROSS_FIELDS = (
+    "fee_growth_outside0_x128",
+    "fee_growth_outside1_x128",
+    "tick_cumulative_outside",
+    "seconds_outside",
+)
+_cross_fields = attrgetter(*_CROSS_FIELDS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,9 +274,10 @@ def _tick_cumulative_now(pool: UniswapV3Pool, now: int) -> int:
     return last.tick_cumulative + pool.tick * (now - last.block_timestamp)
 
 
-def _oracle_write(pool: UniswapV3Pool, now: int, tick: int) -> None:
+def _oracle_write(pool: UniswapV3Pool, now: int, tick: int, undo: UndoLog | None = None) -> None:
     """Append an observation accumulating ``tick`` (the tick in force before the change), at most
-    one per timestamp; grows into ``observation_cardinality_next`` when the ring wraps.
+    one per timestamp; grows into ``observation_cardinality_next`` when the ring wraps. With
+    ``undo``, the slot written is logged first (the index and cardinality are pool scalars).
 
     Source: contracts/libraries/Oracle.sol::write
     """
@@ -278,6 +289,8 @@ def _oracle_write(pool: UniswapV3Pool, now: int, tick: int) -> None:
     if pool.observation_cardinality_next > cardinality and index == cardinality - 1:
         cardinality = pool.observation_cardinality_next
     index = (index + 1) % cardinality
+    if undo is not None:
+        undo.set_index(pool.observations, index)
     pool.observations[index] = Observation(
         now, last.tick_cumulative + tick * (now - last.block_timestamp), True
     )
@@ -701,6 +714,7 @@ def swap(
     amount_specified: int,
     sqrt_price_limit_x96: int,
     now: int,
+    undo: UndoLog | None = None,
 ) -> tuple[int, int]:
     """Swap against the pool -> signed ``(amount0, amount1)`` wei (positive: paid into the pool,
     negative: paid out), booked to the pool's balances.
@@ -713,6 +727,10 @@ def swap(
     ends exactly on tick T the tick is T - 1. The oracle records the pre-swap tick when the tick
     changed. Raises AmountSpecified ("AS"), Locked ("LOK"), SqrtPriceLimit ("SPL").
 
+    With ``undo`` (a ``ballast.curie.undo.UndoLog``), every collection entry written (each
+    crossed tick's outside values, the oracle slot) is logged before the write; the pool's
+    scalar fields are the caller's to snapshot.
+
     Source: contracts/UniswapV3Pool.sol::swap, contracts/libraries/Tick.sol::cross
     """
     amount0, amount1, sqrt_price, tick, liquidity, fee_growth, crossings = _swap_loop(
@@ -724,6 +742,8 @@ def swap(
         ticks = pool.ticks
         for crossed_tick, growth in crossings:
             info = ticks[crossed_tick]
+            if undo is not None:
+                undo.set_fields(info, _CROSS_FIELDS, _cross_fields)
             if zero_for_one:
                 info.fee_growth_outside0_x128 = (growth - info.fee_growth_outside0_x128) & _MASK256
                 info.fee_growth_outside1_x128 = (
@@ -737,7 +757,7 @@ def swap(
             info.tick_cumulative_outside = tick_cumulative - info.tick_cumulative_outside
             info.seconds_outside = (seconds - info.seconds_outside) & _MASK32
     if tick != pool.tick:
-        _oracle_write(pool, now, pool.tick)
+        _oracle_write(pool, now, pool.tick, undo)
         pool.tick = tick
     pool.sqrt_price_x96 = sqrt_price
     pool.liquidity = liquidity
@@ -834,6 +854,9 @@ def observe(pool: UniswapV3Pool, now: int, seconds_agos: list[int]) -> list[int]
             raise OracleTooOld(
                 f"target time {target} is before the oldest observation {oldest.block_timestamp}"
             )
+        if target == oldest.block_timestamp:  # what the search below finds (k = 0), directly
+            result.append(oldest.tick_cumulative)
+            continue
         # before_or_at: the last observation at or before target
         k = bisect_right(range(written), target, key=timestamp_at) - 1
         before = observations[(oldest_slot + k) % cardinality]

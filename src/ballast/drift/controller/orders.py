@@ -147,6 +147,7 @@ from ballast.drift.state.user import (
     UserStatus,
 )
 from ballast.drift.validation.order import validate_order
+from ballast.drift.validation.perp_market import validate_perp_market
 from ballast.fixed import div_floor, div_trunc
 
 __all__ = [
@@ -719,6 +720,7 @@ def fill_perp_order(
         except UserIsBeingLiquidated:
             return 0, 0
 
+    validate_perp_market(market)
     amm = market.amm
     oracle_price_data, validity = get_price_data_and_validity(
         oracle_map,

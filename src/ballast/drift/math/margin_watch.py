@@ -18,13 +18,13 @@ requirement met. Anything the bound does not cover (spot balances other than the
 a market in Settlement, a quote market other than 0, a maintenance pnl weight above 1,
 non-positive prices) gives no watch, and the caller recalculates every time.
 
-The bound, per perp position after the simulated LP settle (base b, LP remainder r, worst-case
-base w at margin ratio m (1e4) of |w|, order step s), for an oracle move d (1e6) and quote price
-q = max(quote oracle, 1e6): the pnl moves by at most |b|·d/1e9 (the dust fee on r by |r|·d/1e9),
-weighted by at most 1 and scaled by q/1e6; the liability by |w|·d/1e9, scaled by q/1e6 and
-m/1e4; the flat LP buffer by s·d/1e9. So the fall is at most
-`ceil(d · q · ((|b| + |r| + s)·1e4 + |w|·m) / 1e19) + 16` (16: the floors and truncations of
-two evaluations). The worst-case side (bids or asks) must be the same at both prices: it is
+The bound, per perp position after the simulated LP settle (base b, worst-case base w at margin
+ratio m (1e4) of |w|; with LP shares s = the order step, else 0), for an oracle move d (1e6) and
+quote price q = max(quote oracle, 1e6): the pnl moves by at most |b|·d/1e9, and the dust fee on
+the settle's sub-step remainder (|r| < s) by s·d/1e9, weighted by at most 1 and scaled by
+q/1e6; the liability by |w|·d/1e9, scaled by q/1e6 and m/1e4; the flat LP buffer by s·d/1e9.
+So the fall is at most `ceil(d · q · ((|b| + 2s)·1e4 + |w|·m) / 1e19) + 16` (16: the floors
+and truncations of two evaluations). The worst-case side (bids or asks) must be the same at both prices: it is
 when both sides have the same size, or when their sizes differ by at least 1e9 / price.
 
 Source: Ballast (bounds programs/drift/src/math/margin.rs::calculate_perp_position_value_and_pnl
@@ -45,6 +45,7 @@ from ballast.drift.state.perp_market import MarketStatus, PerpMarket
 from ballast.drift.state.spot_market import SpotMarket
 from ballast.drift.state.user import MarketType, User
 from ballast.fixed import div_ceil
+from ballast.value_copy import copy_by_constructor
 
 __all__ = ["MarginWatch", "margin_certainly_met", "margin_watch"]
 
@@ -190,9 +191,8 @@ def margin_watch(
         worst = max(bids, asks)
         ratio = get_margin_ratio(market, worst, _Maintenance, high_leverage)
         step = market.amm.order_step_size if position.lp_shares > 0 else 0
-        coefficient = (
-            abs(base) + abs(settled.remainder_base_asset_amount) + step
-        ) * MARGIN_PRECISION + worst * ratio
+        # the dust fee's remainder (sub-step) and the flat LP buffer: one step each
+        coefficient = (abs(base) + 2 * step) * MARGIN_PRECISION + worst * ratio
         markets.append((position.market_index, price, coefficient, abs(bids - asks)))
     excess = calculation.total_collateral - calculation.margin_requirement
     return MarginWatch(key, excess, quote_price, tuple(markets))
@@ -225,3 +225,6 @@ def margin_certainly_met(
         if fall > watch.excess:
             return False
     return _key(user, perp_market_map, spot_market_map, oracle_map) == watch.key
+
+
+copy_by_constructor(MarginWatch)

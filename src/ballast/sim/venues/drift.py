@@ -70,6 +70,7 @@ class AgentBook:
     fills: int = 0
     rejected: int = 0  # refused instructions (`call`); market orders return an OrderResult
     liquidated: int = 0
+    derisked: int = 0  # LPRecord RemoveLiquidityDerisk: BAL shares burned by settle_pnl's de-risk
 
 
 @dataclass
@@ -523,6 +524,10 @@ class DriftVenue:
                 # the provider reads a removal's dust fee off the record itself
                 if event.action is not LPAction.SettleLiquidity:
                     self._milestone = True
+                    if event.action is LPAction.RemoveLiquidityDerisk:
+                        book = self.books.get(_authority(event.user))
+                        if book is not None:
+                            book.derisked += 1
             elif kind is InsuranceFundStakeRecord:
                 self._milestone = True
             elif kind is LiquidationRecord:
