@@ -6,11 +6,18 @@ still checks only its LP-relevant subset, see controller/lp.py)."""
 import pytest
 
 from ballast.drift.constants import BASE_PRECISION, MAX_BASE_ASSET_AMOUNT_WITH_AMM
-from ballast.drift.errors import InvalidAmmDetected, InvalidPerpPositionDetected, InvalidPositionDelta
+from ballast.drift.errors import (
+    InvalidAmmDetected,
+    InvalidPerpPositionDetected,
+    InvalidPositionDelta,
+)
 from ballast.drift.presets import add_perp_market, fund_user, new_exchange
 from ballast.drift.state.order_params import OrderParams
 from ballast.drift.state.user import OrderType, PerpPosition, PositionDirection
-from ballast.drift.validation.perp_market import validate_perp_market, validate_perp_position_with_perp_market
+from ballast.drift.validation.perp_market import (
+    validate_perp_market,
+    validate_perp_position_with_perp_market,
+)
 from ballast.fixed import MathError
 
 

@@ -31,7 +31,7 @@ def test_agent_on_unknown_market_is_rejected():
 
 
 @pytest.mark.parametrize(
-    "name", ["sol_bal_30d", "crash", "quiet_month", "side_by_side", "bal_vs_curie"]
+    "name", ["sol_bal_30d", "crash", "quiet_month", "side_by_side", "bal_vs_curie", "spot_flow"]
 )
 def test_examples_load_and_round_trip_through_toml(name, tmp_path):
     scenario = load_scenario(EXAMPLES / f"{name}.toml")

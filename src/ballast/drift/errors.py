@@ -601,3 +601,58 @@ class MaxIFWithdrawReached(DriftError):
 
 class NoIFWithdrawAvailable(DriftError):
     """ErrorCode::NoIFWithdrawAvailable"""
+
+
+# --- spot trading (orders between users and swaps) --------------------------------------------
+
+
+class MarketFillOrderPaused(DriftError):
+    """ErrorCode::MarketFillOrderPaused"""
+
+
+class MarketWithdrawPaused(DriftError):
+    """ErrorCode::MarketWithdrawPaused"""
+
+
+class MarketBeingInitialized(DriftError):
+    """ErrorCode::MarketBeingInitialized"""
+
+
+class ProtectedAssetTierViolation(DriftError):
+    """ErrorCode::ProtectedAssetTierViolation"""
+
+
+class IsolatedAssetTierViolation(DriftError):
+    """ErrorCode::IsolatedAssetTierViolation"""
+
+
+class MarginTradingDisabled(DriftError):
+    """ErrorCode::MarginTradingDisabled"""
+
+
+class SpotOrdersDisabled(DriftError):
+    """ErrorCode::SpotOrdersDisabled"""
+
+
+class OrderMustBeTriggeredFirst(DriftError):
+    """ErrorCode::OrderMustBeTriggeredFirst"""
+
+
+class InvalidSwap(DriftError):
+    """ErrorCode::InvalidSwap"""
+
+
+class SwapLimitPriceBreached(DriftError):
+    """ErrorCode::SwapLimitPriceBreached"""
+
+
+class SpotMarketReduceOnly(DriftError):
+    """ErrorCode::SpotMarketReduceOnly"""
+
+
+class MarginOrdersOpen(DriftError):
+    """ErrorCode::MarginOrdersOpen"""
+
+
+class InvalidFeeStructure(DriftError):
+    """ErrorCode::InvalidFeeStructure"""

@@ -164,6 +164,7 @@ class OrderActionRecord:
     maker_order_id: int | None = None
     maker_order_direction: str | None = None
     oracle_price: int = 0
+    market_type: str = "Perp"  # MarketType name: "Perp" or "Spot"
 
     # written out (not dataclass-generated) so that mypyc compiles it; a value: never
     # mutated after construction (not `frozen`, whose __init__ mypyc cannot compile)
@@ -186,6 +187,7 @@ class OrderActionRecord:
         maker_order_id: int | None = None,
         maker_order_direction: str | None = None,
         oracle_price: int = 0,
+        market_type: str = "Perp",
     ) -> None:
         self.ts = ts
         self.action = action
@@ -204,6 +206,7 @@ class OrderActionRecord:
         self.maker_order_id = maker_order_id
         self.maker_order_direction = maker_order_direction
         self.oracle_price = oracle_price
+        self.market_type = market_type
 
 
 @dataclass(slots=True, frozen=True)
@@ -380,6 +383,22 @@ class SpotInterestRecord:
     max_borrow_rate: int
 
 
+@dataclass(slots=True, frozen=True)
+class SwapRecord:
+    """A swap through begin_swap/end_swap: amounts in each token's decimals, oracle prices 1e6,
+    fee in the out token (zero at the pinned commit). Source: state/events.rs::SwapRecord"""
+
+    ts: int
+    user: str
+    amount_out: int
+    amount_in: int
+    out_market_index: int
+    in_market_index: int
+    out_oracle_price: int
+    in_oracle_price: int
+    fee: int
+
+
 copy_by_constructor(
     NewUserRecord,
     DepositRecord,
@@ -393,4 +412,5 @@ copy_by_constructor(
     InsuranceFundRecord,
     InsuranceFundStakeRecord,
     SpotInterestRecord,
+    SwapRecord,
 )

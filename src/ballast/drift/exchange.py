@@ -55,6 +55,7 @@ from ballast.drift.instructions.admin import AdminInstructions
 from ballast.drift.instructions.if_staker import IfStakerInstructions
 from ballast.drift.instructions.inputs import check_enum, check_int
 from ballast.drift.instructions.keeper import KeeperInstructions
+from ballast.drift.instructions.spot import SpotInstructions
 from ballast.drift.instructions.user import UserInstructions
 from ballast.drift.math.insurance import (
     calculate_if_stake_value,
@@ -82,10 +83,12 @@ from ballast.drift.state.perp_market import (
     PerpMarket,
 )
 from ballast.drift.state.spot_market import (
+    INITIAL_SPOT_TRADING_FIELDS,
     SpotBalanceType,
     SpotMarket,
+    spot_trading_fields,
 )
-from ballast.drift.state.state import State
+from ballast.drift.state.state import State, spot_default_fee_structure
 from ballast.drift.state.user import (
     MarketType,
     OrderStatus,
@@ -131,7 +134,9 @@ class AuditReport:
 
 
 @dataclass
-class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStakerInstructions):
+class Exchange(
+    AdminInstructions, UserInstructions, KeeperInstructions, IfStakerInstructions, SpotInstructions
+):
     """Every Drift account and the clock; instructions are its methods."""
 
     state: State = field(default_factory=State)
@@ -146,6 +151,8 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
     insurance_fund_stakes: dict[str, InsuranceFundStake] = field(default_factory=dict)
     # users with open orders per perp market: the maker candidates of a fill
     _order_holders: dict[int, dict[str, User]] = field(default_factory=dict, repr=False)
+    # the same for spot markets with orders enabled
+    _spot_order_holders: dict[int, dict[str, User]] = field(default_factory=dict, repr=False)
     # cumulative token flows through each insurance fund vault, for the audit
     _insurance_ledger: dict[int, dict[str, int]] = field(default_factory=dict, repr=False)
 
@@ -199,12 +206,27 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
 
     def _track_orders(self, user: User) -> None:
         remove_closed_orders(user)
-        markets = {order.market_index for order in user.orders if order.status is OrderStatus.Open}
+        markets = {
+            order.market_index
+            for order in user.orders
+            if order.status is OrderStatus.Open and order.market_type is MarketType.Perp
+        }
         for market_index, holders in self._order_holders.items():
             if market_index in markets:
                 holders[user.key] = user
             else:
                 holders.pop(user.key, None)
+        if self._spot_order_holders:
+            spot_markets = {
+                order.market_index
+                for order in user.orders
+                if order.status is OrderStatus.Open and order.market_type is MarketType.Spot
+            }
+            for market_index, holders in self._spot_order_holders.items():
+                if market_index in spot_markets:
+                    holders[user.key] = user
+                else:
+                    holders.pop(user.key, None)
 
     def _makers(self, market_index: int, taker: User) -> dict[str, tuple[User, UserStats]]:
         return {
@@ -422,6 +444,12 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
                     pool_balances["perp_fee_pools"].append(market.amm.fee_pool.scaled_balance)
                     bankruptcy_fee_pool_surplus += market.bankruptcy_fee_pool_surplus
             pool_balances["revenue_pool"].append(spot_market.revenue_pool.scaled_balance)
+            # every spot market's fee pool is a deposit in the quote market
+            pool_balances["spot_fee_pools"] = [
+                market.spot_fee_pool.scaled_balance
+                for market in self.spot_markets.values()
+                if market.spot_fee_pool.market_index == index
+            ]
             pools = {}
             for name, balances in pool_balances.items():
                 pools[name] = sum(get_token_amount(b, spot_market, deposit) for b in balances)
@@ -538,4 +566,29 @@ class Exchange(AdminInstructions, UserInstructions, KeeperInstructions, IfStaker
                 sorted(self._insurance_ledger.items()),
             )
         )
+        spot_trading = self._spot_trading_digest()
+        if spot_trading:
+            payload += repr(spot_trading)
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    def _spot_trading_digest(self) -> tuple:
+        """The spot-trading fields that left their initial values (the State's spot settings,
+        each market's orders/fees/flash-loan fields, users with margin trading): empty for an
+        exchange that never traded spot, so its digest is what it was before these fields."""
+        state = self.state
+        settings = (
+            state.spot_fee_structure,
+            state.default_spot_auction_duration,
+            state.spot_fee_to_revenue_pool,
+        )
+        changed: list[tuple] = []
+        if settings != (spot_default_fee_structure(), 10, False):
+            changed.append(("state", settings))
+        for index, spot_market in sorted(self.spot_markets.items()):
+            fields = spot_trading_fields(spot_market)
+            if fields != INITIAL_SPOT_TRADING_FIELDS:
+                changed.append((index, fields))
+        margin_traders = sorted(key for key, user in self.users.items() if user.is_margin_trading_enabled)
+        if margin_traders:
+            changed.append(("is_margin_trading_enabled", tuple(margin_traders)))
+        return tuple(changed)

@@ -8,8 +8,9 @@ venue (position caps, arbitrage sizes) may differ between venues.
 
 Takers (Arbitrageur, NoiseTaker, TrendFollower) and user-written agents act only through the
 venue's `TradingVenue` protocol (ballast.sim.venues), so they run unchanged on every venue
-kind. BAL providers and insurance stakers run on Drift venues only, Curie makers on Curie
-venues only (Scenario.agents_on), and call named methods of their venue.
+kind. BAL providers, insurance stakers and the spot agents (SpotMaker, SpotTaker: the spot
+market of their market's token, sim/venues/drift_spot.py) run on Drift venues only, Curie makers
+on Curie venues only (Scenario.agents_on), and call named methods of their venue.
 
 Money is quote 1e6 and base 1e9 inside; the configs give dollars and base units.
 
@@ -63,6 +64,8 @@ __all__ = [
     "BalProvider",
     "CurieMaker",
     "InsuranceStaker",
+    "SpotMaker",
+    "SpotTaker",
     "BASE",
     "PRICE",
     "QUOTE",
@@ -522,6 +525,70 @@ class InsuranceStaker(Agent):
         return {"nav": nav, "fees": nav - self.initial, "funding": 0, "removal_fees": 0, "inventory": 0, "lp_shares": 0}
 
 
+class _SpotAgent(Agent):
+    """A spot agent's account: `collateral_usd` of USDC plus `base_inventory` tokens of its
+    market's token deposited from outside; its initial value is the account's value then."""
+
+    def setup(self, venue, start_ts: int) -> None:
+        self.venue = venue
+        self.start_ts = start_ts
+        venue.fund(self.name, self.initial)
+        venue.deposit_spot(self.name, self.market, _base(self.config.base_inventory))
+        self.initial = venue.nav(self.name)
+        self.init()
+
+
+class SpotMaker(_SpotAgent):
+    """Makes the spot market of its market's token (Drift venues only): every `refresh_minutes`
+    it cancels its resting orders and rests a post-only bid at the oracle less `half_spread_bps`
+    and an ask at the oracle plus it, each `size_base` tokens or as much as its USDC (valued at
+    the oracle) and its tokens cover: it never borrows (margin trading stays off). Its PnL
+    (rebates included) is reported as inventory. Uses no randomness."""
+
+    role = "spot_maker"
+
+    def act(self, step: int, ts: int) -> None:
+        cfg = self.config
+        if step % max(1, cfg.refresh_minutes * 60 // self.step_seconds):
+            return
+        venue = self.venue
+        venue.cancel_spot_orders(self.name, self.market)
+        oracle = venue.spot_oracle(self.market)
+        half_spread = round(cfg.half_spread_bps * 100)  # 1e6 = 100%
+        size = _base(cfg.size_base)
+        tokens, usdc = venue.spot_balances(self.name, self.market)
+        bid_size = min(size, max(0, usdc) * BASE_PRECISION // max(1, oracle))
+        ask_size = min(size, max(0, tokens))
+        venue.spot_limit_order(self.name, self.market, bid_size, oracle * (1_000_000 - half_spread) // 1_000_000)
+        venue.spot_limit_order(self.name, self.market, -ask_size, oracle * (1_000_000 + half_spread) // 1_000_000)
+
+
+class SpotTaker(_SpotAgent):
+    """Takes spot liquidity (Drift venues only): at Poisson arrivals (`arrivals_per_hour`) an
+    immediate-or-cancel order of a uniform size in [`min_size_base`, `max_size_base`] tokens on
+    a fair coin's side, at worst the oracle moved `slippage_bps` against it, filled by the
+    resting spot makers; it pays the spot taker fee. An order its balances cannot cover (it
+    never borrows) is refused and counted as rejected. Three draws per arrival (gap, side,
+    size) whatever happens."""
+
+    role = "spot_taker"
+
+    def init(self) -> None:
+        self.rate = self.config.arrivals_per_hour / 3600.0
+        self.next_arrival = self.start_ts + self.rng.expovariate(self.rate)
+
+    def act(self, step: int, ts: int) -> None:
+        cfg = self.config
+        while self.next_arrival <= ts:
+            self.next_arrival += self.rng.expovariate(self.rate)
+            side = 1 if self.rng.random() < 0.5 else -1
+            size = _base(self.rng.uniform(cfg.min_size_base, cfg.max_size_base))
+            oracle = self.venue.spot_oracle(self.market)
+            slippage = round(cfg.slippage_bps * 100)  # 1e6 = 100%
+            limit = oracle * (1_000_000 + side * slippage) // 1_000_000
+            self.order_stats.record(self.venue.spot_order(self.name, self.market, side * size, limit))
+
+
 _CLASSES = {
     sc.Arbitrageur: Arbitrageur,
     sc.NoiseTaker: NoiseTaker,
@@ -529,6 +596,8 @@ _CLASSES = {
     sc.BalProvider: BalProvider,
     sc.CurieMaker: CurieMaker,
     sc.InsuranceStaker: InsuranceStaker,
+    sc.SpotMaker: SpotMaker,
+    sc.SpotTaker: SpotTaker,
 }
 
 

@@ -48,6 +48,8 @@ __all__ = [
     "BalProvider",
     "CurieMaker",
     "InsuranceStaker",
+    "SpotMaker",
+    "SpotTaker",
     "PythonAgent",
     "KeepersConfig",
     "HealthConfig",
@@ -345,7 +347,8 @@ class CurieParams(_Model):
         return self
 
 
-_DRIFT_ONLY = ("lp_cooldown_seconds", "market_order_slippage_pct", "insurance_fund", "market_overrides")
+_DRIFT_ONLY = ("lp_cooldown_seconds", "market_order_slippage_pct", "insurance_fund", "market_overrides",
+               "spot_fee_to_revenue_pool")
 
 
 class VenueConfig(_Model):
@@ -353,7 +356,9 @@ class VenueConfig(_Model):
     `lp_cooldown_seconds`, `insurance_fund`, `market_overrides`, which maps a market name to
     parameter changes, and `market_order_slippage_pct`, the worst price a taker's market order
     accepts, as a percent of the oracle: 1% (Assumption: Drift's trade form lets the trader set
-    this tolerance; 1% is a common setting)); "curie" is Perpetual Protocol v2 Curie with range makers (its key:
+    this tolerance; 1% is a common setting), and `spot_fee_to_revenue_pool`: spot fills' fees go to
+    the quote revenue pool (Ballast's option; the reference keeps them in the spot market's fee
+    pool; see sim/venues/drift_spot.py)); "curie" is Perpetual Protocol v2 Curie with range makers (its key:
     `[venues.curie]`, see CurieParams; defaults apply when absent)."""
 
     name: str = "drift"
@@ -362,6 +367,7 @@ class VenueConfig(_Model):
     market_order_slippage_pct: Annotated[float, Field(gt=0, lt=100)] = 1.0
     insurance_fund: InsuranceFundConfig | None = None
     market_overrides: dict[str, MarketOverrides] = {}
+    spot_fee_to_revenue_pool: bool = False
     curie: CurieParams | None = None
 
     @model_validator(mode="after")
@@ -483,6 +489,30 @@ class InsuranceStaker(_Agent):
     request_unstake_at_day: NonNegFloat | None = None
 
 
+class SpotMaker(_Agent):
+    """Rests post-only spot bids and asks around the oracle (Drift venues only); see
+    agents.SpotMaker. It starts with `collateral_usd` in USDC plus `base_inventory` tokens of
+    its market's token."""
+
+    kind: Literal["spot_maker"] = "spot_maker"
+    base_inventory: NonNegFloat = 100.0
+    half_spread_bps: Annotated[float, Field(gt=0, lt=10_000)] = 10.0
+    size_base: PositiveFloat = 5.0
+    refresh_minutes: Annotated[int, Field(ge=1)] = 5
+
+
+class SpotTaker(_Agent):
+    """Takes spot liquidity at Poisson arrivals (Drift venues only); see agents.SpotTaker. It
+    starts with `collateral_usd` in USDC plus `base_inventory` tokens."""
+
+    kind: Literal["spot_taker"] = "spot_taker"
+    base_inventory: NonNegFloat = 50.0
+    arrivals_per_hour: PositiveFloat = 20.0
+    min_size_base: PositiveFloat = 0.1
+    max_size_base: PositiveFloat = 5.0
+    slippage_bps: Annotated[float, Field(gt=0, lt=10_000)] = 50.0
+
+
 class PythonAgent(_Agent):
     """A user-written agent: a subclass of `ballast.sim.agents.Agent` (its docstring is the
     guide). `path` names it as `"file.py:ClassName"`, the file relative to the scenario file's
@@ -499,7 +529,8 @@ class PythonAgent(_Agent):
 
 
 AgentConfig = Annotated[
-    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | CurieMaker | InsuranceStaker | PythonAgent,
+    Arbitrageur | NoiseTaker | TrendFollower | BalProvider | CurieMaker | InsuranceStaker | SpotMaker | SpotTaker
+    | PythonAgent,
     Field(discriminator="kind"),
 ]
 
@@ -647,12 +678,12 @@ class Scenario(_Model):
         if isinstance(agent, BalProvider) and agent.amount_usd is not None and agent.amount_usd > agent.collateral_usd:
             raise ValueError(f"{where}.amount_usd = {agent.amount_usd:g}: more margin than its collateral_usd "
                              f"{agent.collateral_usd:g}")
-        if isinstance(agent, NoiseTaker) and agent.min_size_base > agent.max_size_base:
+        if isinstance(agent, NoiseTaker | SpotTaker) and agent.min_size_base > agent.max_size_base:
             raise ValueError(f"{where}.min_size_base = {agent.min_size_base:g}: above max_size_base {agent.max_size_base:g}")
 
     def agents_on(self, venue: VenueConfig) -> tuple:
-        """The agents that run on `venue`: takers everywhere, BAL providers and insurance
-        stakers on Drift venues, Curie makers on Curie venues."""
+        """The agents that run on `venue`: takers everywhere, BAL providers, insurance
+        stakers and spot agents on Drift venues, Curie makers on Curie venues."""
         return tuple(a for a in self.agents if venue_runs_agent(venue.kind, a))
 
     def market_for(self, venue: VenueConfig, market: MarketConfig) -> MarketConfig:
@@ -680,7 +711,7 @@ def describe_validation_error(error: ValidationError) -> str:
 
 def venue_runs_agent(kind: str, agent: Any) -> bool:
     """Whether an agent config runs on a venue of `kind` (see Scenario.agents_on)."""
-    if isinstance(agent, BalProvider | InsuranceStaker):
+    if isinstance(agent, BalProvider | InsuranceStaker | SpotMaker | SpotTaker):
         return kind == "drift"
     if isinstance(agent, CurieMaker):
         return kind == "curie"

@@ -38,6 +38,8 @@ SECTIONS: tuple[tuple[str, str, type[BaseModel]], ...] = (
     ("BAL provider", '[[agents]] kind = "bal_provider"', sc.BalProvider),
     ("Curie maker", '[[agents]] kind = "curie_maker"', sc.CurieMaker),
     ("Insurance staker", '[[agents]] kind = "insurance_staker"', sc.InsuranceStaker),
+    ("Spot maker", '[[agents]] kind = "spot_maker"', sc.SpotMaker),
+    ("Spot taker", '[[agents]] kind = "spot_taker"', sc.SpotTaker),
     ("Your own agent", '[[agents]] kind = "python"', sc.PythonAgent),
     ("Keepers", "[keepers]", sc.KeepersConfig),
     ("Market health", "[health]", sc.HealthConfig),

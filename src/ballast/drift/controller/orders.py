@@ -37,11 +37,13 @@ from ballast.drift.controller.position import (
     update_quote_asset_amount,
     update_quote_asset_and_break_even_amount,
 )
+from ballast.drift.controller.spot_position import decrease_spot_open_bids_and_asks
 from ballast.drift.controller.user import (
     update_last_active_slot,
     validate_user_not_being_liquidated,
 )
 from ballast.drift.errors import (
+    CouldNotFindSpotPosition,
     InsufficientCollateral,
     InvalidMarketStatusForFills,
     InvalidOracle,
@@ -495,6 +497,9 @@ def cancel_order(
     order = user.orders[order_index]
     if order.status is not OrderStatus.Open:
         raise OrderNotOpen(f"order {order.order_id} of user {user.key} is not open")
+    if order.market_type is MarketType.Spot:
+        _cancel_spot_order(order, user, oracle_map, now, explanation, events)
+        return
     market = perp_market_map[order.market_index]
     events.append(
         _order_action_record(
@@ -513,6 +518,68 @@ def cancel_order(
         decrease_open_bids_and_asks(
             position, order.direction, order.get_base_asset_amount_unfilled()
         )
+    position.open_orders -= 1
+    order.status = OrderStatus.Canceled
+
+
+def _spot_order_action_record(
+    now: int,
+    action: OrderAction,
+    explanation: OrderActionExplanation,
+    user_key: str,
+    order: Order,
+    oracle_price: int,
+) -> OrderActionRecord:
+    """A spot order's place/cancel record: a post-only order is the maker side, any other the
+    taker side.
+
+    Source: programs/drift/src/controller/orders.rs::get_taker_and_maker_for_order_record
+    """
+    if order.post_only:
+        return OrderActionRecord(
+            ts=now,
+            action=action,
+            action_explanation=explanation,
+            market_index=order.market_index,
+            oracle_price=oracle_price,
+            maker=user_key,
+            maker_order_id=order.order_id,
+            maker_order_direction=order.direction.name,
+            market_type="Spot",
+        )
+    return OrderActionRecord(
+        ts=now,
+        action=action,
+        action_explanation=explanation,
+        market_index=order.market_index,
+        oracle_price=oracle_price,
+        taker=user_key,
+        taker_order_id=order.order_id,
+        taker_order_direction=order.direction.name,
+        market_type="Spot",
+    )
+
+
+def _cancel_spot_order(
+    order: Order, user: User, oracle_map, now: int, explanation: OrderActionExplanation, events: list
+) -> None:
+    """The spot branch of cancel_order: release the spot position's open bids/asks and count.
+
+    Source: programs/drift/src/controller/orders.rs::cancel_order
+    """
+    events.append(
+        _spot_order_action_record(
+            now, OrderAction.Cancel, explanation, user.key, order,
+            oracle_map.get_spot(order.market_index).price,
+        )
+    )
+    user.open_orders -= 1
+    position = user.get_spot_position(order.market_index)
+    if position is None:
+        raise CouldNotFindSpotPosition(f"user {user.key} has no spot position {order.market_index}")
+    decrease_spot_open_bids_and_asks(
+        position, order.direction, order.get_base_asset_amount_unfilled(), _update_open_bids_and_asks(order)
+    )
     position.open_orders -= 1
     order.status = OrderStatus.Canceled
 

@@ -105,3 +105,30 @@ class SpotMarket:
     min_order_size: int = 0
     pool_id: int = 0  # 0 = main pool; isolated pools get looser borrow limits (math/spot_withdraw)
     paused_operations: int = 0  # SPOT_OPERATION_* bit flags (constants.py)
+    # Spot trading (orders between users, swaps). Left out of repr: Exchange.state_digest adds
+    # them once they leave these initial values, so the digest of every run without spot
+    # trading is what it was before they existed. Ballast's markets start with orders disabled
+    # (update_spot_market_orders_enabled turns them on once step and tick sizes are set).
+    orders_enabled: bool = field(default=False, repr=False)
+    fee_adjustment: int = field(default=0, repr=False)  # % of the tier fee added (-100..), i16
+    total_spot_fee: int = field(default=0, repr=False)  # quote 1e6 booked from spot fills
+    next_fill_record_id: int = field(default=1, repr=False)
+    flash_loan_amount: int = field(default=0, repr=False)  # tokens out of the vault in a swap
+    flash_loan_initial_token_amount: int = field(default=0, repr=False)
+    total_swap_fee: int = field(default=0, repr=False)
+
+
+def spot_trading_fields(spot_market: SpotMarket) -> tuple[bool, int, int, int, int, int, int]:
+    """The spot-trading fields of a market, in declaration order (the digest's extension)."""
+    return (
+        spot_market.orders_enabled,
+        spot_market.fee_adjustment,
+        spot_market.total_spot_fee,
+        spot_market.next_fill_record_id,
+        spot_market.flash_loan_amount,
+        spot_market.flash_loan_initial_token_amount,
+        spot_market.total_swap_fee,
+    )
+
+
+INITIAL_SPOT_TRADING_FIELDS = (False, 0, 0, 1, 0, 0, 0)

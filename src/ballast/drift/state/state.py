@@ -66,6 +66,20 @@ class FeeStructure:
     flat_filler_fee: int = 10_000
 
 
+def spot_default_fee_structure() -> FeeStructure:
+    """The spot fee schedule: one tier, 10 bps taker fee, 2 bps maker rebate, no referral
+    (the other nine tiers are zero, as in the reference's array).
+
+    Source: programs/drift/src/state/state.rs::FeeStructure::spot_default
+    """
+    return FeeStructure(
+        fee_tiers=(FeeTier(fee_numerator=100, maker_rebate_numerator=20),) + (FeeTier(),) * 9,
+        filler_reward_structure=OrderFillerRewardStructure(),
+        referrer_reward_epoch_upper_bound=150_000 * QUOTE_PRECISION,  # MAX_REFERRER_REWARD_EPOCH_UPPER_BOUND
+        flat_filler_fee=10_000,
+    )
+
+
 @dataclass(slots=True, frozen=True)
 class PriceDivergenceGuardRails:
     """Source: programs/drift/src/state/state.rs::PriceDivergenceGuardRails (pct 1e6)."""
@@ -110,6 +124,15 @@ class State:
     number_of_authorities: int = 0
     number_of_sub_accounts: int = 0
     max_number_of_sub_accounts: int = 0
+    # Spot trading; left out of repr (Exchange.state_digest adds them once changed, see
+    # SpotMarket.orders_enabled).
+    spot_fee_structure: FeeStructure = field(default_factory=spot_default_fee_structure, repr=False)
+    default_spot_auction_duration: int = field(default=10, repr=False)  # slots
+    # Ballast option, not in the reference: at the pinned commit a spot fill's fee_to_market
+    # stays in the base market's spot_fee_pool (no instruction moves it on). True books it to
+    # the quote market's revenue pool instead, the inflow the revenue pool's seed describes, so
+    # the hourly settle carries it to the insurance fund.
+    spot_fee_to_revenue_pool: bool = field(default=False, repr=False)
 
 
 copy_by_constructor(

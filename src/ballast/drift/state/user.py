@@ -294,6 +294,9 @@ class User:
     cumulative_spot_fees: int = 0
     open_orders: int = 0
     idle: bool = False
+    # spot orders and swaps may borrow only when enabled; left out of repr (Exchange.state_digest
+    # adds it once set, see SpotMarket.orders_enabled)
+    is_margin_trading_enabled: bool = field(default=False, repr=False)
 
     @property
     def key(self) -> str:

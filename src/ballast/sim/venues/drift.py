@@ -52,6 +52,7 @@ from ballast.drift.state.user import OrderType, PositionDirection
 from ballast.fixed import MathError, div_ceil, div_floor, div_trunc, proportion_signed
 from ballast.sim.scenario import Scenario, VenueConfig
 from ballast.sim.venues.base import ArbitrageTarget, OrderResult, arbitrage_side, usd
+from ballast.sim.venues.drift_spot import DriftSpotVenue
 
 __all__ = ["DriftVenue", "AgentBook", "LIQUIDATOR", "FILLER", "usd"]
 
@@ -74,11 +75,12 @@ class AgentBook:
 
 
 @dataclass
-class DriftVenue:
+class DriftVenue(DriftSpotVenue):
     config: VenueConfig
     name: str = ""
     exchange: Exchange = field(default_factory=Exchange)
     markets: dict[str, int] = field(default_factory=dict)
+    spot_markets: dict[str, int] = field(default_factory=dict)  # spot market of a market's token (drift_spot)
     market_names: dict[int, str] = field(default_factory=dict)
     books: dict[str, AgentBook] = field(default_factory=dict)
     fee_per_lp: dict[int, int] = field(default_factory=dict)
@@ -181,6 +183,8 @@ class DriftVenue:
         for name, index in self.markets.items():
             price = prices[name]
             ex.update_oracle_price(index, price, confidence=price * self.confidence_bps[index] // 10_000)
+        if self.spot_markets:
+            self.step_spot_oracles()
 
     # --- actions ---------------------------------------------------------------------------
 
