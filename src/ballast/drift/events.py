@@ -386,7 +386,7 @@ class SpotInterestRecord:
 @dataclass(slots=True, frozen=True)
 class SwapRecord:
     """A swap through begin_swap/end_swap: amounts in each token's decimals, oracle prices 1e6,
-    fee in the out token (zero at the pinned commit). Source: state/events.rs::SwapRecord"""
+    fee in the out token (zero at the pinned commit). Source: programs/drift/src/state/events.rs::SwapRecord"""
 
     ts: int
     user: str
