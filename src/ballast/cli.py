@@ -515,6 +515,15 @@ def docs_metrics_command() -> None:
     typer.echo(render(), nl=False)
 
 
+@docs_app.command("reference")
+def docs_reference_command() -> None:
+    """Print the reference index (docs/reference/index.md): each cited function of the pinned references
+    and the Ballast definitions that implement it, from the Source: lines."""
+    from ballast.refindex import render_index
+
+    typer.echo(render_index(), nl=False)
+
+
 @app.command("report")
 def report_command(
     run_dir: str = typer.Argument(..., help="A run folder (runs/<run_id>/)."),

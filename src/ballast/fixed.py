@@ -5,7 +5,8 @@ Every division in an engine goes through one of these helpers, whose name says h
 Checked casts raise :class:`MathError` past the reference's integer bounds, as the
 reference's ``safe_*`` / ``cast_to_*`` helpers do.
 
-Source: programs/drift/src/math/{safe_math.rs,ceil_div.rs,floor_div.rs,casting.rs,helpers.rs}
+Source: programs/drift/src/math/safe_math.rs, programs/drift/src/math/ceil_div.rs,
+programs/drift/src/math/floor_div.rs, programs/drift/src/math/casting.rs, programs/drift/src/math/helpers.rs
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ I128_MIN = -(1 << 127)
 def div_trunc(a: int, b: int) -> int:
     """``a / b`` rounded toward zero (Rust signed integer division).
 
-    Source: Rust `i128::checked_div` semantics (math/safe_math.rs::safe_div).
+    Source: programs/drift/src/math/safe_math.rs::SafeMath::safe_div (Rust's i128 division)
     """
     try:
         q = a // b
@@ -70,7 +71,7 @@ def div_trunc(a: int, b: int) -> int:
 def div_floor(a: int, b: int) -> int:
     """``a / b`` rounded toward negative infinity.
 
-    Source: programs/drift/src/math/floor_div.rs::checked_floor_div
+    Source: programs/drift/src/math/floor_div.rs::CheckedFloorDiv::checked_floor_div
     """
     try:
         return a // b
@@ -96,7 +97,7 @@ def div_ceil(a: int, b: int) -> int:
 def mul_div_floor(a: int, b: int, d: int) -> int:
     """``floor(a * b / d)`` with an exact intermediate.
 
-    Source: Uniswap v3-core FullMath.mulDiv (non-negative operands).
+    Source: contracts/libraries/FullMath.sol::mulDiv (non-negative operands)
     """
     if d == 0:
         raise MathError(f"division by zero: {a} * {b} / 0")
@@ -106,7 +107,7 @@ def mul_div_floor(a: int, b: int, d: int) -> int:
 def mul_div_ceil(a: int, b: int, d: int) -> int:
     """``ceil(a * b / d)`` with an exact intermediate.
 
-    Source: Uniswap v3-core FullMath.mulDivRoundingUp (non-negative operands).
+    Source: contracts/libraries/FullMath.sol::mulDivRoundingUp (non-negative operands)
     """
     if d == 0:
         raise MathError(f"division by zero: {a} * {b} / 0")
@@ -162,42 +163,42 @@ def _out_of_range(value: int, name: str) -> MathError:
 
 
 def cast_u32(value: int) -> int:
-    """Checked cast to u32. Source: math/casting.rs::Cast"""
+    """Checked cast to u32. Source: programs/drift/src/math/casting.rs::Cast"""
     if 0 <= value <= U32_MAX:
         return value
     raise _out_of_range(value, "u32")
 
 
 def cast_i32(value: int) -> int:
-    """Checked cast to i32. Source: math/casting.rs::Cast"""
+    """Checked cast to i32. Source: programs/drift/src/math/casting.rs::Cast"""
     if I32_MIN <= value <= I32_MAX:
         return value
     raise _out_of_range(value, "i32")
 
 
 def cast_u64(value: int) -> int:
-    """Checked cast to u64. Source: math/casting.rs::Cast"""
+    """Checked cast to u64. Source: programs/drift/src/math/casting.rs::Cast"""
     if 0 <= value <= U64_MAX:
         return value
     raise _out_of_range(value, "u64")
 
 
 def cast_i64(value: int) -> int:
-    """Checked cast to i64. Source: math/casting.rs::Cast"""
+    """Checked cast to i64. Source: programs/drift/src/math/casting.rs::Cast"""
     if I64_MIN <= value <= I64_MAX:
         return value
     raise _out_of_range(value, "i64")
 
 
 def cast_u128(value: int) -> int:
-    """Checked cast to u128. Source: math/casting.rs::Cast"""
+    """Checked cast to u128. Source: programs/drift/src/math/casting.rs::Cast"""
     if 0 <= value <= U128_MAX:
         return value
     raise _out_of_range(value, "u128")
 
 
 def cast_i128(value: int) -> int:
-    """Checked cast to i128. Source: math/casting.rs::Cast"""
+    """Checked cast to i128. Source: programs/drift/src/math/casting.rs::Cast"""
     if I128_MIN <= value <= I128_MAX:
         return value
     raise _out_of_range(value, "i128")

@@ -23,7 +23,6 @@ from ballast.drift.math.orders import (
     is_multiple_of_step_size,
     is_new_order_risk_increasing,
     is_order_position_reducing,
-    is_order_risk_decreasing,
     is_resting_limit_order,
     order_breaches_maker_oracle_price_bands,
     should_cancel_reduce_only_order,
@@ -197,14 +196,11 @@ def test_reduce_only_new_order_is_never_risk_increasing():
 
 
 @pytest.mark.parametrize(
-    ("direction", "size", "position", "decreasing", "reducing"),
-    [(LONG, B, -B, True, True), (LONG, 3 * B // 2, -B, True, False), (LONG, 2 * B, -B, False, False), (LONG, B, B, False, False)],
+    ("direction", "size", "position", "reducing"),
+    [(LONG, B, -B, True), (LONG, 3 * B // 2, -B, False), (LONG, 2 * B, -B, False), (LONG, B, B, False)],
 )
-def test_risk_decreasing_below_twice_position_and_reducing_up_to_position(direction, size, position, decreasing, reducing):
-    assert (is_order_risk_decreasing(direction, size, position), is_order_position_reducing(direction, size, position)) == (
-        decreasing,
-        reducing,
-    )
+def test_position_reducing_up_to_the_position_on_the_opposite_side(direction, size, position, reducing):
+    assert is_order_position_reducing(direction, size, position) is reducing
 
 
 def test_reduce_only_unfilled_capped_by_position_and_zero_on_wrong_side():

@@ -22,8 +22,8 @@ bad debt and the insurance fund's wallet (`controller.liquidation`) and Pool Par
 (`controller.rewards`: every swap, mint and burn also updates the volume accumulators) are in
 the "liquidation, insurance fund and rewards" section.
 
-Source: contracts/ClearingHouse.sol, Exchange.sol, OrderBook.sol, AccountBalance.sol,
-Vault.sol, MarketRegistry.sol
+Source: contracts/ClearingHouse.sol, contracts/Exchange.sol, contracts/OrderBook.sol,
+contracts/AccountBalance.sol, contracts/Vault.sol, contracts/MarketRegistry.sol
 """
 
 from __future__ import annotations
@@ -481,7 +481,8 @@ class ClearingHouse:
         insurance fund's share `insurance_fund_fee_ratio` (1e6). Records the initial price as
         the first index price.
 
-        Source: contracts/MarketRegistry.sol::addPool, UniswapV3Factory.createPool, Pool.initialize
+        Source: contracts/MarketRegistry.sol::addPool; contracts/UniswapV3Factory.sol::createPool;
+        contracts/UniswapV3Pool.sol::initialize
         """
         _check_name("market", market)
         _check_int("fee", fee)
@@ -636,7 +637,7 @@ class ClearingHouse:
         taker slices, then realize the sum once (one PositionChanged) -> (base, quote, fee).
 
         Source: contracts/ClearingHouse.sol::removeLiquidity, _cancelExcessOrders;
-        contracts/OrderBook.sol::removeLiquidityByIds
+        contracts/OrderBook.sol::removeLiquidity
         """
         total_base = total_quote = total_fee = taker_base = taker_quote = 0
         rewards = self._roll_rewards(state)
@@ -698,7 +699,7 @@ class ClearingHouse:
     def collect_pending_fee(self, maker: str, market: str) -> int:
         """Realize every order's pending fee in `market` (removeLiquidity of 0 on each) -> fee.
 
-        Source: contracts/ClearingHouse.sol::removeLiquidity with liquidity 0
+        Source: contracts/ClearingHouse.sol::removeLiquidity (with liquidity 0)
         """
         state = self.market(market)
         n = len(self.accounts)
@@ -961,7 +962,7 @@ class ClearingHouse:
         instruction, as a keeper's separate transactions: a failing step raises and leaves the
         earlier ones applied.
 
-        Source: docs "More on LPing" (2-stage liquidation), contracts/ClearingHouse.sol
+        Source: contracts/ClearingHouse.sol::cancelAllExcessOrders, liquidate (docs "More on LPing": 2-stage liquidation)
         """
         _check_int("max_liquidations", max_liquidations, minimum=1)
         account = self.accounts.get(trader)
@@ -983,7 +984,7 @@ class ClearingHouse:
 
     def get_liquidatable_position_size(self, trader: str, market: str) -> int:
         """Largest size a liquidator may take over now (18 dec, signed), given the trader's
-        ClearingHouse account value. Source: AccountBalance.sol::getLiquidatablePositionSize"""
+        ClearingHouse account value. Source: contracts/AccountBalance.sol::getLiquidatablePositionSize"""
         self.market(market)
         account = self.accounts.get(trader) or Account(trader=trader)
         markets, growths, marks = self._valuation(account)
@@ -1011,13 +1012,13 @@ class ClearingHouse:
 
     def fund_insurance_fund_wallet(self, amount: int) -> None:
         """Send `amount` USDC (6 dec) to the InsuranceFund contract's own wallet (outside the
-        vault; it counts toward the fund's capacity). Source: InsuranceFund.sol (token balance)"""
+        vault; it counts toward the fund's capacity). Source: contracts/InsuranceFund.sol (token balance)"""
         _check_int("amount", amount, minimum=1)
         self.insurance_fund_state.wallet += amount
 
     def repay_insurance_fund(self) -> int:
         """Deposit wallet USDC to cover a negative insurance-fund vault value -> USDC moved
-        (IF_RWNN if not negative, IF_NEB with an empty wallet). Source: InsuranceFund.sol::repay"""
+        (IF_RWNN if not negative, IF_NEB with an empty wallet). Source: contracts/InsuranceFund.sol::repay"""
         insurance_fund = self._if_account()
 
         def action() -> int:
@@ -1121,7 +1122,7 @@ class ClearingHouse:
         return vault_math.get_clearing_house_account_value(account, *self._valuation(account))
 
     def get_free_collateral(self, trader: str) -> int:
-        """max(free collateral by imRatio, 0), USDC 6 dec. Source: Vault.sol::getFreeCollateral"""
+        """max(free collateral by imRatio, 0), USDC 6 dec. Source: contracts/Vault.sol::getFreeCollateral"""
         account = self.accounts.get(trader) or Account(trader=trader)
         return vault_math.get_free_collateral_6(account, *self._valuation(account), self.config.im_ratio)
 
@@ -1143,7 +1144,7 @@ class ClearingHouse:
         return vault_math.get_margin_requirement_for_liquidation(account, markets, marks, self.config.mm_ratio)
 
     def is_liquidatable(self, trader: str) -> bool:
-        """Account value (6-dec truncated) < margin requirement. Source: Vault.sol::isLiquidatable"""
+        """Account value (6-dec truncated) < margin requirement. Source: contracts/Vault.sol::isLiquidatable"""
         account = self.accounts.get(trader) or Account(trader=trader)
         return vault_math.is_liquidatable(account, *self._valuation(account), self.config.mm_ratio)
 
@@ -1157,7 +1158,7 @@ class ClearingHouse:
         return ab_math.get_total_position_size(account, state)
 
     def get_taker_position_size(self, trader: str, market: str) -> int:
-        """Taker position (18 dec), 0 below 10 wei. Source: AccountBalance.sol::getTakerPositionSize"""
+        """Taker position (18 dec), 0 below 10 wei. Source: contracts/AccountBalance.sol::getTakerPositionSize"""
         self.market(market)
         account = self.accounts.get(trader) or Account(trader=trader)
         return ab_math.get_taker_position_size(account, market)
@@ -1200,7 +1201,7 @@ class ClearingHouse:
         return funding_math.get_pending_funding_payment(account, state, growth)
 
     def get_open_order(self, trader: str, market: str, lower_tick: int, upper_tick: int):
-        """The order on [lower, upper), or None. Source: OrderBook.sol::getOpenOrder"""
+        """The order on [lower, upper), or None. Source: contracts/OrderBook.sol::getOpenOrder"""
         account = self.accounts.get(trader)
         return account.get_order(market, lower_tick, upper_tick) if account else None
 

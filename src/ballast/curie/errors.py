@@ -38,7 +38,7 @@ OracleTooOld                 "OLD"    Oracle.observeSingle: target older than th
 
 Arithmetic reverts without a string also subclass :class:`ballast.fixed.MathError`.
 
-Source: Uniswap/v3-core contracts/UniswapV3Pool.sol, contracts/libraries/*.sol (v1.0.0)
+Source: contracts/UniswapV3Pool.sol (and the v3-core libraries it calls)
 """
 
 from __future__ import annotations

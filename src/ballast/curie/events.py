@@ -5,8 +5,9 @@ virtual tokens 18 decimals (signed as in the reference), USDC 6 decimals, prices
 sqrt prices X96, Pool Party reward tokens in the budget's own units. Markets are named by their
 base token string, traders by their key.
 
-Source: contracts/interface/IClearingHouse.sol, IExchange.sol, IOrderBook.sol, IVault.sol,
-IInsuranceFund.sol (Repaid); the Pool Party events are Ballast's own
+Source: contracts/interface/IClearingHouse.sol, contracts/interface/IExchange.sol,
+contracts/interface/IOrderBook.sol, contracts/interface/IVault.sol,
+contracts/interface/IInsuranceFund.sol::Repaid (the Pool Party events are Ballast's own)
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 class PositionChanged:
     """A taker trade or a realized maker position (removeLiquidity / cancelExcessOrders).
 
-    Source: IClearingHouse.sol::PositionChanged
+    Source: contracts/interface/IClearingHouse.sol::PositionChanged
     """
 
     ts: int
@@ -37,7 +38,7 @@ class LiquidityChanged:
     """Liquidity added (positive amounts) or removed (negative). `quote_fee` is the maker fee
     realized by the change.
 
-    Source: IClearingHouse.sol::LiquidityChanged
+    Source: contracts/interface/IClearingHouse.sol::LiquidityChanged
     """
 
     ts: int
@@ -55,7 +56,7 @@ class LiquidityChanged:
 class FundingUpdated:
     """Global funding settled at a new timestamp: market TWAP and index TWAP (18 dec).
 
-    Source: IExchange.sol::FundingUpdated
+    Source: contracts/interface/IExchange.sol::FundingUpdated
     """
 
     ts: int
@@ -68,7 +69,7 @@ class FundingUpdated:
 class FundingPaymentSettled:
     """A trader's funding payment in a market (18 dec, positive = the trader paid).
 
-    Source: IClearingHouse.sol::FundingPaymentSettled
+    Source: contracts/interface/IClearingHouse.sol::FundingPaymentSettled
     """
 
     ts: int
@@ -79,7 +80,7 @@ class FundingPaymentSettled:
 
 @dataclass(slots=True, frozen=True)
 class Deposited:
-    """USDC (6 dec) credited to a trader's vault balance. Source: IVault.sol::Deposited"""
+    """USDC (6 dec) credited to a trader's vault balance. Source: contracts/interface/IVault.sol::Deposited"""
 
     ts: int
     collateral_token: str
@@ -89,7 +90,7 @@ class Deposited:
 
 @dataclass(slots=True, frozen=True)
 class Withdrawn:
-    """USDC (6 dec) paid out of a trader's vault balance. Source: IVault.sol::Withdrawn"""
+    """USDC (6 dec) paid out of a trader's vault balance. Source: contracts/interface/IVault.sol::Withdrawn"""
 
     ts: int
     collateral_token: str
@@ -101,7 +102,7 @@ class Withdrawn:
 class PositionLiquidated:
     """A liquidation (emitted by the liquidation module, not by this market model).
 
-    Source: IClearingHouse.sol::PositionLiquidated
+    Source: contracts/interface/IClearingHouse.sol::PositionLiquidated
     """
 
     ts: int
@@ -116,7 +117,7 @@ class PositionLiquidated:
 @dataclass(slots=True, frozen=True)
 class BadDebtSettled:
     """A bankrupt trader's negative settlement value (USDC 6 dec, > 0) moved onto the insurance
-    fund's vault balance. Source: IVault.sol::BadDebtSettled"""
+    fund's vault balance. Source: contracts/interface/IVault.sol::BadDebtSettled"""
 
     ts: int
     trader: str
@@ -127,7 +128,7 @@ class BadDebtSettled:
 class InsuranceFundRepaid:
     """USDC (6 dec) moved from the insurance fund's wallet into its vault balance.
 
-    Source: IInsuranceFund.sol::Repaid
+    Source: contracts/interface/IInsuranceFund.sol::Repaid
     """
 
     ts: int

@@ -13,9 +13,9 @@ copies of the one market and subaccount involved, so every answer is what the in
 do. Units: shares and base 1e9 (one share = 1e9 share units, as `sqrt_k`), quote 1e6, prices
 1e6, funding rates 1e9. Integers throughout; floats only in the reported percentages.
 
-Source: sdk/src/user.ts::getPerpPositionWithLPSettle (the view), programs/drift/src/state/
-user.rs::PerpPosition::simulate_settled_lp_position, programs/drift/src/instructions/user.rs::
-handle_add_perp_lp_shares (what the conversions replay)
+Source: sdk/src/user.ts::User::getPerpPositionWithLPSettle (the view),
+programs/drift/src/state/user.rs::PerpPosition::simulate_settled_lp_position,
+programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares (what the conversions replay)
 """
 
 from __future__ import annotations
@@ -220,8 +220,8 @@ def lp_margin_for_shares(exchange: Exchange, market_index: int, n_shares: int) -
     buffer `max($1, order_step_size * oracle / 1e9)`; strict quote price. 0 when flooring leaves
     no shares. For display: `lp_shares_for_margin` is its inverse.
 
-    Source: programs/drift/src/math/margin.rs::calculate_perp_position_value_and_pnl (section 11)
-    replayed after controller/lp.rs::mint_lp_shares
+    Source: programs/drift/src/math/margin.rs::calculate_perp_position_value_and_pnl (section 11,
+    replayed after programs/drift/src/controller/lp.rs::mint_lp_shares)
     """
     if not isinstance(n_shares, int) or isinstance(n_shares, bool) or n_shares < 0:
         raise InvalidAmount(f"n_shares must be a non-negative integer, got {n_shares!r}")
@@ -242,7 +242,7 @@ def lp_shares_for_margin(exchange: Exchange, market_index: int, collateral: int)
     refused with InsufficientCollateral. 0 when one step needs more, or when the market takes no
     new LP shares (not Active, or AMM fills paused).
 
-    Source: replays programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares
+    Source: Ballast (inverts programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares)
     """
     if not isinstance(collateral, int) or isinstance(collateral, bool) or collateral < 0:
         raise InvalidAmount(f"collateral must be a non-negative integer, got {collateral!r}")
@@ -276,7 +276,7 @@ def lp_shares_for_leverage(
     add_perp_lp_shares accepts. leverage_pct must be an integer in [0, 100]; 0 shares when the
     budget does not cover one step or the market takes no new LP shares.
 
-    Source: replays programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares
+    Source: Ballast (inverts programs/drift/src/instructions/user.rs::handle_add_perp_lp_shares)
     """
     if (
         not isinstance(leverage_pct, int)

@@ -15,21 +15,21 @@ from ballast.value_copy import copy_by_constructor
 
 
 class DepositDirection(Enum):
-    """Source: state/events.rs::DepositDirection"""
+    """Source: programs/drift/src/state/events.rs::DepositDirection"""
 
     Deposit = 0
     Withdraw = 1
 
 
 class DepositExplanation(Enum):
-    """Source: state/events.rs::DepositExplanation"""
+    """Source: programs/drift/src/state/events.rs::DepositExplanation"""
 
     Nil = 0
     Transfer = 1
 
 
 class OrderAction(Enum):
-    """Source: state/events.rs::OrderAction"""
+    """Source: programs/drift/src/state/events.rs::OrderAction"""
 
     Place = 0
     Cancel = 1
@@ -39,7 +39,7 @@ class OrderAction(Enum):
 
 
 class OrderActionExplanation(Enum):
-    """Source: state/events.rs::OrderActionExplanation"""
+    """Source: programs/drift/src/state/events.rs::OrderActionExplanation"""
 
     Nil = 0
     InsufficientFreeCollateral = 1
@@ -65,7 +65,7 @@ class OrderActionExplanation(Enum):
 
 
 class LiquidationType(Enum):
-    """Source: state/events.rs::LiquidationType"""
+    """Source: programs/drift/src/state/events.rs::LiquidationType"""
 
     LiquidatePerp = 0
     LiquidateSpot = 1
@@ -76,7 +76,7 @@ class LiquidationType(Enum):
 
 
 class LPAction(Enum):
-    """Source: state/events.rs::LPAction"""
+    """Source: programs/drift/src/state/events.rs::LPAction"""
 
     AddLiquidity = 0
     RemoveLiquidity = 1
@@ -86,7 +86,7 @@ class LPAction(Enum):
 
 @dataclass(slots=True, frozen=True)
 class NewUserRecord:
-    """Source: state/events.rs::NewUserRecord"""
+    """Source: programs/drift/src/state/events.rs::NewUserRecord"""
 
     ts: int
     user: str
@@ -95,7 +95,7 @@ class NewUserRecord:
 
 @dataclass(slots=True, frozen=True)
 class DepositRecord:
-    """Source: state/events.rs::DepositRecord (amount in the token's decimals)."""
+    """Source: programs/drift/src/state/events.rs::DepositRecord (amount in the token's decimals)."""
 
     ts: int
     user: str
@@ -109,7 +109,7 @@ class DepositRecord:
 
 @dataclass(slots=True, init=False)
 class OrderRecord:
-    """A placed order. Source: state/events.rs::OrderRecord"""
+    """A placed order. Source: programs/drift/src/state/events.rs::OrderRecord"""
 
     ts: int
     user: str
@@ -145,7 +145,7 @@ class OrderRecord:
 
 @dataclass(slots=True, init=False)
 class OrderActionRecord:
-    """A cancel, fill or expiry. Source: state/events.rs::OrderActionRecord"""
+    """A cancel, fill or expiry. Source: programs/drift/src/state/events.rs::OrderActionRecord"""
 
     ts: int
     action: OrderAction
@@ -211,7 +211,7 @@ class OrderActionRecord:
 
 @dataclass(slots=True, frozen=True)
 class FundingRateRecord:
-    """Source: state/events.rs::FundingRateRecord"""
+    """Source: programs/drift/src/state/events.rs::FundingRateRecord"""
 
     ts: int
     record_id: int
@@ -230,7 +230,7 @@ class FundingRateRecord:
 
 @dataclass(slots=True, frozen=True)
 class FundingPaymentRecord:
-    """Source: state/events.rs::FundingPaymentRecord"""
+    """Source: programs/drift/src/state/events.rs::FundingPaymentRecord"""
 
     ts: int
     user: str
@@ -244,7 +244,7 @@ class FundingPaymentRecord:
 
 @dataclass(slots=True, frozen=True)
 class SettlePnlRecord:
-    """Source: state/events.rs::SettlePnlRecord"""
+    """Source: programs/drift/src/state/events.rs::SettlePnlRecord"""
 
     ts: int
     user: str
@@ -258,9 +258,13 @@ class SettlePnlRecord:
 
 @dataclass(slots=True, frozen=True)
 class LiquidationRecord:
-    """Source: state/events.rs::LiquidationRecord with its LiquidatePerpRecord, LiquidateSpotRecord,
-    LiquidateBorrowForPerpPnlRecord, LiquidatePerpPnlForDepositRecord, PerpBankruptcyRecord and
-    SpotBankruptcyRecord flattened (unused fields stay 0)."""
+    """A liquidation: the LiquidationRecord with its per-type records flattened into it (unused
+    fields stay 0).
+
+    Source: programs/drift/src/state/events.rs::LiquidationRecord, LiquidatePerpRecord,
+    LiquidateSpotRecord, LiquidateBorrowForPerpPnlRecord, LiquidatePerpPnlForDepositRecord,
+    PerpBankruptcyRecord, SpotBankruptcyRecord
+    """
 
     ts: int
     liquidation_type: LiquidationType
@@ -299,7 +303,7 @@ class LiquidationRecord:
 
 @dataclass(slots=True, frozen=True)
 class LPRecord:
-    """Source: state/events.rs::LPRecord"""
+    """Source: programs/drift/src/state/events.rs::LPRecord"""
 
     ts: int
     user: str
@@ -312,7 +316,7 @@ class LPRecord:
 
 
 class StakeAction(Enum):
-    """Source: state/events.rs::StakeAction"""
+    """Source: programs/drift/src/state/events.rs::StakeAction"""
 
     Stake = 0
     UnstakeRequest = 1
@@ -327,7 +331,7 @@ class InsuranceFundRecord:
     """Revenue settled into (amount > 0) or paid out of (amount < 0) an insurance fund vault.
 
     Amounts in the spot market's token decimals; factors in IF_FACTOR_PRECISION (1e6).
-    Source: state/events.rs::InsuranceFundRecord
+    Source: programs/drift/src/state/events.rs::InsuranceFundRecord
     """
 
     ts: int
@@ -346,7 +350,7 @@ class InsuranceFundRecord:
 class InsuranceFundStakeRecord:
     """A stake, unstake request, cancel or unstake (amount in the token's decimals).
 
-    Source: state/events.rs::InsuranceFundStakeRecord
+    Source: programs/drift/src/state/events.rs::InsuranceFundStakeRecord
     """
 
     ts: int
@@ -366,7 +370,7 @@ class InsuranceFundStakeRecord:
 @dataclass(slots=True, frozen=True)
 class SpotInterestRecord:
     """A spot market's interest indices after an accrual (balances scaled 1e9, indices 1e10,
-    rates and utilization 1e6). Source: state/events.rs::SpotInterestRecord"""
+    rates and utilization 1e6). Source: programs/drift/src/state/events.rs::SpotInterestRecord"""
 
     ts: int
     market_index: int
@@ -382,7 +386,7 @@ class SpotInterestRecord:
 @dataclass(slots=True, frozen=True)
 class SwapRecord:
     """A swap through begin_swap/end_swap: amounts in each token's decimals, oracle prices 1e6,
-    fee in the out token (zero at the pinned commit). Source: state/events.rs::SwapRecord"""
+    fee in the out token (zero at the pinned commit). Source: programs/drift/src/state/events.rs::SwapRecord"""
 
     ts: int
     user: str

@@ -11,7 +11,8 @@ prices 1e6, margin ratios 1e4, fees and spreads 1e6.
 The instructions live in `ballast.drift.instructions` (admin, user, keeper, if_staker), as in the
 reference; this module holds the accounts, the atomic-execution plumbing and the reads.
 
-Source: programs/drift/src/instructions/{admin,user,keeper,if_staker}.rs
+Source: programs/drift/src/instructions/admin.rs, programs/drift/src/instructions/user.rs,
+programs/drift/src/instructions/keeper.rs, programs/drift/src/instructions/if_staker.rs
 """
 
 from __future__ import annotations

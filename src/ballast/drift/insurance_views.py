@@ -12,8 +12,9 @@ Nothing here mutates the exchange. Units: token amounts in the spot market's dec
 1e6), quote 1e6, timestamps in unix seconds. Integers throughout; floats only in the reported
 percentages.
 
-Source: programs/drift/src/state/spot_market.rs::InsuranceFund, programs/drift/src/state/
-perp_market.rs::{PerpMarket, InsuranceClaim}, programs/drift/src/math/insurance.rs (share value)
+Source: programs/drift/src/state/spot_market.rs::InsuranceFund,
+programs/drift/src/state/perp_market.rs::PerpMarket, InsuranceClaim,
+programs/drift/src/math/insurance.rs (share value)
 """
 
 from __future__ import annotations

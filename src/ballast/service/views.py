@@ -883,8 +883,9 @@ def pool_liquidity_view(world: World, market: str) -> dict[str, Any]:
     sum of `liquidity_net` from the lowest tick, decimal string; Uniswap v3's in-range
     liquidity on that interval). KeyError without a Curie venue or for an unknown market.
 
-    Source: contracts/libraries/Tick.sol::Info.liquidityNet (Uniswap/v3-core), summed as
-    UniswapV3Pool.swap crosses ticks left to right."""
+    Source: contracts/libraries/Tick.sol::Info (its liquidityNet, summed as
+    contracts/UniswapV3Pool.sol::swap crosses ticks left to right)
+    """
     venue = world.curie
     if venue is None or market not in venue.markets:
         raise KeyError(f"no Curie pool for market {market!r}")

@@ -33,12 +33,12 @@ def register_base_token(account: Account, market: str, max_markets_per_account: 
 
 
 def modify_owed_realized_pnl(account: Account, amount: int) -> None:
-    """owedRealizedPnl += amount (18 dec, signed). Source: AccountBalance.sol::_modifyOwedRealizedPnl"""
+    """owedRealizedPnl += amount (18 dec, signed). Source: contracts/AccountBalance.sol::_modifyOwedRealizedPnl"""
     account.owed_realized_pnl += amount
 
 
 def settle_owed_realized_pnl(account: Account) -> int:
-    """Zero the owed realized pnl and return it (18 dec). Source: AccountBalance.sol::settleOwedRealizedPnl"""
+    """Zero the owed realized pnl and return it (18 dec). Source: contracts/AccountBalance.sol::settleOwedRealizedPnl"""
     owed = account.owed_realized_pnl
     account.owed_realized_pnl = 0
     return owed

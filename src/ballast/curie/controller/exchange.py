@@ -181,7 +181,7 @@ def open_position(
     Exchange._getPnlToBeRealized when the (dust-filtered) position is reduced; then
     IF owedRealizedPnl += IF fee and settleBalanceAndDeregister(Δbase, Δquote, pnl, 0).
 
-    Source: contracts/Exchange.sol::_openPosition, contracts/ClearingHouse.sol::_openPosition
+    Source: contracts/Exchange.sol::swap, contracts/ClearingHouse.sol::_openPosition
     """
     name = market.base_token
     position_before = get_taker_position_size(account, name)
@@ -219,7 +219,7 @@ def realize_maker_position(
     isBaseToQuote = taker_base < 0) as in Exchange._getPnlToBeRealized; then
     settleBalanceAndDeregister(taker_base, taker_quote, pnl, makerFee = fee).
 
-    Source: contracts/ClearingHouse.sol::_settleBalanceAndRealizePnl,
+    Source: contracts/ClearingHouse.sol::_modifyPositionAndRealizePnl,
     contracts/Exchange.sol::getPnlToBeRealized
     """
     info = account.markets.get(market.base_token)

@@ -120,7 +120,7 @@ def add_liquidity(
 
 
 def _remove_order(account: Account, market: str, order: OpenOrder) -> None:
-    """Delete an order: the last id moves into its slot. Source: OrderBook.sol::_removeOrder"""
+    """Delete an order: the last id moves into its slot. Source: contracts/OrderBook.sol::_removeOrder"""
     orders = account.orders[market]
     index = next(i for i, o in enumerate(orders) if o is order)
     last = orders.pop()

@@ -4,7 +4,8 @@ volume accumulators of each swap, budgets and claims.
 Units: volumes X96 quote wei (see `ballast.curie.math.rewards`), rewards in the budget's units,
 times unix seconds.
 
-Source: docs "More on LPing" (Pool Party); technique of v3-core Tick.cross / Position.update
+Source: Ballast (docs "More on LPing": Pool Party; the technique of contracts/libraries/Tick.sol::cross
+and contracts/libraries/Position.sol::update)
 """
 
 from __future__ import annotations

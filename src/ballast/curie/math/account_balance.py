@@ -27,12 +27,12 @@ def _taker(account: Account, market: str) -> tuple[int, int]:
 
 
 def get_base(account: Account, market: str) -> int:
-    """takerPositionSize - Σ baseDebt (18 dec, signed). Source: AccountBalance.sol::getBase"""
+    """takerPositionSize - Σ baseDebt (18 dec, signed). Source: contracts/AccountBalance.sol::getBase"""
     return _taker(account, market)[0] - get_total_order_debt(account.orders.get(market, ()), True)
 
 
 def get_quote(account: Account, market: str) -> int:
-    """takerOpenNotional - Σ quoteDebt (18 dec, signed). Source: AccountBalance.sol::getQuote"""
+    """takerOpenNotional - Σ quoteDebt (18 dec, signed). Source: contracts/AccountBalance.sol::getQuote"""
     return _taker(account, market)[1] - get_total_order_debt(account.orders.get(market, ()), False)
 
 
@@ -43,7 +43,7 @@ def get_maker_balance_and_pending_fee(
     (18 dec; the fee is 0 when fetching base). Base: the impermanent position; quote: the
     maker's quote balance.
 
-    Source: contracts/OrderBook.sol::_getMakerQuoteBalanceAndPendingFee / getTotalTokenAmountInPool
+    Source: contracts/OrderBook.sol::_getMakerQuoteBalanceAndPendingFee / getTotalTokenAmountInPoolAndPendingFee
     """
     orders = account.orders.get(market.base_token, ())
     pool = market.pool
@@ -114,7 +114,7 @@ def get_total_position_value(account: Account, market: MarketState, mark_price: 
 def get_total_abs_position_value(
     account: Account, markets: Mapping[str, MarketState], mark_prices: Mapping[str, int]
 ) -> int:
-    """Σ_markets |position value| (18 dec). Source: AccountBalance.sol::getTotalAbsPositionValue"""
+    """Σ_markets |position value| (18 dec). Source: contracts/AccountBalance.sol::getTotalAbsPositionValue"""
     return sum(
         abs(get_total_position_value(account, markets[name], mark_prices[name]))
         for name in account.markets

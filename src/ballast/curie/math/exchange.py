@@ -96,7 +96,7 @@ class ReplaySwapResult:
     crossed, with the running fee growth at the crossing (for Curie's Tick.cross);
     `maker_fee`: Σ (step fee - step IF fee), the makers' share put into fee growth.
 
-    Source: contracts/OrderBook.sol::ReplaySwapResponse
+    Source: contracts/interface/IOrderBook.sol::ReplaySwapResponse
     """
 
     tick: int
@@ -221,7 +221,7 @@ def is_reducing_position(taker_position_size: int, is_base_to_quote: bool) -> bo
     """A trade reduces (or reverses) a position iff the position is non-zero and the trade is
     in the opposite direction: (size < 0) != isBaseToQuote.
 
-    Source: contracts/Exchange.sol::_openPosition / ClearingHouse.sol::_openPosition
+    Source: contracts/Exchange.sol::swap / contracts/ClearingHouse.sol::_openPosition
     """
     return taker_position_size != 0 and (taker_position_size < 0) != is_base_to_quote
 

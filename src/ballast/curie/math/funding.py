@@ -3,8 +3,8 @@
 Units: prices 18 decimals, `*X96` values are price·2^96 (int256, never wrapping), timestamps
 unix seconds, payments 18-decimal quote (positive = the trader pays).
 
-Source: contracts/Exchange.sol (_getFundingGrowthGlobalAndTwaps, _getDeltaTwPremiumX96),
-contracts/lib/Funding.sol, contracts/lib/UniswapV3Broker.sol::getSqrtMarkTwapX96
+Source: contracts/Exchange.sol::_getFundingGrowthGlobalAndTwaps, _getDeltaTwapX96,
+contracts/lib/Funding.sol, contracts/lib/UniswapV3Broker.sol::getSqrtMarketTwapX96From
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def sqrt_price_from_tick_cumulatives(tick_cumulative_start: int, tick_cumulative
     """Sqrt price X96 of the mean tick (cumEnd - cumStart) / interval, truncated toward zero
     (Curie does not round toward -inf as Uniswap's OracleLibrary does).
 
-    Source: contracts/lib/UniswapV3Broker.sol::getSqrtMarkTwapX96
+    Source: contracts/lib/UniswapV3Broker.sol::getSqrtMarketTwapX96From
     """
     tick = div_trunc(tick_cumulative_end - tick_cumulative_start, interval)
     return tick_math.get_sqrt_ratio_at_tick(tick)
@@ -122,7 +122,7 @@ def get_delta_tw_premium_x96(
 ) -> int:
     """(market - index) premium X96, capped at ±floor(index·maxFundingRate/1e6), times Δt.
 
-    Source: contracts/Exchange.sol::_getDeltaTwPremiumX96
+    Source: contracts/Exchange.sol::_getDeltaTwapX96
     """
     cap = mul_ratio(index_twap_x96, max_funding_rate)
     if market_twap_x96 > index_twap_x96:

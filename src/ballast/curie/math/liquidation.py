@@ -4,7 +4,7 @@ which a keeper liquidates a trader's positions.
 Units: virtual tokens and values 18 decimals (signed where noted), prices 18 dec, ratios 1e6.
 
 Source: contracts/AccountBalance.sol::getLiquidatablePositionSize,
-contracts/ClearingHouse.sol::_liquidate, docs "More on LPing" (2-stage liquidation)
+contracts/ClearingHouse.sol::_liquidate (docs "More on LPing": 2-stage liquidation)
 """
 
 from __future__ import annotations

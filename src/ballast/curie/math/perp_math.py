@@ -44,31 +44,31 @@ def mul_ratio(value: int, ratio: int) -> int:
 
 
 def mul_div_rounding_up(a: int, b: int, d: int) -> int:
-    """ceil(a·b/d) for non-negative operands. Source: v3-core FullMath.mulDivRoundingUp"""
+    """ceil(a·b/d) for non-negative operands. Source: contracts/libraries/FullMath.sol::mulDivRoundingUp"""
     if d == 0:
         raise MathError(f"division by zero: {a} * {b} / 0")
     return -((-(a * b)) // d)
 
 
 def format_sqrt_price_x96_to_price_x96(sqrt_price_x96: int) -> int:
-    """priceX96 = floor(S·S/Q96). Source: PerpMath.formatSqrtPriceX96ToPriceX96"""
+    """priceX96 = floor(S·S/Q96). Source: contracts/lib/PerpMath.sol::formatSqrtPriceX96ToPriceX96"""
     return sqrt_price_x96 * sqrt_price_x96 // Q96
 
 
 def format_x96_to_x10_18(value_x96: int) -> int:
-    """floor(v·1e18/Q96) (non-negative v). Source: PerpMath.formatX96ToX10_18"""
+    """floor(v·1e18/Q96) (non-negative v). Source: contracts/lib/PerpMath.sol::formatX96ToX10_18"""
     return value_x96 * ONE_E18 // Q96
 
 
 def format_x10_18_to_x96(value: int) -> int:
-    """floor(v·Q96/1e18) (non-negative v). Source: PerpMath.formatX10_18ToX96"""
+    """floor(v·Q96/1e18) (non-negative v). Source: contracts/lib/PerpMath.sol::formatX10_18ToX96"""
     return value * Q96 // ONE_E18
 
 
 def format_sqrt_price_x96_to_price_x10_18(sqrt_price_x96: int) -> int:
     """Price (quote per base, 18 decimals) of a sqrt price, both steps floored.
 
-    Source: contracts/lib/PerpMath.sol::formatSqrtPriceX96ToPriceX96 then formatX96ToX10_18
+    Source: contracts/lib/PerpMath.sol::formatSqrtPriceX96ToPriceX96, formatX96ToX10_18 (in that order)
     """
     return format_x96_to_x10_18(format_sqrt_price_x96_to_price_x96(sqrt_price_x96))
 

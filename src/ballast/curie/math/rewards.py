@@ -14,7 +14,8 @@ Distribution: the reference's formula is private ("Update to Calculation Method"
 in order to slow attempts to game the system"); Ballast implements the documented rule, rewards
 "proportional to the volume facilitated": floor(budget·makerVolume/totalVolume) per epoch.
 
-Source: docs "More on LPing" (Pool Party); technique of v3-core Tick.getFeeGrowthInside
+Source: Ballast (docs "More on LPing": Pool Party; the technique of
+contracts/libraries/Tick.sol::getFeeGrowthInside)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def get_epoch_start(ts: int) -> int:
 
 
 def is_epoch_start(ts: int) -> bool:
-    """Whether `ts` (unix s) is a Monday 06:00 UTC boundary. Source: as get_epoch_start"""
+    """Whether `ts` (unix s) is a Monday 06:00 UTC boundary. Source: ballast.curie.math.rewards.get_epoch_start"""
     return (ts - EPOCH_ORIGIN) % WEEK == 0
 
 
@@ -56,7 +57,7 @@ def get_volume_growth_inside_x96(
     outside(upper) if tick < upper else global - outside(upper); inside = global - below - above
     (plain integers, never wrapping).
 
-    Source: technique of v3-core Tick.getFeeGrowthInside
+    Source: Ballast (the technique of contracts/libraries/Tick.sol::getFeeGrowthInside)
     """
     lower = outside.get(lower_tick, 0)
     upper = outside.get(upper_tick, 0)
@@ -71,7 +72,7 @@ def get_pending_maker_volume_x96(
     """Σ over the maker's orders of L·(inside now - inside at last checkpoint), X96 quote wei:
     volume facilitated since the last checkpoint, not yet booked to an epoch.
 
-    Source: technique of Uniswap's fee accounting (Position.update)
+    Source: Ballast (the technique of Uniswap's fee accounting, contracts/libraries/Position.sol::update)
     """
     total = 0
     last = rewards.last_volume_growth_inside_x96

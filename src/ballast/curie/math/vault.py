@@ -31,7 +31,7 @@ def get_all_pending_funding_payment(
 ) -> int:
     """Σ pending funding payments over the account's registered markets (18 dec, + = pays).
 
-    Source: contracts/AccountBalance.sol / Exchange.sol::getAllPendingFundingPayment
+    Source: contracts/AccountBalance.sol / contracts/Exchange.sol::getAllPendingFundingPayment
     """
     return sum(
         get_pending_funding_payment(account, markets[name], funding_growths[name]) for name in account.markets
@@ -77,7 +77,7 @@ def get_account_value_6(
     funding_growths: Mapping[str, FundingGrowth],
     mark_prices: Mapping[str, int],
 ) -> int:
-    """Account value in USDC (6 dec), rounded toward -inf. Source: Vault.sol::getAccountValue"""
+    """Account value in USDC (6 dec), rounded toward -inf. Source: contracts/Vault.sol::getAccountValue"""
     value, _ = get_account_value_and_total_collateral_value(account, markets, funding_growths, mark_prices)
     return format_settlement_token(value)
 
@@ -121,7 +121,7 @@ def get_free_collateral_6(
     mark_prices: Mapping[str, int],
     im_ratio: int,
 ) -> int:
-    """max(free collateral by imRatio, 0), USDC 6 dec. Source: Vault.sol::getFreeCollateral"""
+    """max(free collateral by imRatio, 0), USDC 6 dec. Source: contracts/Vault.sol::getFreeCollateral"""
     return max(get_free_collateral_by_ratio_6(account, markets, funding_growths, mark_prices, im_ratio), 0)
 
 

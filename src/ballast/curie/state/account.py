@@ -83,5 +83,5 @@ class Account:
         return None
 
     def has_order(self, market: str) -> bool:
-        """Whether the account has an open order in `market`. Source: OrderBook.hasOrder"""
+        """Whether the account has an open order in `market`. Source: contracts/OrderBook.sol::hasOrder"""
         return bool(self.orders.get(market))

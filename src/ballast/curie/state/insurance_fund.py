@@ -20,7 +20,7 @@ class InsuranceFundState:
     fund's owed realized pnl (18 dec); `bad_debt_settled` USDC (6 dec) of bad debt moved onto
     its vault balance; `repaid` USDC (6 dec) moved from the wallet into the vault.
 
-    Source: contracts/InsuranceFund.sol (token balance), ClearingHouse.sol, Vault.sol
+    Source: contracts/InsuranceFund.sol (token balance), contracts/ClearingHouse.sol, contracts/Vault.sol
     """
 
     wallet: int = 0

@@ -104,7 +104,7 @@ class MarketState:
     `funding_growth_global`: stored at most once per timestamp; `last_settled_timestamp` and
     `first_traded_timestamp` are unix seconds (0 = never).
 
-    Source: contracts/OrderBook.sol, contracts/Exchange.sol (storage), IMarketRegistry.MarketInfo
+    Source: contracts/OrderBook.sol, contracts/Exchange.sol (storage), contracts/interface/IMarketRegistry.sol::MarketInfo
     """
 
     base_token: str = ""

@@ -10,7 +10,7 @@ quote wei * 2^96 (divide by 2^96 for 18-dec quote).
 Not reference state: Perpetual Protocol's Pool Party distribution runs off-chain and its formula
 is private ("Update to Calculation Method"); Ballast implements the documented proportional rule.
 
-Source: docs "More on LPing" (Pool Party), Ballast's own design
+Source: Ballast (docs "More on LPing": Pool Party)
 """
 
 from __future__ import annotations

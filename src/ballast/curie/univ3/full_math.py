@@ -4,7 +4,7 @@ Python integers are exact, so the 512-bit product is simply ``a * b``; what must
 revert when the denominator is 0 or the quotient does not fit in uint256. Operands are uint256
 (non-negative); a floor division of non-negative integers is exactly the reference's result.
 
-Source: Uniswap/v3-core contracts/libraries/FullMath.sol
+Source: contracts/libraries/FullMath.sol (Uniswap/v3-core)
 """
 
 from __future__ import annotations

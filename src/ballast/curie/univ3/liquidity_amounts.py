@@ -1,6 +1,6 @@
 """Liquidity from token amounts and token amounts from liquidity (all rounding down).
 
-Source: Uniswap/v3-periphery contracts/libraries/LiquidityAmounts.sol (1.0.1)
+Source: contracts/libraries/LiquidityAmounts.sol (Uniswap/v3-periphery 1.0.1)
 """
 
 from __future__ import annotations

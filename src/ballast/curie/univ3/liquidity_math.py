@@ -1,6 +1,6 @@
 """Signed liquidity deltas applied to uint128 liquidity.
 
-Source: Uniswap/v3-core contracts/libraries/LiquidityMath.sol
+Source: contracts/libraries/LiquidityMath.sol (Uniswap/v3-core)
 """
 
 from __future__ import annotations

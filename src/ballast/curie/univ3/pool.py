@@ -12,7 +12,8 @@ Differences from the contract, none of which moves value:
 * ``Locked`` ("LOK") is raised only for a pool that was never initialized (no reentrancy here);
 * timestamps are plain non-negative ints (the contract keeps ``uint32(block.timestamp)``).
 
-Source: Uniswap/v3-core contracts/UniswapV3Pool.sol, libraries/{Tick,Position,Oracle}.sol (v1.0.0)
+Source: contracts/UniswapV3Pool.sol, contracts/libraries/Tick.sol, contracts/libraries/Position.sol,
+contracts/libraries/Oracle.sol (Uniswap/v3-core v1.0.0)
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ class UniswapV3Pool:
     positions keyed ``(owner, tick_lower, tick_upper)``, the observation ring buffer, and the
     pool's token balances ``balance0``/``balance1`` (wei).
 
-    Source: contracts/UniswapV3Pool.sol (state variables), UniswapV3PoolDeployer (fee, spacing)
+    Source: contracts/UniswapV3Pool.sol (state variables), contracts/UniswapV3PoolDeployer.sol::deploy (fee, spacing)
     """
 
     fee: int = 0
@@ -484,7 +485,7 @@ def initialize(pool: UniswapV3Pool, sqrt_price_x96: int, now: int) -> None:
     Raises AlreadyInitialized ("AI") on a priced pool, SqrtRatioOutOfRange ("R") for a price
     outside [MIN_SQRT_RATIO, MAX_SQRT_RATIO).
 
-    Source: contracts/UniswapV3Pool.sol::initialize, Oracle.sol::initialize
+    Source: contracts/UniswapV3Pool.sol::initialize, contracts/libraries/Oracle.sol::initialize
     """
     if pool.sqrt_price_x96 != 0:
         raise AlreadyInitialized(f"pool already initialized at sqrt price {pool.sqrt_price_x96}")
@@ -504,7 +505,7 @@ def increase_observation_cardinality_next(
     (new slots are written as the ring wraps). No-op when not larger than the current target.
     Raises Locked ("LOK") before initialize.
 
-    Source: contracts/UniswapV3Pool.sol::increaseObservationCardinalityNext, Oracle.sol::grow
+    Source: contracts/UniswapV3Pool.sol::increaseObservationCardinalityNext, contracts/libraries/Oracle.sol::grow
     """
     _require_unlocked(pool)
     current = pool.observation_cardinality_next
@@ -730,7 +731,7 @@ def swap(
     crossed tick's outside values, the oracle slot) is logged before the write; the pool's
     scalar fields are the caller's to snapshot.
 
-    Source: contracts/UniswapV3Pool.sol::swap, Tick.sol::cross
+    Source: contracts/UniswapV3Pool.sol::swap, contracts/libraries/Tick.sol::cross
     """
     amount0, amount1, sqrt_price, tick, liquidity, fee_growth, crossings = _swap_loop(
         pool, zero_for_one, amount_specified, sqrt_price_limit_x96, pool.fee, None
@@ -782,7 +783,7 @@ def simulate_swap(
     pool fee for the steps (Curie's replay of a quote-to-base swap charges its own fee ratio);
     by default the pool fee is used and the result equals what ``swap`` would return.
 
-    Source: contracts/UniswapV3Pool.sol::swap; perp-curie-contract OrderBook.replaySwap
+    Source: contracts/UniswapV3Pool.sol::swap; contracts/OrderBook.sol::replaySwap
     """
     steps: list[SwapStep] = []
     amount0, amount1, *_ = _swap_loop(

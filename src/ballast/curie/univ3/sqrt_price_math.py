@@ -3,7 +3,7 @@
 Sqrt prices are Q64.96 (uint160), liquidity is uint128, amounts are token wei (uint256).
 Every quotient here is of non-negative integers, so a floor division is the reference's.
 
-Source: Uniswap/v3-core contracts/libraries/SqrtPriceMath.sol (v1.0.0; UnsafeMath.divRoundingUp)
+Source: contracts/libraries/SqrtPriceMath.sol, contracts/libraries/UnsafeMath.sol::divRoundingUp (Uniswap/v3-core v1.0.0)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One swap step within a single tick range.
 
-Source: Uniswap/v3-core contracts/libraries/SwapMath.sol
+Source: contracts/libraries/SwapMath.sol (Uniswap/v3-core)
 """
 
 from __future__ import annotations

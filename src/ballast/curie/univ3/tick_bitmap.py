@@ -3,7 +3,7 @@
 The bitmap is a ``dict[int, int]`` from word position (int16) to word (uint256); words that
 become zero are deleted so equal states compare equal.
 
-Source: Uniswap/v3-core contracts/libraries/TickBitmap.sol
+Source: contracts/libraries/TickBitmap.sol (Uniswap/v3-core)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Ticks <-> Q64.96 sqrt prices: ``sqrt(1.0001^tick) * 2^96``.
 
-Source: Uniswap/v3-core contracts/libraries/TickMath.sol
+Source: contracts/libraries/TickMath.sol (Uniswap/v3-core)
 """
 
 from __future__ import annotations

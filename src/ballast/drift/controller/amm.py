@@ -422,7 +422,7 @@ def update_volume_24h(
     last_trade_ts.
 
     Source: programs/drift/src/state/perp_market.rs::AMM::update_volume_24h
-    (with math/amm.rs::update_amm_long_short_intensity)
+    (with programs/drift/src/math/amm.rs::update_amm_long_short_intensity)
     """
     since_last = max(1, now - amm.last_trade_ts)
     if position_direction is PositionDirection.Long:

@@ -1581,7 +1581,7 @@ def resolve_perp_bankruptcy(
     spot-balance controller's) step.
 
     Source: programs/drift/src/controller/liquidation.rs::resolve_perp_bankruptcy (and the token
-    transfer of instructions/keeper.rs::handle_resolve_perp_bankruptcy)
+    transfer of programs/drift/src/instructions/keeper.rs::handle_resolve_perp_bankruptcy)
     """
     _validate_bankrupt_user_and_liquidator(user, liquidator)
     market = _get_perp_market(perp_market_map, market_index)
@@ -1694,7 +1694,7 @@ def resolve_spot_bankruptcy(
     Interest accrual of the market is the caller's (the spot-balance controller's) step.
 
     Source: programs/drift/src/controller/liquidation.rs::resolve_spot_bankruptcy (and the token
-    transfer of instructions/keeper.rs::handle_resolve_spot_bankruptcy)
+    transfer of programs/drift/src/instructions/keeper.rs::handle_resolve_spot_bankruptcy)
     """
     _validate_bankrupt_user_and_liquidator(user, liquidator)
     spot_market = _get_spot_market(spot_market_map, market_index)
@@ -1789,7 +1789,7 @@ def resolve_perp_pnl_deficit(
     quote market are the caller's.
 
     Source: programs/drift/src/controller/insurance.rs::resolve_perp_pnl_deficit (and the token
-    transfer of instructions/keeper.rs::handle_resolve_perp_pnl_deficit)
+    transfer of programs/drift/src/instructions/keeper.rs::handle_resolve_perp_pnl_deficit)
     """
     market = _get_perp_market(perp_market_map, market_index)
     spot_market = _get_spot_market(spot_market_map, market.quote_spot_market_index)

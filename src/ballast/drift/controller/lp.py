@@ -143,7 +143,7 @@ def update_terminal_reserves_and_bid_ask_bounds(market: PerpMarket) -> None:
     the name joins the two functions it calls.
 
     Source: programs/drift/src/controller/orders.rs::fulfill_perp_order_with_amm (the
-    `user_lp_shares > 0` block: math/amm.rs::calculate_terminal_reserves,
+    `user_lp_shares > 0` block: programs/drift/src/math/amm.rs::calculate_terminal_reserves,
     calculate_bid_ask_bounds)
     """
     amm = market.amm
@@ -401,7 +401,7 @@ def burn_lp_shares_with_record(
     """`burn_lp_shares` and the LPRecord of the removal (`action`: RemoveLiquidity,
     RemoveLiquidityDerisk, ...; `now` in unix seconds stamps it). Same preconditions and errors.
 
-    Source: programs/drift/src/controller/lp.rs::burn_lp_shares, emit!(LPRecord) at its callers
+    Source: programs/drift/src/controller/lp.rs::burn_lp_shares (and the emit!(LPRecord) at its callers)
     """
     delta, pnl = burn_lp_shares(position, market, shares_to_burn, oracle_price)
     return _lp_record(now, user, action, shares_to_burn, market, delta, pnl)

@@ -180,7 +180,7 @@ class FillMode(Enum):
 
 
 def _update_open_bids_and_asks(order: Order) -> bool:
-    """Source: state/user.rs::Order::update_open_bids_and_asks"""
+    """Source: programs/drift/src/state/user.rs::Order::update_open_bids_and_asks"""
     return not must_be_triggered(order) or triggered(order)
 
 
@@ -190,7 +190,7 @@ def _update_volume_30d(volume: int, last_ts: int, quote_asset_amount: int, now: 
 
 
 def update_taker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now: int) -> None:
-    """Rolling 30-day taker volume (1e6). Source: state/user.rs::UserStats::update_taker_volume_30d"""
+    """Rolling 30-day taker volume (1e6). Source: programs/drift/src/state/user.rs::UserStats::update_taker_volume_30d"""
     user_stats.taker_volume_30d = _update_volume_30d(
         user_stats.taker_volume_30d, user_stats.last_taker_volume_30d_ts, quote_asset_amount, now
     )
@@ -198,7 +198,7 @@ def update_taker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now:
 
 
 def update_maker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now: int) -> None:
-    """Rolling 30-day maker volume (1e6). Source: state/user.rs::UserStats::update_maker_volume_30d"""
+    """Rolling 30-day maker volume (1e6). Source: programs/drift/src/state/user.rs::UserStats::update_maker_volume_30d"""
     user_stats.maker_volume_30d = _update_volume_30d(
         user_stats.maker_volume_30d, user_stats.last_maker_volume_30d_ts, quote_asset_amount, now
     )
@@ -206,7 +206,7 @@ def update_maker_volume_30d(user_stats: UserStats, quote_asset_amount: int, now:
 
 
 def update_filler_volume(user_stats: UserStats, quote_asset_amount: int, now: int) -> None:
-    """Rolling 30-day filler volume (1e6). Source: state/user.rs::UserStats::update_filler_volume"""
+    """Rolling 30-day filler volume (1e6). Source: programs/drift/src/state/user.rs::UserStats::update_filler_volume"""
     user_stats.filler_volume_30d = _update_volume_30d(
         user_stats.filler_volume_30d, user_stats.last_filler_volume_30d_ts, quote_asset_amount, now
     )
@@ -700,7 +700,8 @@ def _amm_is_available(
     `min_perp_auction_duration` slots.
 
     Source: programs/drift/src/controller/orders.rs::fill_perp_order (AMM availability),
-    programs/drift/src/state/perp_market.rs::can_skip_auction_duration, has_too_much_drawdown
+    programs/drift/src/state/perp_market.rs::PerpMarket::can_skip_auction_duration,
+    PerpMarket::has_too_much_drawdown
     """
     min_duration = state.min_perp_auction_duration
     if market.is_operation_paused(PerpOperation.AmmFill) or market.status is MarketStatus.AmmPaused:

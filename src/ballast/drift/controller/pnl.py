@@ -6,7 +6,7 @@ pool (1% of a loss to the fee pool while the fee pool is below its target), afte
 fee pool against the pnl pool and the quote market's revenue pool.
 
 Source: programs/drift/src/controller/pnl.rs::settle_pnl,
-programs/drift/src/controller/amm.rs::{update_pool_balances, calculate_revenue_pool_transfer}
+programs/drift/src/controller/amm.rs::update_pool_balances, calculate_revenue_pool_transfer
 """
 
 from __future__ import annotations
@@ -399,7 +399,7 @@ def burn_user_lp_shares_for_risk_reduction(
     place a reduce-only oracle order (80-slot auction from the market's baseline offsets) closing
     the base it returned, when the user has a free order slot and the base is at least a step.
 
-    Source: programs/drift/src/controller/lp.rs::burn_user_lp_shares_for_risk_reduction
+    Source: programs/drift/src/controller/orders.rs::burn_user_lp_shares_for_risk_reduction
     """
     position = user.get_perp_position(market_index)
     if position is None or position.lp_shares == 0:
@@ -463,7 +463,7 @@ def attempt_burn_user_lp_shares_for_risk_reduction(
 ) -> None:
     """De-risk only once the LP cooldown since the last add (or de-risk) has passed; restarts it.
 
-    Source: programs/drift/src/controller/lp.rs::attempt_burn_user_lp_shares_for_risk_reduction
+    Source: programs/drift/src/controller/orders.rs::attempt_burn_user_lp_shares_for_risk_reduction
     """
     if now - user.last_add_perp_lp_shares_ts < state.lp_cooldown_time:
         return
@@ -477,7 +477,7 @@ def attempt_burn_user_lp_shares_for_risk_reduction(
 class SettlePnlMode(Enum):
     """MustSettle raises when nothing can be settled; TrySettle returns quietly.
 
-    Source: programs/drift/src/controller/pnl.rs::SettlePnlMode
+    Source: programs/drift/src/state/settle_pnl_mode.rs::SettlePnlMode
     """
 
     MustSettle = 0

@@ -114,7 +114,7 @@ class KeeperInstructions:
     ) -> int:
         """Anyone may remove a user's shares once the market is reduce-only (expiring).
 
-        Source: programs/drift/src/instructions/keeper.rs::handle_remove_perp_lp_shares_in_expiring_market
+        Source: programs/drift/src/instructions/user.rs::handle_remove_perp_lp_shares_in_expiring_market
         """
         user = self.user(authority, sub_account_id)
         market = self.perp_market(market_index)
@@ -166,7 +166,7 @@ class KeeperInstructions:
     def settle_funding_payment(self, authority: str, sub_account_id: int) -> None:
         """Settle the subaccount's funding in every market.
 
-        Source: programs/drift/src/instructions/user.rs::handle_settle_funding_payment
+        Source: programs/drift/src/instructions/keeper.rs::handle_settle_funding_payment
         """
         user = self.user(authority, sub_account_id)
 

@@ -169,8 +169,8 @@ class SpotInstructions:
         """Ballast option (not in the reference): book spot fills' fee_to_market to the quote
         market's revenue pool instead of the base market's spot_fee_pool (State docs).
 
-        Source: none (Ballast option); the reference's booking is
-        programs/drift/src/controller/orders.rs::fulfill_spot_order_with_match
+        Source: Ballast (an option; the reference's booking is
+        programs/drift/src/controller/orders.rs::fulfill_spot_order_with_match)
         """
         if not isinstance(enabled, bool):
             raise InvalidAmount(f"enabled must be a bool, got {enabled!r}")

@@ -25,7 +25,7 @@ class FulfillmentMethod:
     """One step of a fill: the AMM (optionally capped at `price`) or a match with a maker order.
 
     Build with `FulfillmentMethod.AMM(price)` or `FulfillmentMethod.Match(key, index, price)`.
-    Source: state/fulfillment.rs::PerpFulfillmentMethod
+    Source: programs/drift/src/state/fulfillment.rs::PerpFulfillmentMethod
     """
 
     is_amm: bool

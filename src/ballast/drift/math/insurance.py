@@ -249,7 +249,7 @@ def calculate_insurance_fund_apr(
     settlement dilute it, payouts from the fund reduce it. 0 when a share's value is undefined
     at either end (no shares) or zero at the start; `window_seconds <= 0` raises MathError.
 
-    Source: derived from programs/drift/src/math/insurance.rs::calculate_share_price (Ballast)
+    Source: Ballast (derived from programs/drift/src/math/insurance.rs::calculate_share_price)
     """
     if window_seconds <= 0:
         raise MathError(f"insurance fund apr over a window of {window_seconds} s")

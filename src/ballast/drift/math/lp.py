@@ -193,7 +193,7 @@ def get_lp_fee_slice(amm: AMM) -> tuple[int, int]:
     """(numerator, denominator) of the fee share the LPs receive: the market's own slice when
     set (a Ballast option for comparing fee designs), else the reference's 8/10.
 
-    Source: programs/drift/src/math/constants.rs::LP_FEE_SLICE_NUMERATOR/DENOMINATOR
+    Source: programs/drift/src/math/constants.rs::LP_FEE_SLICE_NUMERATOR, LP_FEE_SLICE_DENOMINATOR
     """
     if amm.lp_fee_slice_denominator > 0:
         return amm.lp_fee_slice_numerator, amm.lp_fee_slice_denominator

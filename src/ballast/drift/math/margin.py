@@ -727,7 +727,8 @@ def meets_withdraw_margin_requirement(
     Initial); raises InvalidOracle when the user has liabilities and an oracle is invalid, and
     InsufficientCollateral when the requirement is not met.
 
-    Source: programs/drift/src/math/margin.rs::meets_withdraw_margin_requirement
+    Source: programs/drift/src/state/user.rs::User::meets_withdraw_margin_requirement_and_increment_fuel_bonus
+    (without the fuel bonus)
     """
     context = MarginContext.standard(margin_requirement_type).with_strict(
         margin_requirement_type is _Initial

@@ -47,22 +47,22 @@ _FIFTY_PERCENT = 500_000  # PERCENTAGE_PRECISION / 2, floor of the 5-min twap di
 
 
 def is_market_order(order: Order) -> bool:
-    """Market, TriggerMarket and Oracle orders. Source: state/user.rs::Order::is_market_order"""
+    """Market, TriggerMarket and Oracle orders. Source: programs/drift/src/state/user.rs::Order::is_market_order"""
     return order.order_type in (OrderType.Market, OrderType.TriggerMarket, OrderType.Oracle)
 
 
 def is_limit_order(order: Order) -> bool:
-    """Limit and TriggerLimit orders. Source: state/user.rs::Order::is_limit_order"""
+    """Limit and TriggerLimit orders. Source: programs/drift/src/state/user.rs::Order::is_limit_order"""
     return order.order_type is OrderType.Limit or order.order_type is OrderType.TriggerLimit
 
 
 def must_be_triggered(order: Order) -> bool:
-    """Source: state/user.rs::Order::must_be_triggered"""
+    """Source: programs/drift/src/state/user.rs::Order::must_be_triggered"""
     return order.order_type is OrderType.TriggerMarket or order.order_type is OrderType.TriggerLimit
 
 
 def triggered(order: Order) -> bool:
-    """Source: state/user.rs::Order::triggered"""
+    """Source: programs/drift/src/state/user.rs::Order::triggered"""
     return order.trigger_condition in (
         OrderTriggerCondition.TriggeredAbove,
         OrderTriggerCondition.TriggeredBelow,
@@ -70,7 +70,7 @@ def triggered(order: Order) -> bool:
 
 
 def is_jit_maker(order: Order) -> bool:
-    """A post-only IOC order placed to make against one taker. Source: state/user.rs::Order::is_jit_maker"""
+    """A post-only IOC order placed to make against one taker. Source: programs/drift/src/state/user.rs::Order::is_jit_maker"""
     return order.post_only and order.immediate_or_cancel
 
 
@@ -78,7 +78,7 @@ def get_base_asset_amount_unfilled(order: Order, existing_position: int | None) 
     """Unfilled base (1e9); with a position given, a reduce-only order is capped to reduce it.
 
     Returns 0 for a reduce-only order whose side would grow (or open) the position.
-    Source: state/user.rs::Order::get_base_asset_amount_unfilled
+    Source: programs/drift/src/state/user.rs::Order::get_base_asset_amount_unfilled
     """
     unfilled = order.base_asset_amount - order.base_asset_amount_filled
     if unfilled < 0:
@@ -103,7 +103,7 @@ def get_limit_price(
 
     During an auction: the auction price; oracle-offset orders: max(oracle + offset, tick)
     standardized to tick; price 0: the fallback standardized to tick (or None); else `price`.
-    Source: state/user.rs::Order::get_limit_price
+    Source: programs/drift/src/state/user.rs::Order::get_limit_price
     """
     if (
         (order.auction_start_price != 0 or order.auction_end_price != 0)
@@ -131,7 +131,7 @@ def force_get_limit_price(
 ) -> int:
     """`get_limit_price` that raises UnableToGetLimitPrice instead of returning None.
 
-    Source: state/user.rs::Order::force_get_limit_price
+    Source: programs/drift/src/state/user.rs::Order::force_get_limit_price
     """
     price = get_limit_price(order, valid_oracle_price, fallback_price, slot, tick_size)
     if price is None:
@@ -142,7 +142,7 @@ def force_get_limit_price(
 def has_limit_price(order: Order, slot: int) -> bool:
     """True unless a price-0, no-offset order has finished its auction.
 
-    Source: state/user.rs::Order::has_limit_price
+    Source: programs/drift/src/state/user.rs::Order::has_limit_price
     """
     return (
         order.price > 0
@@ -154,7 +154,7 @@ def has_limit_price(order: Order, slot: int) -> bool:
 def is_resting_limit_order(order: Order, slot: int) -> bool:
     """A limit order that is post-only or past its auction (can be a maker).
 
-    Source: state/user.rs::Order::is_resting_limit_order
+    Source: programs/drift/src/state/user.rs::Order::is_resting_limit_order
     """
     return is_limit_order(order) and (
         order.post_only or auction.is_auction_complete(order.slot, order.auction_duration, slot)
@@ -484,17 +484,6 @@ def is_new_order_risk_increasing(
     return abs(position_asks - order.base_asset_amount) > position_base_asset_amount
 
 
-def is_order_risk_decreasing(
-    order_direction: PositionDirection, order_base_asset_amount: int, position_base_asset_amount: int
-) -> bool:
-    """Opposite side and size < 2 * |position|. Source: programs/drift/src/math/orders.rs::is_order_risk_decreasing"""
-    if order_direction is _LONG and position_base_asset_amount < 0 or (
-        order_direction is _SHORT and position_base_asset_amount > 0
-    ):
-        return order_base_asset_amount < 2 * abs(position_base_asset_amount)
-    return False
-
-
 def is_order_position_reducing(
     order_direction: PositionDirection, order_base_asset_amount: int, position_base_asset_amount: int
 ) -> bool:
@@ -542,7 +531,7 @@ def get_fallback_price(
     """Price (1e6) a limit-less taker is matched at: AMM quote ± 0.5%, or oracle ± 5% if the AMM is empty.
 
     Long: ask + floor(ask/200) (oracle + floor(oracle/20) without liquidity); Short mirrored.
-    Source: programs/drift/src/math/orders.rs::get_fallback_price
+    Source: programs/drift/src/state/perp_market.rs::AMM::get_fallback_price
     """
     oracle_price = abs(oracle_price)
     if direction is _LONG:

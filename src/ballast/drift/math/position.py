@@ -77,7 +77,7 @@ def get_position_delta_for_fill(
 ) -> PositionDelta:
     """The taker-side delta of a fill: a long receives base and pays quote, a short the reverse.
 
-    Source: programs/drift/src/controller/position.rs::get_position_delta_for_fill
+    Source: programs/drift/src/math/orders.rs::get_position_delta_for_fill
     """
     if direction is PositionDirection.Long:
         return PositionDelta(base_asset_amount, -quote_asset_amount)

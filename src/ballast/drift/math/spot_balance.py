@@ -73,12 +73,12 @@ class StrictOraclePrice:
         return cls(price, twap_5min if enabled else None)
 
     def max(self) -> int:
-        """Higher of price and twap (1e6). Source: state/oracle.rs::StrictOraclePrice::max"""
+        """Higher of price and twap (1e6). Source: programs/drift/src/state/oracle.rs::StrictOraclePrice::max"""
         twap = self.twap_5min
         return self.current if twap is None or twap < self.current else twap
 
     def min(self) -> int:
-        """Lower of price and twap (1e6). Source: state/oracle.rs::StrictOraclePrice::min"""
+        """Lower of price and twap (1e6). Source: programs/drift/src/state/oracle.rs::StrictOraclePrice::min"""
         twap = self.twap_5min
         return self.current if twap is None or twap > self.current else twap
 

@@ -2,7 +2,7 @@
 the imf size premium / discount on liability and asset weights. Apart from math/margin.py so
 that the LP math (math/lp.py), which margin.py uses, can read a margin ratio too.
 
-Source: programs/drift/src/math/margin.rs (the weight helpers) and
+Source: programs/drift/src/math/margin.rs (the weight helpers),
 programs/drift/src/state/perp_market.rs::PerpMarket::get_margin_ratio
 """
 

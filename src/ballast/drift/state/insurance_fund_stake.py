@@ -17,11 +17,11 @@ __all__ = ["InsuranceFundStake"]
 
 @dataclass(slots=True)
 class InsuranceFundStake:
-    """Source: state/insurance_fund_stake.rs::InsuranceFundStake
+    """An insurance fund stake. `last_withdraw_request_value` is in the token's decimals (u64);
+    `cost_basis` is the net token amount staked (i64, may go negative after withdrawing gains);
+    timestamps in seconds. `last_withdraw_request_shares == 0` means no unstake request is pending.
 
-    `last_withdraw_request_value` is in the token's decimals (u64); `cost_basis` is the net token
-    amount staked (i64, may go negative after withdrawing gains); timestamps in seconds.
-    `last_withdraw_request_shares == 0` means no unstake request is pending.
+    Source: programs/drift/src/state/insurance_fund_stake.rs::InsuranceFundStake
     """
 
     authority: str = ""

@@ -84,14 +84,14 @@ class MarginContext:
 
     @classmethod
     def standard(cls, margin_type: MarginRequirementType) -> MarginContext:
-        """Source: state/margin_calculation.rs::MarginContext::standard"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginContext::standard"""
         return cls(margin_type)
 
     @classmethod
     def liquidation(cls, margin_buffer: int) -> MarginContext:
         """Maintenance margin with a liquidation buffer (1e4).
 
-        Source: state/margin_calculation.rs::MarginContext::liquidation
+        Source: programs/drift/src/state/margin_calculation.rs::MarginContext::liquidation
         """
         return cls(
             MarginRequirementType.Maintenance,
@@ -100,7 +100,7 @@ class MarginContext:
         )
 
     def with_strict(self, strict: bool) -> MarginContext:
-        """Source: state/margin_calculation.rs::MarginContext::strict"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginContext::strict"""
         return MarginContext(
             self.margin_type,
             self.mode,
@@ -111,7 +111,7 @@ class MarginContext:
         )
 
     def with_margin_ratio_override(self, margin_ratio_override: int) -> MarginContext:
-        """Source: state/margin_calculation.rs::MarginContext::margin_ratio_override"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginContext::margin_ratio_override"""
         return MarginContext(
             self.margin_type,
             self.mode,
@@ -126,7 +126,7 @@ class MarginContext:
     ) -> MarginContext:
         """Track one market's share of the requirement; only in liquidation mode.
 
-        Source: state/margin_calculation.rs::MarginContext::track_market_margin_requirement
+        Source: programs/drift/src/state/margin_calculation.rs::MarginContext::track_market_margin_requirement
         """
         if self.mode is not MarginCalculationMode.Liquidation:
             raise InvalidMarginCalculation(
@@ -204,7 +204,7 @@ class MarginCalculation:
         """Add collateral; with a buffer, a negative amount also adds amount·buffer/1e4
         (truncated toward zero) to `total_collateral_buffer`.
 
-        Source: state/margin_calculation.rs::MarginCalculation::add_total_collateral
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::add_total_collateral
         """
         self.total_collateral += total_collateral
         buffer = self.context.margin_buffer
@@ -221,7 +221,7 @@ class MarginCalculation:
         """Add a requirement; with a buffer, also requirement + liability·buffer/1e4 (floor) to
         `margin_requirement_plus_buffer`; count it for the tracked market.
 
-        Source: state/margin_calculation.rs::MarginCalculation::add_margin_requirement
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::add_margin_requirement
         """
         self.margin_requirement += margin_requirement
         buffer = self.context.margin_buffer
@@ -234,21 +234,25 @@ class MarginCalculation:
             self.tracked_market_margin_requirement += margin_requirement
 
     def add_spot_liability(self) -> None:
-        """Source: state/margin_calculation.rs::MarginCalculation::add_spot_liability"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::add_spot_liability"""
         self.num_spot_liabilities += 1
 
     def add_perp_liability(self) -> None:
-        """Source: state/margin_calculation.rs::MarginCalculation::add_perp_liability"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::add_perp_liability"""
         self.num_perp_liabilities += 1
 
     def update_all_oracles_valid(self, valid: bool) -> None:
-        """Source: state/margin_calculation.rs::MarginCalculation::update_all_oracles_valid"""
+        """One flag for deposits and liabilities.
+
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::update_all_deposit_oracles_valid,
+        MarginCalculation::update_all_liability_oracles_valid
+        """
         self.all_oracles_valid = self.all_oracles_valid and valid
 
     def validate_num_spot_liabilities(self) -> None:
         """A spot liability must carry a margin requirement (InvalidMarginRatio otherwise).
 
-        Source: state/margin_calculation.rs::MarginCalculation::validate_num_spot_liabilities
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::validate_num_spot_liabilities
         """
         if self.num_spot_liabilities > 0 and self.margin_requirement == 0:
             raise InvalidMarginRatio(
@@ -256,31 +260,31 @@ class MarginCalculation:
             )
 
     def get_num_of_liabilities(self) -> int:
-        """Source: state/margin_calculation.rs::MarginCalculation::get_num_of_liabilities"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::get_num_of_liabilities"""
         return self.num_spot_liabilities + self.num_perp_liabilities
 
     def get_total_collateral_plus_buffer(self) -> int:
-        """Source: state/margin_calculation.rs::MarginCalculation::get_total_collateral_plus_buffer"""
+        """Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::get_total_collateral_plus_buffer"""
         return self.total_collateral + self.total_collateral_buffer
 
     def meets_margin_requirement(self) -> bool:
         """total_collateral >= margin_requirement.
 
-        Source: state/margin_calculation.rs::MarginCalculation::meets_margin_requirement
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::meets_margin_requirement
         """
         return self.total_collateral >= self.margin_requirement
 
     def meets_margin_requirement_with_buffer(self) -> bool:
         """total_collateral + collateral buffer >= margin_requirement_plus_buffer.
 
-        Source: state/margin_calculation.rs::MarginCalculation::meets_margin_requirement_with_buffer
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::meets_margin_requirement_with_buffer
         """
         return self.get_total_collateral_plus_buffer() >= self.margin_requirement_plus_buffer
 
     def can_exit_liquidation(self) -> bool:
         """Buffered check; only meaningful (and allowed) in liquidation mode.
 
-        Source: state/margin_calculation.rs::MarginCalculation::can_exit_liquidation
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::can_exit_liquidation
         """
         if self.context.mode is not MarginCalculationMode.Liquidation:
             raise InvalidMarginCalculation(f"can_exit_liquidation in {self.context.mode.name} mode")
@@ -289,7 +293,7 @@ class MarginCalculation:
     def margin_shortage(self) -> int:
         """|margin_requirement_plus_buffer - (total_collateral + buffer)| (1e6); needs a buffer.
 
-        Source: state/margin_calculation.rs::MarginCalculation::margin_shortage
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::margin_shortage
         """
         if self.context.margin_buffer == 0:
             raise InvalidMarginCalculation("margin_shortage needs margin_buffer > 0, got 0")
@@ -298,7 +302,7 @@ class MarginCalculation:
     def tracked_market_margin_shortage(self, margin_shortage: int) -> int:
         """The tracked market's pro-rata share of `margin_shortage`, floored (1e6).
 
-        Source: state/margin_calculation.rs::MarginCalculation::tracked_market_margin_shortage
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::tracked_market_margin_shortage
         """
         if self.context.market_to_track is None:
             raise InvalidMarginCalculation(
@@ -313,7 +317,7 @@ class MarginCalculation:
     def get_free_collateral(self) -> int:
         """max(0, total_collateral - margin_requirement) (1e6).
 
-        Source: state/margin_calculation.rs::MarginCalculation::get_free_collateral
+        Source: programs/drift/src/state/margin_calculation.rs::MarginCalculation::get_free_collateral
         """
         free = self.total_collateral - self.margin_requirement
         return free if free > 0 else 0

@@ -10,7 +10,7 @@ from enum import Enum
 
 
 class OracleValidity(Enum):
-    """Source: math/oracle.rs::OracleValidity (first match wins, in this order)."""
+    """Source: programs/drift/src/math/oracle.rs::OracleValidity (first match wins, in this order)."""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -24,7 +24,7 @@ class OracleValidity(Enum):
 
 
 class DriftAction(Enum):
-    """Actions whose oracle requirements differ. Source: math/oracle.rs::DriftAction"""
+    """Actions whose oracle requirements differ. Source: programs/drift/src/math/oracle.rs::DriftAction"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -41,7 +41,7 @@ class DriftAction(Enum):
 
 
 class OracleSource(Enum):
-    """Source: state/oracle.rs::OracleSource (only the distinction that matters here)."""
+    """Source: programs/drift/src/state/oracle.rs::OracleSource (only the distinction that matters here)."""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -54,7 +54,7 @@ class OracleSource(Enum):
 class OraclePriceData:
     """One oracle reading. price and confidence 1e6; delay in slots since publication.
 
-    Source: state/oracle.rs::OraclePriceData
+    Source: programs/drift/src/state/oracle.rs::OraclePriceData
     """
 
     price: int = 0

@@ -69,7 +69,7 @@ class OracleMap:
     def get_price_data(self, market_type: MarketType, market_index: int) -> OraclePriceData:
         """The reading for a market with its delay in slots; the quote asset is always $1.
 
-        Source: state/oracle_map.rs::OracleMap::get_price_data
+        Source: programs/drift/src/state/oracle_map.rs::OracleMap::get_price_data
         """
         cache_key = (market_type, market_index, self.slot)
         price_data = self.cache.get(cache_key)

@@ -20,7 +20,7 @@ from ballast.drift.state.user import (
 
 
 class PostOnlyParam(Enum):
-    """How a post-only request behaves when the order would cross. Source: state/order_params.rs::PostOnlyParam"""
+    """How a post-only request behaves when the order would cross. Source: programs/drift/src/state/order_params.rs::PostOnlyParam"""
 
     None_ = 0  # not post-only
     MustPostOnly = 1  # instruction fails if the order would take
@@ -30,7 +30,7 @@ class PostOnlyParam(Enum):
 
 @dataclass(slots=True, frozen=True)
 class OrderParams:
-    """Source: state/order_params.rs::OrderParams (price 1e6, base 1e9, slots, seconds)."""
+    """Source: programs/drift/src/state/order_params.rs::OrderParams (price 1e6, base 1e9, slots, seconds)."""
 
     order_type: OrderType = OrderType.Market
     market_type: MarketType = MarketType.Perp

@@ -16,7 +16,7 @@ from ballast.drift.state.oracle import OracleSource
 
 
 class MarketStatus(Enum):
-    """Source: state/perp_market.rs::MarketStatus"""
+    """Source: programs/drift/src/state/perp_market.rs::MarketStatus"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -32,7 +32,7 @@ class MarketStatus(Enum):
 
 
 class ContractTier(Enum):
-    """Source: state/perp_market.rs::ContractTier"""
+    """Source: programs/drift/src/state/perp_market.rs::ContractTier"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -45,7 +45,7 @@ class ContractTier(Enum):
 
 
 class ContractType(Enum):
-    """Source: state/perp_market.rs::ContractType"""
+    """Source: programs/drift/src/state/perp_market.rs::ContractType"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -56,7 +56,7 @@ class ContractType(Enum):
 class SwapDirection(Enum):
     """Add: base enters the pool (user sells); Remove: base leaves it (user buys).
 
-    Source: controller/amm.rs::SwapDirection
+    Source: programs/drift/src/controller/amm.rs::SwapDirection
     """
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
@@ -66,7 +66,7 @@ class SwapDirection(Enum):
 
 
 class AMMLiquiditySplit(Enum):
-    """Who takes the AMM's side of a fill. Source: state/perp_market.rs::AMMLiquiditySplit"""
+    """Who takes the AMM's side of a fill. Source: programs/drift/src/state/perp_market.rs::AMMLiquiditySplit"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -76,7 +76,7 @@ class AMMLiquiditySplit(Enum):
 
 
 class PerpOperation:
-    """Bit flags of `PerpMarket.paused_operations`. Source: state/perp_market.rs::PerpOperation"""
+    """Bit flags of `PerpMarket.paused_operations`. Source: programs/drift/src/state/paused_operations.rs::PerpOperation"""
 
     UpdateFunding: Final = 0b0000_0001
     AmmFill: Final = 0b0000_0010
@@ -91,7 +91,7 @@ class PerpOperation:
 class PoolBalance:
     """A deposit-type scaled balance held by a pool (SPOT_BALANCE_PRECISION units).
 
-    Source: state/spot_market.rs::PoolBalance
+    Source: programs/drift/src/state/perp_market.rs::PoolBalance
     """
 
     scaled_balance: int = 0
@@ -100,7 +100,7 @@ class PoolBalance:
 
 @dataclass(slots=True)
 class HistoricalOracleData:
-    """Source: state/oracle.rs::HistoricalOracleData (prices 1e6, ts seconds)."""
+    """Source: programs/drift/src/state/oracle.rs::HistoricalOracleData (prices 1e6, ts seconds)."""
 
     last_oracle_price: int = 0
     last_oracle_conf: int = 0
@@ -112,7 +112,7 @@ class HistoricalOracleData:
 
 @dataclass(slots=True)
 class InsuranceClaim:
-    """Source: state/perp_market.rs::InsuranceClaim (quote 1e6)."""
+    """Source: programs/drift/src/state/perp_market.rs::InsuranceClaim (quote 1e6)."""
 
     revenue_withdraw_since_last_settle: int = 0
     max_revenue_withdraw_per_period: int = 0
@@ -123,7 +123,7 @@ class InsuranceClaim:
 
 @dataclass(slots=True)
 class AMM:
-    """The virtual AMM of one perp market. Source: state/perp_market.rs::AMM"""
+    """The virtual AMM of one perp market. Source: programs/drift/src/state/perp_market.rs::AMM"""
 
     # curve (1e9 reserves, 1e6 peg)
     base_asset_reserve: int = 0
@@ -311,7 +311,7 @@ class AMM:
 
 @dataclass(slots=True)
 class PerpMarket:
-    """Source: state/perp_market.rs::PerpMarket"""
+    """Source: programs/drift/src/state/perp_market.rs::PerpMarket"""
 
     market_index: int = 0
     name: str = ""
@@ -384,5 +384,5 @@ class PerpMarket:
         return copy
 
     def is_operation_paused(self, operation: int) -> bool:
-        """Source: state/perp_market.rs::PerpMarket::is_operation_paused"""
+        """Source: programs/drift/src/state/perp_market.rs::PerpMarket::is_operation_paused"""
         return self.paused_operations & operation != 0

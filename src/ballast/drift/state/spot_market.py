@@ -12,7 +12,7 @@ from ballast.drift.state.perp_market import HistoricalOracleData, PoolBalance
 
 
 class SpotBalanceType(Enum):
-    """Source: state/spot_market.rs::SpotBalanceType"""
+    """Source: programs/drift/src/state/spot_market.rs::SpotBalanceType"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -21,7 +21,7 @@ class SpotBalanceType(Enum):
 
 
 class AssetTier(Enum):
-    """Source: state/spot_market.rs::AssetTier"""
+    """Source: programs/drift/src/state/spot_market.rs::AssetTier"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -33,7 +33,7 @@ class AssetTier(Enum):
 
 
 class SpotMarketStatus(Enum):
-    """Source: state/perp_market.rs::MarketStatus (shared by spot markets)"""
+    """Source: programs/drift/src/state/perp_market.rs::MarketStatus (shared by spot markets)"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -44,7 +44,7 @@ class SpotMarketStatus(Enum):
 
 @dataclass(slots=True)
 class InsuranceFund:
-    """Source: state/spot_market.rs::InsuranceFund (token amounts in the market's decimals)."""
+    """Source: programs/drift/src/state/spot_market.rs::InsuranceFund (token amounts in the market's decimals)."""
 
     vault_amount: int = 0
     total_shares: int = 0
@@ -59,9 +59,9 @@ class InsuranceFund:
 
 @dataclass(slots=True)
 class SpotMarket:
-    """Source: state/spot_market.rs::SpotMarket
+    """A spot market. `vault_amount` stands for the token balance of the market's vault account.
 
-    `vault_amount` stands for the token balance of the market's vault account.
+    Source: programs/drift/src/state/spot_market.rs::SpotMarket
     """
 
     market_index: int = 0

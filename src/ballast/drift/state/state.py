@@ -18,7 +18,7 @@ from ballast.value_copy import copy_by_constructor
 
 @dataclass(slots=True, frozen=True)
 class FeeTier:
-    """Fractions as numerator/denominator. Source: state/state.rs::FeeTier"""
+    """Fractions as numerator/denominator. Source: programs/drift/src/state/state.rs::FeeTier"""
 
     fee_numerator: int = 0
     fee_denominator: int = FEE_DENOMINATOR
@@ -32,7 +32,7 @@ class FeeTier:
 
 @dataclass(slots=True, frozen=True)
 class OrderFillerRewardStructure:
-    """Source: state/state.rs::OrderFillerRewardStructure"""
+    """Source: programs/drift/src/state/state.rs::OrderFillerRewardStructure"""
 
     reward_numerator: int = 10
     reward_denominator: int = 100
@@ -55,7 +55,7 @@ def _perp_fee_tiers() -> tuple[FeeTier, ...]:
 class FeeStructure:
     """Perp fee schedule; defaults are the reference's `perps_default`.
 
-    Source: state/state.rs::FeeStructure::perps_default
+    Source: programs/drift/src/state/state.rs::FeeStructure::perps_default
     """
 
     fee_tiers: tuple[FeeTier, ...] = field(default_factory=_perp_fee_tiers)
@@ -82,7 +82,7 @@ def spot_default_fee_structure() -> FeeStructure:
 
 @dataclass(slots=True, frozen=True)
 class PriceDivergenceGuardRails:
-    """Source: state/state.rs::PriceDivergenceGuardRails (pct 1e6)."""
+    """Source: programs/drift/src/state/state.rs::PriceDivergenceGuardRails (pct 1e6)."""
 
     mark_oracle_percent_divergence: int = PERCENTAGE_PRECISION // 10
     oracle_twap_5min_percent_divergence: int = PERCENTAGE_PRECISION // 2
@@ -90,7 +90,7 @@ class PriceDivergenceGuardRails:
 
 @dataclass(slots=True, frozen=True)
 class ValidityGuardRails:
-    """Source: state/state.rs::ValidityGuardRails (slots; conf 1e6; ratio plain)."""
+    """Source: programs/drift/src/state/state.rs::ValidityGuardRails (slots; conf 1e6; ratio plain)."""
 
     slots_before_stale_for_amm: int = 10
     slots_before_stale_for_margin: int = 120
@@ -100,7 +100,7 @@ class ValidityGuardRails:
 
 @dataclass(slots=True, frozen=True)
 class OracleGuardRails:
-    """Source: state/state.rs::OracleGuardRails"""
+    """Source: programs/drift/src/state/state.rs::OracleGuardRails"""
 
     price_divergence: PriceDivergenceGuardRails = field(default_factory=PriceDivergenceGuardRails)
     validity: ValidityGuardRails = field(default_factory=ValidityGuardRails)
@@ -108,7 +108,7 @@ class OracleGuardRails:
 
 @dataclass(slots=True)
 class State:
-    """Exchange-wide settings. Source: state/state.rs::State"""
+    """Exchange-wide settings. Source: programs/drift/src/state/state.rs::State"""
 
     perp_fee_structure: FeeStructure = field(default_factory=FeeStructure)
     oracle_guard_rails: OracleGuardRails = field(default_factory=OracleGuardRails)

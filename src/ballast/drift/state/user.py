@@ -16,7 +16,7 @@ from ballast.drift.state.spot_market import SpotBalanceType
 
 
 class PositionDirection(Enum):
-    """Taker/position side. Source: controller/position.rs::PositionDirection"""
+    """Taker/position side. Source: programs/drift/src/controller/position.rs::PositionDirection"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -28,7 +28,7 @@ class PositionDirection(Enum):
 
 
 class OrderType(Enum):
-    """Source: state/user.rs::OrderType"""
+    """Source: programs/drift/src/state/user.rs::OrderType"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -40,7 +40,7 @@ class OrderType(Enum):
 
 
 class OrderStatus(Enum):
-    """Source: state/user.rs::OrderStatus"""
+    """Source: programs/drift/src/state/user.rs::OrderStatus"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -51,7 +51,7 @@ class OrderStatus(Enum):
 
 
 class OrderTriggerCondition(Enum):
-    """Source: state/user.rs::OrderTriggerCondition"""
+    """Source: programs/drift/src/state/user.rs::OrderTriggerCondition"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -62,7 +62,7 @@ class OrderTriggerCondition(Enum):
 
 
 class MarketType(Enum):
-    """Source: state/user.rs::MarketType"""
+    """Source: programs/drift/src/state/user.rs::MarketType"""
 
     __hash__ = object.__hash__  # singleton members: identity hash, no Python-level call
 
@@ -71,7 +71,7 @@ class MarketType(Enum):
 
 
 class UserStatus:
-    """Bit flags of `User.status`. Source: state/user.rs::UserStatus"""
+    """Bit flags of `User.status`. Source: programs/drift/src/state/user.rs::UserStatus"""
 
     BeingLiquidated: Final = 0b0000_0001
     Bankrupt: Final = 0b0000_0010
@@ -82,7 +82,7 @@ class UserStatus:
 
 @dataclass(slots=True, init=False)
 class Order:
-    """Source: state/user.rs::Order (price 1e6, base 1e9, quote 1e6, slots)."""
+    """Source: programs/drift/src/state/user.rs::Order (price 1e6, base 1e9, quote 1e6, slots)."""
 
     order_id: int = 0
     user_order_id: int = 0
@@ -160,13 +160,13 @@ class Order:
         self.existing_position_direction = existing_position_direction
 
     def get_base_asset_amount_unfilled(self) -> int:
-        """Source: state/user.rs::Order::get_base_asset_amount_unfilled"""
+        """Source: programs/drift/src/state/user.rs::Order::get_base_asset_amount_unfilled"""
         return self.base_asset_amount - self.base_asset_amount_filled
 
 
 @dataclass(slots=True)
 class PerpPosition:
-    """Source: state/user.rs::PerpPosition (base 1e9, quote 1e6, funding 1e9)."""
+    """Source: programs/drift/src/state/user.rs::PerpPosition (base 1e9, quote 1e6, funding 1e9)."""
 
     market_index: int = 0
     base_asset_amount: int = 0
@@ -208,7 +208,7 @@ class PerpPosition:
         return copy
 
     def is_available(self) -> bool:
-        """True when the slot holds nothing. Source: state/user.rs::PerpPosition::is_available"""
+        """True when the slot holds nothing. Source: programs/drift/src/state/user.rs::PerpPosition::is_available"""
         return (
             self.base_asset_amount == 0
             and self.quote_asset_amount == 0
@@ -217,13 +217,13 @@ class PerpPosition:
         )
 
     def is_open_position(self) -> bool:
-        """Source: state/user.rs::PerpPosition::is_open_position"""
+        """Source: programs/drift/src/state/user.rs::PerpPosition::is_open_position"""
         return self.base_asset_amount != 0
 
 
 @dataclass(slots=True)
 class SpotPosition:
-    """Source: state/user.rs::SpotPosition (scaled_balance in SPOT_BALANCE_PRECISION)."""
+    """Source: programs/drift/src/state/user.rs::SpotPosition (scaled_balance in SPOT_BALANCE_PRECISION)."""
 
     market_index: int = 0
     scaled_balance: int = 0
@@ -234,13 +234,13 @@ class SpotPosition:
     cumulative_deposits: int = 0
 
     def is_available(self) -> bool:
-        """Source: state/user.rs::SpotPosition::is_available"""
+        """Source: programs/drift/src/state/user.rs::SpotPosition::is_available"""
         return self.scaled_balance == 0 and self.open_orders == 0
 
 
 @dataclass(slots=True)
 class UserFees:
-    """Source: state/user.rs::UserFees (quote 1e6)."""
+    """Source: programs/drift/src/state/user.rs::UserFees (quote 1e6)."""
 
     total_fee_paid: int = 0
     total_fee_rebate: int = 0
@@ -252,7 +252,7 @@ class UserFees:
 
 @dataclass(slots=True)
 class UserStats:
-    """Per-authority statistics (30-day volumes drive fee tiers). Source: state/user.rs::UserStats"""
+    """Per-authority statistics (30-day volumes drive fee tiers). Source: programs/drift/src/state/user.rs::UserStats"""
 
     authority: str = ""
     fees: UserFees = field(default_factory=UserFees)
@@ -270,7 +270,7 @@ class UserStats:
 
 @dataclass(slots=True)
 class User:
-    """One subaccount. Source: state/user.rs::User"""
+    """One subaccount. Source: programs/drift/src/state/user.rs::User"""
 
     authority: str = ""
     sub_account_id: int = 0
@@ -304,33 +304,33 @@ class User:
         return f"{self.authority}/{self.sub_account_id}"
 
     def is_being_liquidated(self) -> bool:
-        """Source: state/user.rs::User::is_being_liquidated"""
+        """Source: programs/drift/src/state/user.rs::User::is_being_liquidated"""
         return self.status & (UserStatus.BeingLiquidated | UserStatus.Bankrupt) != 0
 
     def is_bankrupt(self) -> bool:
-        """Source: state/user.rs::User::is_bankrupt"""
+        """Source: programs/drift/src/state/user.rs::User::is_bankrupt"""
         return self.status & UserStatus.Bankrupt != 0
 
     def is_advanced_lp(self) -> bool:
-        """Source: state/user.rs::User::is_advanced_lp"""
+        """Source: programs/drift/src/state/user.rs::User::is_advanced_lp"""
         return self.status & UserStatus.AdvancedLp != 0
 
     def get_perp_position(self, market_index: int) -> PerpPosition | None:
-        """The live position in a market, or None. Source: state/user.rs::User::get_perp_position"""
+        """The live position in a market, or None. Source: programs/drift/src/state/user.rs::User::get_perp_position"""
         for position in self.perp_positions:
             if position.market_index == market_index:
                 return position
         return None
 
     def get_spot_position(self, market_index: int) -> SpotPosition | None:
-        """Source: state/user.rs::User::get_spot_position"""
+        """Source: programs/drift/src/state/user.rs::User::get_spot_position"""
         for position in self.spot_positions:
             if position.market_index == market_index:
                 return position
         return None
 
     def get_order(self, order_id: int) -> Order | None:
-        """Source: state/user.rs::User::get_order"""
+        """Source: programs/drift/src/state/user.rs::User::get_order"""
         for order in self.orders:
             if order.order_id == order_id:
                 return order
