@@ -697,14 +697,26 @@ def _fulfill_spot_order(
     return base_asset_amount, quote_asset_amount
 
 
-def _max_base_for_quote(max_quote: int, base_market: SpotMarket, maker_price: int) -> int:
-    """The base a quote budget buys at the maker's price, floored to the step.
+def _capped_base(
+    base_asset_amount: int, max_base: int | None, max_quote: int | None, base_market: SpotMarket,
+    maker_price: int,
+) -> int:
+    """An order's base (token decimals) capped by what its user can fill (get_max_fill_amounts):
+    by the base a quote budget buys at the maker's price, floored to the step, else by the base
+    limit, else unchanged.
 
     Source: programs/drift/src/controller/orders.rs::fulfill_spot_order_with_match (implied max base)
     """
-    return standardize_base_asset_amount(
-        div_floor(max_quote * 10**base_market.decimals, maker_price), base_market.order_step_size
-    )
+    if max_quote is not None:
+        return min(
+            base_asset_amount,
+            standardize_base_asset_amount(
+                div_floor(max_quote * 10**base_market.decimals, maker_price), base_market.order_step_size
+            ),
+        )
+    if max_base is not None:
+        return min(base_asset_amount, max_base)
+    return base_asset_amount
 
 
 def fulfill_spot_order_with_match(
@@ -774,21 +786,15 @@ def fulfill_spot_order_with_match(
     taker_max_base, taker_max_quote = get_max_fill_amounts(
         taker, taker_order_index, base_market, quote_market, False
     )
-    if taker_max_quote is not None:
-        taker_base_asset_amount = min(
-            taker_base_asset_amount, _max_base_for_quote(taker_max_quote, base_market, maker_price)
-        )
-    elif taker_max_base is not None:
-        taker_base_asset_amount = min(taker_base_asset_amount, taker_max_base)
+    taker_base_asset_amount = _capped_base(
+        taker_base_asset_amount, taker_max_base, taker_max_quote, base_market, maker_price
+    )
     maker_max_base, maker_max_quote = get_max_fill_amounts(
         maker, maker_order_index, base_market, quote_market, False
     )
-    if maker_max_quote is not None:
-        maker_base_asset_amount = min(
-            maker_base_asset_amount, _max_base_for_quote(maker_max_quote, base_market, maker_price)
-        )
-    elif maker_max_base is not None:
-        maker_base_asset_amount = min(maker_base_asset_amount, maker_max_base)
+    maker_base_asset_amount = _capped_base(
+        maker_base_asset_amount, maker_max_base, maker_max_quote, base_market, maker_price
+    )
 
     base_asset_amount, quote_asset_amount = calculate_fill_for_matched_orders(
         maker_base_asset_amount, maker_price, taker_base_asset_amount, base_market.decimals,
